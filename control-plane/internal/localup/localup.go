@@ -1,0 +1,299 @@
+// Package localup runs the whole PushNchat platform on one machine for
+// development: what `pushnctl up` (and so `make up`) starts. Every server is
+// a named, long-lived instance whose data lives under the platform directory
+// (.pushnchat/ in the checkout), started and stopped by package devstack.
+package localup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pushnchat/pushnchat/internal/authemu"
+	"github.com/pushnchat/pushnchat/internal/devstack"
+)
+
+// Cell is one cell of the local platform.
+type Cell struct {
+	Name    string // e.g. lagos-1
+	Country string // ISO 3166-1 alpha-2 of its jurisdiction's home market
+}
+
+// Cells of the default deployment (docs/architecture.md).
+var Cells = []Cell{
+	{"lagos-1", "NG"},
+	{"johannesburg-1", "ZA"},
+	{"nairobi-1", "KE"},
+	{"us-1", "US"},
+	{"eu-1", "DE"},
+}
+
+// Config says where the platform lives.
+type Config struct {
+	Dir      string // platform directory, e.g. .pushnchat
+	BasePort int    // the port plan starts here (see Ports)
+	Tools    devstack.Tools
+	Logger   *slog.Logger
+}
+
+// Ports is the fixed port plan of the local platform, so that URLs stay the
+// same from one `make up` to the next.
+type Ports struct {
+	Consul       int   // HTTP; the agent's other ports follow (+1 … +5)
+	AuthEmulator int   // Auth API; hub and logging follow (+1, +2)
+	CellPostgres []int // per cell, in Cells order
+	CellRedis    []int
+}
+
+// PortPlan lays the ports out from base: Consul at base, the Auth emulator
+// at base+10, cell i's PostgreSQL at base+100+10i and its Redis one above.
+// Base zero puts every server on a free port (tests of `up` itself).
+func PortPlan(base int) Ports {
+	if base == 0 {
+		return Ports{CellPostgres: make([]int, len(Cells)), CellRedis: make([]int, len(Cells))}
+	}
+	p := Ports{Consul: base, AuthEmulator: base + 10}
+	for i := range Cells {
+		p.CellPostgres = append(p.CellPostgres, base+100+10*i)
+		p.CellRedis = append(p.CellRedis, base+101+10*i)
+	}
+	return p
+}
+
+// Platform is the running local platform.
+type Platform struct {
+	Ports  Ports
+	Cells  []RunningCell
+	Consul *devstack.Consul
+	Auth   *devstack.AuthEmulator
+
+	lock  *os.File
+	stops []func() error
+}
+
+// RunningCell is a cell's running dependencies.
+type RunningCell struct {
+	Cell
+	Postgres *devstack.Postgres
+	Redis    *devstack.Redis
+}
+
+// CellDatabase is the name of each cell's application database.
+const CellDatabase = "pushnchat"
+
+// Start brings the platform up. On error, whatever did start is stopped.
+func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
+	dir, err := filepath.Abs(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "logs"), 0o755); err != nil {
+		return nil, err
+	}
+	// PostgreSQL runs as another user when we are root; it must reach its
+	// data directory inside this one.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return nil, err
+	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	pl := &Platform{Ports: PortPlan(cfg.BasePort), lock: lock}
+	defer func() {
+		if err != nil {
+			_ = pl.Stop()
+		}
+	}()
+
+	// Start the servers side by side; mu guards errs and pl.stops.
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	logTo := func(name string) (io.Writer, error) {
+		f, err := os.OpenFile(filepath.Join(dir, "logs", name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return nil, err
+		}
+		mu.Lock()
+		pl.stops = append(pl.stops, f.Close)
+		mu.Unlock()
+		return f, nil
+	}
+
+	launch := func(name string, start func(log io.Writer) (func() error, error)) {
+		log, err := logTo(name)
+		if err != nil {
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+			return
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cfg.Logger.Info("starting", "service", name)
+			stop, err := start(log)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", name, err))
+				return
+			}
+			pl.stops = append(pl.stops, stop)
+		}()
+	}
+
+	pl.Cells = make([]RunningCell, len(Cells))
+	for i, c := range Cells {
+		pl.Cells[i].Cell = c
+		launch(c.Name+"-postgres", func(log io.Writer) (func() error, error) {
+			port := pl.Ports.CellPostgres[i]
+			if port == 0 {
+				free, err := devstack.FreePort()
+				if err != nil {
+					return nil, err
+				}
+				port = free
+			}
+			pg, err := devstack.StartPostgres(ctx, devstack.PostgresConfig{
+				Bin:     cfg.Tools.PostgresBin,
+				DataDir: filepath.Join(dir, c.Name, "postgres"),
+				Port:    port,
+				Durable: true,
+				Log:     log,
+			})
+			if err != nil {
+				return nil, err
+			}
+			pl.Cells[i].Postgres = pg
+			return pg.Stop, nil
+		})
+		launch(c.Name+"-redis", func(log io.Writer) (func() error, error) {
+			r, err := devstack.StartRedis(ctx, devstack.RedisConfig{
+				Path:    cfg.Tools.Redis,
+				Dir:     filepath.Join(dir, c.Name, "redis"),
+				Port:    pl.Ports.CellRedis[i],
+				Durable: true,
+				Log:     log,
+			})
+			if err != nil {
+				return nil, err
+			}
+			pl.Cells[i].Redis = r
+			return r.Stop, nil
+		})
+	}
+	launch("consul", func(log io.Writer) (func() error, error) {
+		c, err := devstack.StartConsul(ctx, devstack.ConsulConfig{
+			Path: cfg.Tools.Consul, HTTPPort: pl.Ports.Consul, Node: "pushnchat-local", Log: log,
+		})
+		if err != nil {
+			return nil, err
+		}
+		pl.Consul = c
+		return c.Stop, nil
+	})
+	launch("auth-emulator", func(log io.Writer) (func() error, error) {
+		a, err := devstack.StartAuthEmulator(ctx, devstack.AuthEmulatorConfig{
+			Firebase: cfg.Tools.Firebase,
+			Dir:      filepath.Join(dir, "firebase"),
+			StateDir: filepath.Join(dir, "firebase", "state"),
+			Port:     pl.Ports.AuthEmulator,
+			Log:      log,
+		})
+		if err != nil {
+			return nil, err
+		}
+		pl.Auth = a
+		return a.Stop, nil
+	})
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if err := pl.seed(ctx); err != nil {
+		return nil, fmt.Errorf("seed demo data: %w", err)
+	}
+	return pl, nil
+}
+
+// DemoPassword is the password of every demo user.
+const DemoPassword = "pushnchat-demo"
+
+// DemoUser is the demo account of a cell's market.
+func DemoUser(c Cell) string { return "owner@" + c.Name + ".demo.pushnchat.test" }
+
+// seed creates each cell's database and one demo user per market. It is
+// idempotent: a second `up` finds them in place.
+func (pl *Platform) seed(ctx context.Context) error {
+	for _, c := range pl.Cells {
+		if err := createDatabase(ctx, c.Postgres.URL("postgres"), CellDatabase); err != nil {
+			return fmt.Errorf("%s: %w", c.Name, err)
+		}
+	}
+	auth := authemu.New(pl.Auth.Host(), pl.Auth.Project())
+	for _, c := range pl.Cells {
+		if _, err := auth.SignIn(ctx, DemoUser(c.Cell), DemoPassword); err == nil {
+			continue
+		}
+		if _, err := auth.SignUp(ctx, DemoUser(c.Cell), DemoPassword); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func createDatabase(ctx context.Context, adminURL, name string) error {
+	conn, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	var exists bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+		return err
+	}
+	if exists {
+		return nil
+	}
+	_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
+	return err
+}
+
+// Stop stops everything in reverse start order and releases the directory.
+func (pl *Platform) Stop() error {
+	var errs []error
+	for i := len(pl.stops) - 1; i >= 0; i-- {
+		errs = append(errs, pl.stops[i]())
+	}
+	pl.stops = nil
+	if pl.lock != nil {
+		errs = append(errs, pl.lock.Close())
+		pl.lock = nil
+	}
+	return errors.Join(errs...)
+}
+
+// lockDir makes sure one `up` at a time uses the platform directory.
+func lockDir(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, "up.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("another `pushnctl up` is running on %s", dir)
+	}
+	return f, nil
+}

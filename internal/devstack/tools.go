@@ -1,0 +1,121 @@
+// Package devstack starts and stops the real servers PushNchat depends on —
+// PostgreSQL, Redis, a Consul dev agent and the Firebase Auth emulator — for
+// tests (throwaway instances in temp dirs) and for the local platform
+// (long-lived named instances under .pushnchat/ in the checkout). Every
+// server runs as a child process through package proc, so none outlives its
+// parent.
+package devstack
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+)
+
+// Versions installed by scripts/bootstrap; keep the two in step.
+const (
+	ConsulVersion = "1.14.11"
+	PostgresBin   = "/usr/lib/postgresql/15/bin"
+)
+
+// Tools locates the executables of the dependencies. The zero value is not
+// useful; call FindTools.
+type Tools struct {
+	PostgresBin string // directory with initdb and postgres
+	Redis       string // redis-server
+	Consul      string // consul
+	Firebase    string // firebase (firebase-tools CLI)
+}
+
+// FindTools locates the dependencies where scripts/bootstrap installs them.
+// getenv supplies overrides (PUSHNCHAT_PG_BIN, PUSHNCHAT_REDIS,
+// PUSHNCHAT_CONSUL, PUSHNCHAT_FIREBASE) and the cache location
+// (PUSHNCHAT_CACHE, XDG_CACHE_HOME, HOME). repoRoot is the checkout, where
+// tools/firebase lives. A missing tool is reported only when it is used.
+func FindTools(getenv func(string) string, repoRoot string) Tools {
+	t := Tools{
+		PostgresBin: getenv("PUSHNCHAT_PG_BIN"),
+		Redis:       getenv("PUSHNCHAT_REDIS"),
+		Consul:      getenv("PUSHNCHAT_CONSUL"),
+		Firebase:    getenv("PUSHNCHAT_FIREBASE"),
+	}
+	if t.PostgresBin == "" {
+		t.PostgresBin = PostgresBin
+	}
+	if t.Redis == "" {
+		t.Redis, _ = exec.LookPath("redis-server")
+	}
+	if t.Consul == "" {
+		t.Consul = filepath.Join(CacheDir(getenv), "consul", ConsulVersion, "consul")
+		if _, err := os.Stat(t.Consul); err != nil {
+			if p, err := exec.LookPath("consul"); err == nil {
+				t.Consul = p
+			}
+		}
+	}
+	if t.Firebase == "" {
+		t.Firebase = filepath.Join(repoRoot, "tools", "firebase", "node_modules", ".bin", "firebase")
+	}
+	return t
+}
+
+// CacheDir is where scripts/bootstrap caches built tools.
+func CacheDir(getenv func(string) string) string {
+	if d := getenv("PUSHNCHAT_CACHE"); d != "" {
+		return d
+	}
+	if d := getenv("XDG_CACHE_HOME"); d != "" {
+		return filepath.Join(d, "pushnchat")
+	}
+	return filepath.Join(getenv("HOME"), ".cache", "pushnchat")
+}
+
+// ErrMissingTool says a dependency is not installed.
+var ErrMissingTool = errors.New("devstack: missing tool")
+
+func needExecutable(name, path string) error {
+	if path == "" {
+		return fmt.Errorf("%w: %s not found; run scripts/bootstrap", ErrMissingTool, name)
+	}
+	st, err := os.Stat(path)
+	if err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
+		return fmt.Errorf("%w: %s not found at %s; run scripts/bootstrap", ErrMissingTool, name, path)
+	}
+	return nil
+}
+
+// RepoRoot walks up from dir to the directory holding go.mod.
+func RepoRoot(dir string) (string, error) {
+	d, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d, nil
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return "", fmt.Errorf("devstack: no go.mod above %s", dir)
+		}
+		d = parent
+	}
+}
+
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+// Servers that cannot bind it fail to start, and the starters here retry
+// with another port.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("devstack: free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func hostPort(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) }
