@@ -1,0 +1,42 @@
+// Command cell runs one PushNchat cell: the HTTP API (and later the
+// realtime endpoint) for the businesses homed in one region.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/pushnchat/pushnchat/cell/internal/app"
+	"github.com/pushnchat/pushnchat/cell/internal/config"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintf(os.Stderr, "cell: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := config.Parse(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	a, err := app.Start(ctx, cfg, stdout)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-a.Served():
+		_ = a.Shutdown(context.Background())
+		return err
+	}
+	return a.Shutdown(context.Background())
+}

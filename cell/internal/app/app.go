@@ -1,0 +1,181 @@
+// Package app wires a cell process together: telemetry, the database
+// (migrated under a lock), Redis, Firebase, the photo bucket and the HTTP
+// server. cmd/cell runs it; tests start it on :0 with real dependencies.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/redis/go-redis/extra/redisotel/v9"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/pushnchat/pushnchat/cell/internal/account"
+	"github.com/pushnchat/pushnchat/cell/internal/config"
+	"github.com/pushnchat/pushnchat/cell/internal/httpapi"
+	"github.com/pushnchat/pushnchat/cell/internal/media"
+	"github.com/pushnchat/pushnchat/cell/internal/postgres"
+	"github.com/pushnchat/pushnchat/internal/ratelimit"
+	"github.com/pushnchat/pushnchat/internal/telemetry"
+)
+
+// App is a running cell.
+type App struct {
+	cfg     config.Config
+	tel     *telemetry.Telemetry
+	db      *postgres.DB
+	rdb     *redis.Client
+	media   *media.Store
+	srv     *http.Server
+	ln      net.Listener
+	served  chan error
+	stopBgr context.CancelFunc
+	bgDone  chan struct{}
+}
+
+// Start brings a cell up and serves until Shutdown.
+func Start(ctx context.Context, cfg config.Config, logOut io.Writer) (_ *App, err error) {
+	a := &App{cfg: cfg, served: make(chan error, 1), bgDone: make(chan struct{})}
+	defer func() {
+		if err != nil {
+			a.close()
+		}
+	}()
+	if a.tel, err = telemetry.Setup(ctx, telemetry.Config{
+		Service: "cell", Cell: cfg.Cell, OTLPEndpoint: cfg.OTLPEndpoint, LogOutput: logOut, LogLevel: cfg.LogLevel,
+	}); err != nil {
+		return nil, err
+	}
+	if err = postgres.Migrate(ctx, cfg.DatabaseURL); err != nil {
+		return nil, err
+	}
+	if a.db, err = postgres.Open(ctx, cfg.DatabaseURL, a.tel.Tracer, a.tel.Meter); err != nil {
+		return nil, err
+	}
+	ropts, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		return nil, fmt.Errorf("cell: redis url: %w", err)
+	}
+	a.rdb = redis.NewClient(ropts)
+	if err = redisotel.InstrumentTracing(a.rdb, redisotel.WithTracerProvider(a.tel.Tracer)); err != nil {
+		return nil, fmt.Errorf("cell: redis tracing: %w", err)
+	}
+	verifier, err := account.NewVerifier(ctx, cfg.Firebase.ProjectID, cfg.Firebase.EmulatorHost)
+	if err != nil {
+		return nil, err
+	}
+	if a.media, err = media.OpenStore(ctx, cfg.BlobURL); err != nil {
+		return nil, err
+	}
+	handler, err := httpapi.NewServer(httpapi.Deps{
+		Cell:           cfg.Cell,
+		Markets:        cfg.Markets,
+		DB:             a.db,
+		Verifier:       verifier,
+		Media:          a.media,
+		Limiter:        ratelimit.New(a.rdb, "rl:"),
+		RateIP:         ratelimit.Rate{Per: cfg.RateIP.PerSecond, Every: time.Second, Burst: cfg.RateIP.Burst},
+		RateUser:       ratelimit.Rate{Per: cfg.RateUser.PerSecond, Every: time.Second, Burst: cfg.RateUser.Burst},
+		AllowedOrigins: cfg.AllowedOrigins,
+		Logger:         a.tel.Logger,
+		Tracer:         a.tel.Tracer,
+		Meter:          a.tel.Meter,
+		Propagator:     a.tel.Propagator,
+		Metrics:        a.tel.MetricsHandler,
+		Ready:          a.ready,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if a.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
+		return nil, fmt.Errorf("cell: listen: %w", err)
+	}
+	a.srv = &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+	}
+	go func() { a.served <- a.srv.Serve(a.ln) }()
+	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
+	a.stopBgr = stop
+	go a.purgeIdempotency(bg)
+	a.tel.Logger.Info("cell serving", "addr", a.ln.Addr().String(), "markets", cfg.Markets)
+	return a, nil
+}
+
+// Addr is where the cell listens.
+func (a *App) Addr() string { return a.ln.Addr().String() }
+
+// Served delivers the server's error if it stops on its own (a listener
+// failure); Shutdown does not send on it.
+func (a *App) Served() <-chan error { return a.served }
+
+func (a *App) ready(ctx context.Context) error {
+	if err := a.db.Ready(ctx); err != nil {
+		return err
+	}
+	return a.rdb.Ping(ctx).Err()
+}
+
+// purgeIdempotency drops expired idempotency records hourly until ctx ends.
+func (a *App) purgeIdempotency(ctx context.Context) {
+	defer close(a.bgDone)
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := a.db.PurgeIdempotent(ctx); err != nil {
+				a.tel.Logger.Warn("idempotency purge", "err", err)
+			} else if n > 0 {
+				a.tel.Logger.Info("idempotency purge", "deleted", n)
+			}
+		}
+	}
+}
+
+// Shutdown stops accepting requests, lets in-flight ones finish within the
+// configured grace, then closes every dependency.
+func (a *App) Shutdown(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, a.cfg.ShutdownGrace)
+	defer cancel()
+	var errs []error
+	if a.srv != nil {
+		if err := a.srv.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("cell: http shutdown: %w", err))
+		}
+	}
+	errs = append(errs, a.close())
+	return errors.Join(errs...)
+}
+
+func (a *App) close() error {
+	var errs []error
+	if a.stopBgr != nil {
+		a.stopBgr()
+		<-a.bgDone
+	}
+	if a.media != nil {
+		errs = append(errs, a.media.Close())
+	}
+	if a.rdb != nil {
+		errs = append(errs, a.rdb.Close())
+	}
+	if a.db != nil {
+		a.db.Close()
+	}
+	if a.tel != nil {
+		errs = append(errs, a.tel.Shutdown(context.Background()))
+	}
+	return errors.Join(errs...)
+}

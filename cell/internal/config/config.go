@@ -1,0 +1,123 @@
+// Package config reads a cell's configuration, once, from flags and the
+// environment (flags win) into one typed struct.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/pushnchat/pushnchat/internal/geo"
+)
+
+// Config is everything a cell process needs to know.
+type Config struct {
+	Cell         string   // e.g. lagos-1
+	Jurisdiction string   // e.g. NG
+	Markets      []string // countries whose tenants and market this cell serves; empty for any
+	DatabaseURL  string
+	RedisURL     string
+	BlobURL      string // gocloud.dev/blob URL for photos
+	Listen       string // host:port
+	Firebase     FirebaseConfig
+	OTLPEndpoint string
+	LogLevel     slog.Level
+	// AllowedOrigins may send cookie-authenticated requests (the web app).
+	AllowedOrigins []string
+	RateIP         RateConfig
+	RateUser       RateConfig
+	ShutdownGrace  time.Duration
+}
+
+// FirebaseConfig selects the Firebase project and, in development, the Auth
+// emulator.
+type FirebaseConfig struct {
+	ProjectID    string
+	EmulatorHost string
+}
+
+// RateConfig is a per-second rate with a burst.
+type RateConfig struct {
+	PerSecond int
+	Burst     int
+}
+
+// Parse reads args (without the program name) and the environment.
+func Parse(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	var c Config
+	fs := flag.NewFlagSet("cell", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	var markets, origins, level string
+	fs.StringVar(&c.Cell, "cell", env("CELL_NAME", ""), "cell name, e.g. lagos-1 (CELL_NAME)")
+	fs.StringVar(&c.Jurisdiction, "jurisdiction", env("CELL_JURISDICTION", ""), "jurisdiction code, e.g. NG (CELL_JURISDICTION)")
+	fs.StringVar(&markets, "markets", env("CELL_MARKETS", ""), "comma-separated countries served, e.g. NG (CELL_MARKETS)")
+	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "PostgreSQL URL (DATABASE_URL)")
+	fs.StringVar(&c.RedisURL, "redis-url", env("REDIS_URL", ""), "Redis URL (REDIS_URL)")
+	fs.StringVar(&c.BlobURL, "blob-url", env("BLOB_URL", ""), "photo bucket URL, e.g. file:///var/lib/cell/media?create_dir=true (BLOB_URL)")
+	fs.StringVar(&c.Listen, "listen", env("LISTEN", "127.0.0.1:8080"), "listen address (LISTEN)")
+	fs.StringVar(&c.Firebase.ProjectID, "firebase-project", env("FIREBASE_PROJECT", "demo-pushnchat"), "Firebase project id (FIREBASE_PROJECT)")
+	fs.StringVar(&c.Firebase.EmulatorHost, "firebase-emulator", env("FIREBASE_AUTH_EMULATOR_HOST", ""), "Auth emulator host:port (FIREBASE_AUTH_EMULATOR_HOST)")
+	fs.StringVar(&c.OTLPEndpoint, "otlp-endpoint", env("OTEL_EXPORTER_OTLP_ENDPOINT", ""), "OTLP/HTTP collector host:port; empty serves /metrics (OTEL_EXPORTER_OTLP_ENDPOINT)")
+	fs.StringVar(&level, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (LOG_LEVEL)")
+	fs.StringVar(&origins, "allowed-origins", env("ALLOWED_ORIGINS", ""), "origins of the web app, comma-separated (ALLOWED_ORIGINS)")
+	fs.IntVar(&c.RateIP.PerSecond, "rate-ip", 50, "requests per second per client IP")
+	fs.IntVar(&c.RateIP.Burst, "rate-ip-burst", 100, "burst per client IP")
+	fs.IntVar(&c.RateUser.PerSecond, "rate-user", 20, "requests per second per user")
+	fs.IntVar(&c.RateUser.Burst, "rate-user-burst", 60, "burst per user")
+	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 20*time.Second, "how long in-flight requests may finish at shutdown")
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	c.Markets = splitList(strings.ToUpper(markets))
+	c.AllowedOrigins = splitList(origins)
+	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
+		return Config{}, fmt.Errorf("config: log level: %w", err)
+	}
+	return c, c.Validate()
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Validate reports every missing or malformed setting at once.
+func (c Config) Validate() error {
+	var problems []error
+	if c.Cell == "" {
+		problems = append(problems, errors.New("cell name is required (-cell or CELL_NAME)"))
+	}
+	if c.DatabaseURL == "" {
+		problems = append(problems, errors.New("database URL is required (-database-url or DATABASE_URL)"))
+	}
+	if c.RedisURL == "" {
+		problems = append(problems, errors.New("the Redis URL is required (-redis-url or REDIS_URL)"))
+	}
+	if c.BlobURL == "" {
+		problems = append(problems, errors.New("blob URL is required (-blob-url or BLOB_URL)"))
+	}
+	for _, m := range c.Markets {
+		if !geo.IsCountry(m) {
+			problems = append(problems, fmt.Errorf("market %q is not an ISO 3166-1 alpha-2 code", m))
+		}
+	}
+	if err := errors.Join(problems...); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	return nil
+}

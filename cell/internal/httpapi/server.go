@@ -1,0 +1,81 @@
+// Package httpapi is a cell's HTTP API: routes, handlers and middleware.
+// routes.go shows the whole API; every error leaves through package problem.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"slices"
+
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/pushnchat/pushnchat/cell/internal/account"
+	"github.com/pushnchat/pushnchat/cell/internal/media"
+	"github.com/pushnchat/pushnchat/cell/internal/postgres"
+	"github.com/pushnchat/pushnchat/internal/ratelimit"
+)
+
+// Deps are what the API needs.
+type Deps struct {
+	Cell           string
+	Markets        []string // empty: any country
+	DB             *postgres.DB
+	Verifier       *account.Verifier
+	Media          *media.Store
+	Limiter        *ratelimit.Limiter
+	RateIP         ratelimit.Rate
+	RateUser       ratelimit.Rate
+	AllowedOrigins []string
+	Logger         *slog.Logger
+	Tracer         trace.TracerProvider
+	Meter          metric.MeterProvider
+	Propagator     propagation.TextMapPropagator
+	Metrics        http.Handler // nil when metrics are pushed
+	// Ready reports whether the cell's dependencies are usable.
+	Ready func(context.Context) error
+}
+
+type server struct {
+	Deps
+	tracer trace.Tracer
+	mux    *http.ServeMux
+}
+
+// NewServer returns the cell's HTTP handler.
+func NewServer(d Deps) (http.Handler, error) {
+	s := &server{Deps: d, mux: http.NewServeMux(), tracer: d.Tracer.Tracer("pushnchat/cell/httpapi")}
+	for _, rt := range s.routes() {
+		s.mux.Handle(rt.Method+" "+rt.Pattern, rt.Handler)
+	}
+	s.mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, errNoRoute)
+	}))
+	obs, err := s.observe(d.Meter)
+	if err != nil {
+		return nil, err
+	}
+	// Outermost first.
+	var h http.Handler = s.mux
+	for _, mw := range slices.Backward([]func(http.Handler) http.Handler{
+		s.requestID,
+		s.recoverPanics,
+		obs,
+		s.securityHeaders,
+		s.limitIP,
+		s.limitBody,
+		s.authenticate,
+		s.limitUser,
+		s.idempotent,
+		s.methodProblems,
+	}) {
+		h = mw(h)
+	}
+	return h, nil
+}
+
+func (s *server) servesMarket(country string) bool {
+	return len(s.Markets) == 0 || slices.Contains(s.Markets, country)
+}
