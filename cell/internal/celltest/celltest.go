@@ -201,7 +201,7 @@ func (r Response) JSON(t testing.TB, v any) {
 func (r Response) Want(t testing.TB, want int) Response {
 	t.Helper()
 	if r.Status != want {
-		t.Fatalf("status = %d; want %d; body: %s", r.Status, want, r.Body)
+		t.Fatalf("status = %d; want %d; body: %.300q", r.Status, want, r.Body)
 	}
 	return r
 }

@@ -51,8 +51,6 @@ const (
 	csrfHeader    = "X-CSRF-Token"
 )
 
-var errNoRoute = errs.E(errs.NotFound, "no such endpoint")
-
 func requestIDFrom(ctx context.Context) string {
 	id, _ := ctx.Value(requestIDKey).(string)
 	return id
@@ -378,8 +376,9 @@ func (s *server) idempotent(next http.Handler) http.Handler {
 	})
 }
 
-// methodProblems turns the mux's plain-text 405 into a problem.
-func (s *server) methodProblems(next http.Handler) http.Handler {
+// muxProblems turns the mux's own plain-text answers — 404 for an unknown
+// path, 405 for a known path with another method — into problems.
+func (s *server) muxProblems(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		next.ServeHTTP(&problemWriter{ResponseWriter: w, s: s, r: r}, r)
 	})
@@ -393,16 +392,23 @@ type problemWriter struct {
 }
 
 func (w *problemWriter) WriteHeader(code int) {
-	if code == http.StatusMethodNotAllowed && strings.HasPrefix(w.Header().Get("Content-Type"), "text/plain") {
-		w.replaced = true
-		problem.WriteProblem(w.ResponseWriter, problem.Problem{
-			Type: problem.TypeBase + "method_not_allowed", Title: "Method not allowed", Status: code,
-			Detail:   fmt.Sprintf("%s is not allowed here; see the Allow header", w.r.Method),
-			Instance: w.r.URL.Path, RequestID: requestIDFrom(w.r.Context()),
-		})
+	if !strings.HasPrefix(w.Header().Get("Content-Type"), "text/plain") {
+		w.ResponseWriter.WriteHeader(code)
 		return
 	}
-	w.ResponseWriter.WriteHeader(code)
+	p := problem.Problem{Status: code, Instance: w.r.URL.Path, RequestID: requestIDFrom(w.r.Context())}
+	switch code {
+	case http.StatusMethodNotAllowed:
+		p.Type, p.Title = problem.TypeBase+"method_not_allowed", "Method not allowed"
+		p.Detail = fmt.Sprintf("%s is not allowed here; see the Allow header", w.r.Method)
+	case http.StatusNotFound:
+		p.Type, p.Title, p.Detail = problem.TypeBase+"not_found", "Not found", "no such endpoint"
+	default:
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	w.replaced = true
+	problem.WriteProblem(w.ResponseWriter, p)
 }
 
 func (w *problemWriter) Write(b []byte) (int, error) {

@@ -50,9 +50,6 @@ func NewServer(d Deps) (http.Handler, error) {
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.Method+" "+rt.Pattern, rt.Handler)
 	}
-	s.mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.fail(w, r, errNoRoute)
-	}))
 	obs, err := s.observe(d.Meter)
 	if err != nil {
 		return nil, err
@@ -69,7 +66,7 @@ func NewServer(d Deps) (http.Handler, error) {
 		s.authenticate,
 		s.limitUser,
 		s.idempotent,
-		s.methodProblems,
+		s.muxProblems,
 	}) {
 		h = mw(h)
 	}
