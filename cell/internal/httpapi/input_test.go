@@ -67,7 +67,9 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		{"not an object", func() celltest.Response { return owner.Do(t, "POST", base+"/listings", `["a"]`) }, 400, "invalid", ""},
 		{"two objects", func() celltest.Response { return owner.Do(t, "POST", base+"/listings", `{"title":"a"} {"title":"b"}`) }, 400, "invalid", ""},
 		{"empty body", func() celltest.Response { return owner.Do(t, "POST", base+"/listings", ``) }, 400, "invalid", ""},
-		{"unknown field", func() celltest.Response { return owner.Do(t, "POST", base+"/listings", good(map[string]any{"owner_id": "me"})) }, 400, "invalid", "owner_id"},
+		{"unknown field", func() celltest.Response {
+			return owner.Do(t, "POST", base+"/listings", good(map[string]any{"owner_id": "me"}))
+		}, 400, "invalid", "owner_id"},
 		{"wrong type", func() celltest.Response {
 			return owner.Do(t, "POST", base+"/listings", good(map[string]any{"price": map[string]any{"amount_minor": "500", "currency": "NGN"}}))
 		}, 400, "invalid", "price.amount_minor"},

@@ -14,7 +14,7 @@ import (
 // list the same operations, and every operation documents its problems.
 func TestOpenAPIMatchesRoutes(t *testing.T) {
 	var spec struct {
-		OpenAPI string                               `yaml:"openapi"`
+		OpenAPI string                    `yaml:"openapi"`
 		Paths   map[string]map[string]any `yaml:"paths"`
 	}
 	if err := yaml.Unmarshal(api.OpenAPI, &spec); err != nil {

@@ -213,6 +213,7 @@ type Page struct {
 type cursor struct {
 	Time  *time.Time `json:"t,omitempty"`
 	Score *string    `json:"s,omitempty"`
+	Fuzzy bool       `json:"f,omitempty"`
 	ID    string     `json:"id"`
 }
 
@@ -285,10 +286,46 @@ type MarketQuery struct {
 	Limit    int
 }
 
-// Market searches a market: ranked by relevance when there are words
-// (full text, prefix matches, and trigram similarity of the title for
-// typos), newest first otherwise.
+// Market searches a market. With words it ranks full-text matches (prefix
+// matches, phrases); when those find nothing it falls back to trigram
+// similarity of titles, so a typo ("indgo") still finds "indigo". Without
+// words it lists the newest first. Cursors remember which of the three the
+// first page used.
 func (db *DB) Market(ctx context.Context, mq MarketQuery) (Page, error) {
+	var c cursor
+	if mq.After != "" {
+		var err error
+		if c, err = decodeCursor(mq.After); err != nil {
+			return Page{}, err
+		}
+	}
+	mode := searchNewest
+	switch {
+	case mq.Query.Empty():
+	case c.Fuzzy:
+		mode = searchFuzzy
+	default:
+		mode = searchFullText
+	}
+	page, err := db.market(ctx, mq, c, mode)
+	if err == nil && mode == searchFullText && mq.After == "" && len(page.Items) == 0 {
+		page, err = db.market(ctx, mq, c, searchFuzzy)
+	}
+	if err != nil {
+		return Page{}, err
+	}
+	return page, attachPhotos(ctx, db.pool, page.Items)
+}
+
+type searchMode int
+
+const (
+	searchNewest searchMode = iota
+	searchFullText
+	searchFuzzy
+)
+
+func (db *DB) market(ctx context.Context, mq MarketQuery, c cursor, mode searchMode) (Page, error) {
 	args := []any{mq.Country, mq.Limit + 1}
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	where := []string{`l.country = $1`, `l.status = 'published'`}
@@ -304,37 +341,12 @@ func (db *DB) Market(ctx context.Context, mq MarketQuery) (Page, error) {
 	if mq.MaxPrice != nil {
 		where = append(where, `l.price_minor <= `+arg(*mq.MaxPrice))
 	}
-	var c cursor
-	if mq.After != "" {
-		var err error
-		if c, err = decodeCursor(mq.After); err != nil {
-			return Page{}, err
-		}
-	}
-	badCursor := errs.InvalidFields([]errs.FieldError{{Field: "cursor", Detail: "does not belong to this search"}})
-
 	if ex := mq.Query.ExcludedTSQuery(); ex != "" {
 		where = append(where, `NOT l.search @@ to_tsquery('simple', `+arg(ex)+`)`)
 	}
+	badCursor := errs.InvalidFields([]errs.FieldError{{Field: "cursor", Detail: "does not belong to this search"}})
 	var sql string
-	ranked := !mq.Query.Empty()
-	if ranked {
-		tsq, text := arg(mq.Query.TSQuery()), arg(mq.Query.Text())
-		where = append(where, `(l.search @@ to_tsquery('simple', `+tsq+`) OR `+text+` <% lower(l.title))`)
-		after := ""
-		if mq.After != "" {
-			if c.Score == nil {
-				return Page{}, badCursor
-			}
-			after = `WHERE (s.score, s.id) < (` + arg(*c.Score) + `::real, ` + arg(c.ID) + `::uuid)`
-		}
-		sql = `SELECT * FROM (
-			SELECT ` + listingColumns + `,
-				(ts_rank_cd(l.search, to_tsquery('simple', ` + tsq + `)) + word_similarity(` + text + `, lower(l.title)))::real AS score
-			FROM listing l JOIN tenant t ON t.id = l.tenant_id
-			WHERE ` + strings.Join(where, " AND ") + `) s ` + after + `
-			ORDER BY s.score DESC, s.id DESC LIMIT $2`
-	} else {
+	if mode == searchNewest {
 		if mq.After != "" {
 			if c.Time == nil {
 				return Page{}, badCursor
@@ -343,6 +355,29 @@ func (db *DB) Market(ctx context.Context, mq MarketQuery) (Page, error) {
 		}
 		sql = `SELECT ` + listingColumns + `, 0::real FROM listing l JOIN tenant t ON t.id = l.tenant_id
 			WHERE ` + strings.Join(where, " AND ") + ` ORDER BY l.published_at DESC, l.id DESC LIMIT $2`
+	} else {
+		var score string
+		if mode == searchFullText {
+			tsq := arg(mq.Query.TSQuery())
+			where = append(where, `l.search @@ to_tsquery('simple', `+tsq+`)`)
+			score = `ts_rank_cd(l.search, to_tsquery('simple', ` + tsq + `))`
+		} else {
+			text := arg(mq.Query.Text())
+			where = append(where, text+` <% lower(l.title)`)
+			score = `word_similarity(` + text + `, lower(l.title))`
+		}
+		after := ""
+		if mq.After != "" {
+			if c.Score == nil {
+				return Page{}, badCursor
+			}
+			after = `WHERE (s.score, s.id) < (` + arg(*c.Score) + `::real, ` + arg(c.ID) + `::uuid)`
+		}
+		sql = `SELECT * FROM (
+			SELECT ` + listingColumns + `, (` + score + `)::real AS score
+			FROM listing l JOIN tenant t ON t.id = l.tenant_id
+			WHERE ` + strings.Join(where, " AND ") + `) s ` + after + `
+			ORDER BY s.score DESC, s.id DESC LIMIT $2`
 	}
 	rows, err := db.pool.Query(ctx, sql, args...)
 	if err != nil {
@@ -362,14 +397,14 @@ func (db *DB) Market(ctx context.Context, mq MarketQuery) (Page, error) {
 	if len(items) > mq.Limit {
 		page.Items = items[:mq.Limit]
 		last := page.Items[mq.Limit-1]
-		next := cursor{ID: last.ID}
-		if ranked {
+		next := cursor{ID: last.ID, Fuzzy: mode == searchFuzzy}
+		if mode == searchNewest {
+			next.Time = last.PublishedAt
+		} else {
 			s := strconv.FormatFloat(float64(scores[mq.Limit-1]), 'g', -1, 32)
 			next.Score = &s
-		} else {
-			next.Time = last.PublishedAt
 		}
 		page.NextCursor = encodeCursor(next)
 	}
-	return page, attachPhotos(ctx, db.pool, page.Items)
+	return page, nil
 }

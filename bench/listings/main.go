@@ -1,0 +1,343 @@
+// Command listings measures a cell's marketplace: search latency over HTTP
+// with 100k published listings in one market, and listing-create
+// throughput. It starts its own PostgreSQL, Redis, Auth emulator and cell,
+// loads the listings with COPY, and writes bench/results/listings.json.
+//
+//	make bench NAME=listings
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pushnchat/pushnchat/internal/authemu"
+	"github.com/pushnchat/pushnchat/internal/devstack"
+	"github.com/pushnchat/pushnchat/internal/proc"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench listings:", err)
+		os.Exit(1)
+	}
+}
+
+var (
+	out        = flag.String("out", "bench/results/listings.json", "result file")
+	listings   = flag.Int("listings", 100_000, "published listings in the market")
+	searches   = flag.Int("searches", 3000, "search requests per run")
+	creates    = flag.Int("creates", 3000, "listing creates per run")
+	runs       = flag.Int("runs", 3, "runs; medians are reported")
+	workers    = flag.Int("concurrency", 8, "concurrent clients")
+	maxRunTime = flag.Duration("max-run-time", 60*time.Second, "upper bound of one load phase")
+)
+
+func run() error {
+	flag.Parse()
+	ctx := context.Background()
+	root, err := devstack.RepoRoot(".")
+	if err != nil {
+		return err
+	}
+	tools := devstack.FindTools(os.Getenv, root)
+	tmp, err := os.MkdirTemp("", "pnc-bench-listings-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return err
+	}
+	pg, err := devstack.StartPostgres(ctx, devstack.PostgresConfig{Bin: tools.PostgresBin, DataDir: filepath.Join(tmp, "pg")})
+	if err != nil {
+		return err
+	}
+	defer pg.Stop()
+	rd, err := devstack.StartRedis(ctx, devstack.RedisConfig{Path: tools.Redis, Dir: filepath.Join(tmp, "redis")})
+	if err != nil {
+		return err
+	}
+	defer rd.Stop()
+	auth, err := devstack.StartAuthEmulator(ctx, devstack.AuthEmulatorConfig{Firebase: tools.Firebase, Dir: filepath.Join(tmp, "fb")})
+	if err != nil {
+		return err
+	}
+	defer auth.Stop()
+
+	conn, err := pgx.Connect(ctx, pg.URL("postgres"))
+	if err != nil {
+		return err
+	}
+	if _, err := conn.Exec(ctx, "CREATE DATABASE cell"); err != nil {
+		return err
+	}
+	conn.Close(ctx)
+	dbURL := pg.URL("cell")
+
+	// The real cell binary, as production runs it.
+	bin := filepath.Join(tmp, "cell")
+	if err := proc.Run(ctx, proc.Spec{Name: "go build", Path: "go", Args: []string{"build", "-o", bin, "./cell/cmd/cell"}, Dir: root}, 5*time.Minute); err != nil {
+		return err
+	}
+	port, err := devstack.FreePort()
+	if err != nil {
+		return err
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	cell, err := proc.Start(proc.Spec{Name: "cell", Path: bin, Args: []string{
+		"-cell", "lagos-1", "-markets", "NG", "-database-url", dbURL, "-redis-url", rd.URL(0),
+		"-blob-url", "file://" + filepath.Join(tmp, "blobs") + "?create_dir=true", "-listen", addr,
+		"-firebase-project", auth.Project(), "-firebase-emulator", auth.Host(), "-log-level", "error",
+		"-rate-ip", "1000000", "-rate-ip-burst", "1000000", "-rate-user", "1000000", "-rate-user-burst", "1000000",
+	}, StopSignal: syscall.SIGTERM})
+	if err != nil {
+		return err
+	}
+	defer cell.Stop()
+	base := "http://" + addr
+	if err := cell.WaitReady(ctx, time.Minute, func(ctx context.Context) error {
+		req, _ := http.NewRequestWithContext(ctx, "GET", base+"/readyz", nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return fmt.Errorf("readyz %d", resp.StatusCode)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+
+	// An owner and a tenant, through the API.
+	s, err := authemu.New(auth.Host(), auth.Project()).SignUp(ctx, "bench@example.test", "bench password 1")
+	if err != nil {
+		return err
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	call := func(method, path string, body any) (int, []byte, error) {
+		b, _ := json.Marshal(body)
+		req, _ := http.NewRequest(method, base+path, bytes.NewReader(b))
+		req.Header.Set("Authorization", "Bearer "+s.IDToken)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, nil, err
+		}
+		defer resp.Body.Close()
+		rb, err := io.ReadAll(resp.Body)
+		return resp.StatusCode, rb, err
+	}
+	st, body, err := call("POST", "/v1/tenants", map[string]any{"slug": "bench-market", "name": "Bench Market", "country": "NG",
+		"contact": map[string]string{"name": "Ada Obi", "email": "ada@example.test"}})
+	if err != nil || st != 201 {
+		return fmt.Errorf("create tenant: %d %s %v", st, body, err)
+	}
+	var tenant struct{ ID string }
+	_ = json.Unmarshal(body, &tenant)
+
+	fmt.Fprintf(os.Stderr, "loading %d listings…\n", *listings)
+	if err := load(ctx, dbURL, tenant.ID, *listings); err != nil {
+		return err
+	}
+
+	queries := []string{"q=indigo+adire", "q=ankara", "q=shea+butter", "q=cashew", "q=indgo", "q=wax+print+fabric",
+		"q=bucket&category=crafts", "category=fabrics&currency=NGN&min_price=100000&max_price=900000", "", "q=%22wax+print%22"}
+	var p50s, p99s, lp50s, lp99s, srps, rpss []float64
+	for i := range *runs {
+		search := func(n int) error {
+			q := queries[n%len(queries)]
+			resp, err := client.Get(base + "/v1/markets/NG/listings?limit=20&" + q)
+			if err != nil {
+				return err
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				return fmt.Errorf("search %s: %d", q, resp.StatusCode)
+			}
+			return nil
+		}
+		// Latency of one client alone, then under load from all clients.
+		lat, err := loadPhase(*searches/3, 1, search)
+		if err != nil {
+			return err
+		}
+		p50s, p99s = append(p50s, pct(lat, 50)), append(p99s, pct(lat, 99))
+		start := time.Now()
+		lat, err = loadPhase(*searches, *workers, search)
+		if err != nil {
+			return err
+		}
+		srps = append(srps, float64(len(lat))/time.Since(start).Seconds())
+		lp50s, lp99s = append(lp50s, pct(lat, 50)), append(lp99s, pct(lat, 99))
+		var created atomic.Int64
+		start = time.Now()
+		_, err = loadPhase(*creates, *workers, func(n int) error {
+			st, b, err := call("POST", "/v1/t/bench-market/listings", map[string]any{
+				"title": fmt.Sprintf("Bench listing %d-%d", i, n), "description": "created by the benchmark",
+				"price": map[string]any{"amount_minor": 1000 + n, "currency": "NGN"}, "category": "fabrics"})
+			if err != nil {
+				return err
+			}
+			if st != 201 {
+				return fmt.Errorf("create: %d %s", st, b)
+			}
+			created.Add(1)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		rpss = append(rpss, float64(created.Load())/time.Since(start).Seconds())
+		fmt.Fprintf(os.Stderr, "run %d: search p50 %.2f ms p99 %.2f ms (1 client); %d clients: p50 %.2f ms p99 %.2f ms %.0f/s; create %.0f/s\n",
+			i+1, p50s[i], p99s[i], *workers, lp50s[i], lp99s[i], srps[i], rpss[i])
+	}
+	result := map[string]any{
+		"name":    "listings",
+		"command": "make bench NAME=listings",
+		"date":    time.Now().UTC().Format(time.RFC3339),
+		"machine": fmt.Sprintf("%d cores, %s, Go %s", runtime.NumCPU(), osName(), strings.TrimPrefix(runtime.Version(), "go")),
+		"runs":    *runs,
+		"metrics": map[string]any{
+			"search_p50_ms":        round(median(p50s)),
+			"search_p99_ms":        round(median(p99s)),
+			"search_p99_max_ms":    round(slices.Max(p99s)),
+			"search_loaded_p50_ms": round(median(lp50s)),
+			"search_loaded_p99_ms": round(median(lp99s)),
+			"search_loaded_rps":    round(median(srps)),
+			"create_rps":           round(median(rpss)),
+			"listings_count":       *listings,
+		},
+		"notes": fmt.Sprintf("HTTP through the cell API on loopback. search_p50/p99: one client alone; search_loaded_*: %d concurrent clients; %d searches per run over %d query shapes "+
+			"(words, prefix, typo, phrase, filters, newest-first) in one market of %d published listings; %d creates per run "+
+			"(authenticated POST, one transaction each); PostgreSQL 15 with fsync off, cell and load generator on the same 2 cores.",
+			*workers, *searches, len(queries), *listings, *creates),
+	}
+	b, _ := json.MarshalIndent(result, "", "  ")
+	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(*out, append(b, '\n'), 0o644)
+}
+
+// loadPhase runs n requests from workers concurrent clients, bounded
+// in time, and returns each request's latency in milliseconds.
+func loadPhase(n, workers int, do func(i int) error) ([]float64, error) {
+	var (
+		next     atomic.Int64
+		mu       sync.Mutex
+		lat      []float64
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	deadline := time.Now().Add(*maxRunTime)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n || time.Now().After(deadline) {
+					return
+				}
+				start := time.Now()
+				err := do(i)
+				d := float64(time.Since(start).Microseconds()) / 1000
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				lat = append(lat, d)
+				mu.Unlock()
+				if err != nil {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return lat, firstErr
+}
+
+var words = []string{"adire", "ankara", "kente", "aso-oke", "wax", "print", "indigo", "shea", "butter", "cashew", "bucket",
+	"basket", "leather", "sandals", "beads", "calabash", "cocoa", "palm", "oil", "yam", "pepper", "tomato", "solar",
+	"lantern", "generator", "phone", "charger", "tailor", "fabric", "cotton", "silk", "lace", "gele", "agbada", "kaftan"}
+
+var categories = []string{"fabrics", "fashion", "food", "crafts", "electronics", "beauty", "agriculture"}
+
+// load inserts n published listings with COPY.
+func load(ctx context.Context, url, tenantID string, n int) error {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	var userID string
+	if err := conn.QueryRow(ctx, "SELECT user_id FROM membership WHERE tenant_id = $1", tenantID).Scan(&userID); err != nil {
+		return err
+	}
+	rng := rand.New(rand.NewPCG(7, 11))
+	now := time.Now()
+	rows := make([][]any, 0, n)
+	for i := range n {
+		title := fmt.Sprintf("%s %s %s", words[rng.IntN(len(words))], words[rng.IntN(len(words))], words[rng.IntN(len(words))])
+		desc := strings.Repeat(words[rng.IntN(len(words))]+" ", 12)
+		at := now.Add(-time.Duration(i) * time.Minute)
+		rows = append(rows, []any{uuid.Must(uuid.NewV7()).String(), tenantID, "NG", "published", title, desc,
+			int64(1000 + rng.IntN(1_000_000)), "NGN", categories[rng.IntN(len(categories))], userID, at, at, at})
+	}
+	_, err = conn.CopyFrom(ctx, pgx.Identifier{"listing"},
+		[]string{"id", "tenant_id", "country", "status", "title", "description", "price_minor", "currency", "category", "created_by", "created_at", "updated_at", "published_at"},
+		pgx.CopyFromRows(rows))
+	if err != nil {
+		return err
+	}
+	_, err = conn.Exec(ctx, "ANALYZE listing")
+	return err
+}
+
+func pct(xs []float64, p float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
+	}
+	return s[min(len(s)-1, int(float64(len(s))*p/100))]
+}
+
+func median(xs []float64) float64 { return pct(xs, 50) }
+
+func round(x float64) float64 { return float64(int64(x*100+0.5)) / 100 }
+
+func osName() string {
+	b, err := os.ReadFile("/etc/os-release")
+	if err != nil {
+		return runtime.GOOS
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "PRETTY_NAME="); ok {
+			return strings.Trim(v, `"`)
+		}
+	}
+	return runtime.GOOS
+}
