@@ -70,12 +70,21 @@ func runUp(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cellBin := filepath.Join(filepath.Dir(self), "cell")
+	if _, err := os.Stat(cellBin); err != nil {
+		return fmt.Errorf("no cell binary next to pushnctl (%s); build both with `make build`", cellBin)
+	}
 	started := time.Now()
 	pl, err := localup.Start(ctx, localup.Config{
-		Dir:      platformDir,
-		BasePort: *basePort,
-		Tools:    devstack.FindTools(getenv, root),
-		Logger:   logger,
+		Dir:        platformDir,
+		BasePort:   *basePort,
+		Tools:      devstack.FindTools(getenv, root),
+		CellBinary: cellBin,
+		Logger:     logger,
 	})
 	if err != nil {
 		return err
@@ -95,6 +104,7 @@ func printPlatform(w io.Writer, pl *localup.Platform, took time.Duration) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SERVICE\tADDRESS\tTRY")
 	for _, c := range pl.Cells {
+		fmt.Fprintf(tw, "%s cell API\thttp://%s\tcurl -s http://%s/v1/markets/%s/listings\n", c.Name, c.HTTPAddr, c.HTTPAddr, c.Country)
 		url := c.Postgres.URL(localup.CellDatabase)
 		fmt.Fprintf(tw, "%s postgres\t%s\tpsql %q -c 'select 1'\n", c.Name, url, url)
 		fmt.Fprintf(tw, "%s redis\t%s\tredis-cli -p %d ping\n", c.Name, c.Redis.Addr(), c.Redis.Port())
@@ -102,9 +112,9 @@ func printPlatform(w io.Writer, pl *localup.Platform, took time.Duration) {
 	fmt.Fprintf(tw, "consul\thttp://%s\tcurl -s http://%s/v1/status/leader\n", pl.Consul.HTTPAddr(), pl.Consul.HTTPAddr())
 	fmt.Fprintf(tw, "firebase auth emulator\t%s\tFIREBASE_AUTH_EMULATOR_HOST=%s\n", pl.Auth.URL(), pl.Auth.Host())
 	tw.Flush()
-	fmt.Fprintf(w, "\nDemo users (password %q):\n", localup.DemoPassword)
+	fmt.Fprintf(w, "\nDemo users (password %q), each owning its cell's demo business:\n", localup.DemoPassword)
 	for _, c := range pl.Cells {
-		fmt.Fprintf(w, "  %s\n", localup.DemoUser(c.Cell))
+		fmt.Fprintf(w, "  %-42s %s in %s\n", localup.DemoUser(c.Cell), c.Demo, c.Name)
 	}
 	fmt.Fprintf(w, "\nSign in through the emulator:\n  curl -s -H 'Content-Type: application/json' -d '{\"email\":\"%s\",\"password\":\"%s\",\"returnSecureToken\":true}' '%s/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key=demo'\n",
 		localup.DemoUser(pl.Cells[0].Cell), localup.DemoPassword, pl.Auth.URL())

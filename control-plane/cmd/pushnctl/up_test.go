@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -26,8 +27,9 @@ import (
 // `pushnctl up` brings up a PostgreSQL and a Redis per cell, Consul and the
 // Auth emulator, each answering; SIGINT stops all of it.
 func TestUpStartsEverythingAndSIGINTStopsIt(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "pushnctl")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	binDir := t.TempDir()
+	bin := filepath.Join(binDir, "pushnctl")
+	if out, err := exec.Command("go", "build", "-o", binDir+"/", ".", "../../../cell/cmd/cell").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	// Not t.TempDir: PostgreSQL runs as another user when we are root and
@@ -124,6 +126,16 @@ wait:
 	if leader := httpGet(t, consul[1]); len(leader) < 3 {
 		t.Errorf("Consul leader = %q; want an address", leader)
 	}
+	cells := regexp.MustCompile(`curl -s (http://\S+/v1/markets/\S+/listings)`).FindAllStringSubmatch(out, -1)
+	if len(cells) != len(localup.Cells) {
+		t.Fatalf("found %d cell APIs; want %d:\n%s", len(cells), len(localup.Cells), out)
+	}
+	for _, m := range cells {
+		var page struct{ Items []struct{ Title string } }
+		if err := json.Unmarshal([]byte(httpGet(t, m[1])), &page); err != nil || len(page.Items) != 3 {
+			t.Errorf("GET %s: %d demo listings, %v; want 3", m[1], len(page.Items), err)
+		}
+	}
 	auth := regexp.MustCompile(`FIREBASE_AUTH_EMULATOR_HOST=(\S+)`).FindStringSubmatch(out)
 	if auth == nil {
 		t.Fatalf("no Auth emulator address in:\n%s", out)
@@ -140,8 +152,8 @@ wait:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(servers) < 2*len(localup.Cells)+2 {
-		t.Fatalf("pushnctl runs %v; want at least %d servers", servers, 2*len(localup.Cells)+2)
+	if len(servers) < 3*len(localup.Cells)+2 {
+		t.Fatalf("pushnctl runs %v; want at least %d servers", servers, 3*len(localup.Cells)+2)
 	}
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)

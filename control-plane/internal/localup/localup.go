@@ -23,17 +23,23 @@ import (
 
 // Cell is one cell of the local platform.
 type Cell struct {
-	Name    string // e.g. lagos-1
-	Country string // ISO 3166-1 alpha-2 of its jurisdiction's home market
+	Name    string   // e.g. lagos-1
+	Country string   // the home market of its demo business
+	Markets []string // countries whose businesses it homes
+	Demo    string   // slug of its demo business
 }
+
+// eea is the EU/EEA, homed in eu-1.
+var eea = []string{"AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IS", "IT",
+	"LI", "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI", "SK"}
 
 // Cells of the default deployment (docs/architecture.md).
 var Cells = []Cell{
-	{"lagos-1", "NG"},
-	{"johannesburg-1", "ZA"},
-	{"nairobi-1", "KE"},
-	{"us-1", "US"},
-	{"eu-1", "DE"},
+	{"lagos-1", "NG", []string{"NG"}, "ada-fabrics"},
+	{"johannesburg-1", "ZA", []string{"ZA"}, "thandi-crafts"},
+	{"nairobi-1", "KE", []string{"KE"}, "wanjiru-foods"},
+	{"us-1", "US", []string{"US"}, "lincoln-tools"},
+	{"eu-1", "DE", eea, "berlin-textil"},
 }
 
 // Config says where the platform lives.
@@ -41,7 +47,9 @@ type Config struct {
 	Dir      string // platform directory, e.g. .pushnchat
 	BasePort int    // the port plan starts here (see Ports)
 	Tools    devstack.Tools
-	Logger   *slog.Logger
+	// CellBinary is the cell executable (bin/cell from `make build`).
+	CellBinary string
+	Logger     *slog.Logger
 }
 
 // Ports is the fixed port plan of the local platform, so that URLs stay the
@@ -51,19 +59,23 @@ type Ports struct {
 	AuthEmulator int   // Auth API; hub and logging follow (+1, +2)
 	CellPostgres []int // per cell, in Cells order
 	CellRedis    []int
+	CellHTTP     []int
 }
 
 // PortPlan lays the ports out from base: Consul at base, the Auth emulator
-// at base+10, cell i's PostgreSQL at base+100+10i and its Redis one above.
+// at base+10, cell i's PostgreSQL at base+100+10i, its Redis one above and
+// the cell's HTTP API two above.
 // Base zero puts every server on a free port (tests of `up` itself).
 func PortPlan(base int) Ports {
 	if base == 0 {
-		return Ports{CellPostgres: make([]int, len(Cells)), CellRedis: make([]int, len(Cells))}
+		n := len(Cells)
+		return Ports{CellPostgres: make([]int, n), CellRedis: make([]int, n), CellHTTP: make([]int, n)}
 	}
 	p := Ports{Consul: base, AuthEmulator: base + 10}
 	for i := range Cells {
 		p.CellPostgres = append(p.CellPostgres, base+100+10*i)
 		p.CellRedis = append(p.CellRedis, base+101+10*i)
+		p.CellHTTP = append(p.CellHTTP, base+102+10*i)
 	}
 	return p
 }
@@ -84,6 +96,7 @@ type RunningCell struct {
 	Cell
 	Postgres *devstack.Postgres
 	Redis    *devstack.Redis
+	HTTPAddr string // the cell's API, host:port
 }
 
 // CellDatabase is the name of each cell's application database.
@@ -222,6 +235,27 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	// The cells, once their PostgreSQL, Redis and the Auth emulator run.
+	for _, c := range pl.Cells {
+		if err := createDatabase(ctx, c.Postgres.URL("postgres"), CellDatabase); err != nil {
+			return nil, fmt.Errorf("%s: %w", c.Name, err)
+		}
+	}
+	for i := range pl.Cells {
+		c := &pl.Cells[i]
+		launch(c.Name, func(log io.Writer) (func() error, error) {
+			p, addr, err := startCell(ctx, cfg, dir, *c, pl.Ports.CellHTTP[i], pl.Auth, log)
+			if err != nil {
+				return nil, err
+			}
+			c.HTTPAddr = addr
+			return p.Stop, nil
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
 	if err := pl.seed(ctx); err != nil {
 		return nil, fmt.Errorf("seed demo data: %w", err)
 	}
@@ -234,21 +268,20 @@ const DemoPassword = "pushnchat-demo"
 // DemoUser is the demo account of a cell's market.
 func DemoUser(c Cell) string { return "owner@" + c.Name + ".demo.pushnchat.test" }
 
-// seed creates each cell's database and one demo user per market. It is
-// idempotent: a second `up` finds them in place.
+// seed creates each cell's database, one demo user per market, and a
+// demo business with published listings in every cell. It is idempotent:
+// a second `up` finds them in place.
 func (pl *Platform) seed(ctx context.Context) error {
-	for _, c := range pl.Cells {
-		if err := createDatabase(ctx, c.Postgres.URL("postgres"), CellDatabase); err != nil {
-			return fmt.Errorf("%s: %w", c.Name, err)
-		}
-	}
 	auth := authemu.New(pl.Auth.Host(), pl.Auth.Project())
 	for _, c := range pl.Cells {
-		if _, err := auth.SignIn(ctx, DemoUser(c.Cell), DemoPassword); err == nil {
-			continue
+		s, err := auth.SignIn(ctx, DemoUser(c.Cell), DemoPassword)
+		if err != nil {
+			if s, err = auth.SignUp(ctx, DemoUser(c.Cell), DemoPassword); err != nil {
+				return err
+			}
 		}
-		if _, err := auth.SignUp(ctx, DemoUser(c.Cell), DemoPassword); err != nil {
-			return err
+		if err := seedCell(ctx, c, s.IDToken); err != nil {
+			return fmt.Errorf("%s: %w", c.Name, err)
 		}
 	}
 	return nil
