@@ -2,6 +2,8 @@
 // against: ISO 3166-1 alpha-2 countries and ISO 4217 active currencies.
 package geo
 
+import "slices"
+
 // IsCountry reports whether code is an assigned ISO 3166-1 alpha-2 code
 // (upper case).
 func IsCountry(code string) bool {
@@ -79,4 +81,14 @@ var currencies = map[string]struct{}{
 	"USD": {}, "UYU": {}, "UZS": {}, "VES": {}, "VND": {}, "VUV": {}, "WST": {},
 	"XAF": {}, "XCD": {}, "XOF": {}, "XPF": {}, "YER": {}, "ZAR": {}, "ZMW": {},
 	"ZWG": {},
+}
+
+// Countries returns every ISO 3166-1 alpha-2 code, sorted.
+func Countries() []string {
+	out := make([]string, 0, len(countries))
+	for c := range countries {
+		out = append(out, c)
+	}
+	slices.Sort(out)
+	return out
 }
