@@ -150,6 +150,18 @@ func MayHome(cell, country string) Decision {
 	return d
 }
 
+// Markets returns the countries whose businesses the policy homes in cell
+// (authorisations assumed on file), sorted.
+func Markets(cell string) []string {
+	var out []string
+	for _, c := range Countries() {
+		if MayHome(cell, c).Allowed {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // TransferRequest asks whether data may move across a border.
 type TransferRequest struct {
 	Category Category

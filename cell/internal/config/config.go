@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pushnchat/pushnchat/internal/geo"
+	"github.com/pushnchat/pushnchat/residency"
 )
 
 // Config is everything a cell process needs to know.
@@ -60,7 +61,7 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (Config,
 	var markets, origins, level string
 	fs.StringVar(&c.Cell, "cell", env("CELL_NAME", ""), "cell name, e.g. lagos-1 (CELL_NAME)")
 	fs.StringVar(&c.Jurisdiction, "jurisdiction", env("CELL_JURISDICTION", ""), "jurisdiction code, e.g. NG (CELL_JURISDICTION)")
-	fs.StringVar(&markets, "markets", env("CELL_MARKETS", ""), "comma-separated countries served, e.g. NG (CELL_MARKETS)")
+	fs.StringVar(&markets, "markets", env("CELL_MARKETS", ""), "comma-separated countries whose market this cell serves; default: those the residency policy homes here (CELL_MARKETS)")
 	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "PostgreSQL URL (DATABASE_URL)")
 	fs.StringVar(&c.RedisURL, "redis-url", env("REDIS_URL", ""), "Redis URL (REDIS_URL)")
 	fs.StringVar(&c.BlobURL, "blob-url", env("BLOB_URL", ""), "photo bucket URL, e.g. file:///var/lib/cell/media?create_dir=true (BLOB_URL)")
@@ -79,6 +80,9 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (Config,
 		return Config{}, err
 	}
 	c.Markets = splitList(strings.ToUpper(markets))
+	if len(c.Markets) == 0 {
+		c.Markets = residency.Markets(c.Cell)
+	}
 	c.AllowedOrigins = splitList(origins)
 	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
 		return Config{}, fmt.Errorf("config: log level: %w", err)

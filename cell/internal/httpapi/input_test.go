@@ -108,7 +108,7 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		}, 400, "invalid", "contact.email"},
 		{"country of another cell", func() celltest.Response {
 			return owner.Do(t, "POST", "/v1/tenants", tenantBody(map[string]any{"country": "KE"}))
-		}, 422, "wrong_cell", ""},
+		}, 422, "residency_refused", ""},
 		{"taken slug", func() celltest.Response {
 			return owner.Do(t, "POST", "/v1/tenants", tenantBody(map[string]any{"slug": slug}))
 		}, 400, "invalid", "slug"},

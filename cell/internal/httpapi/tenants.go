@@ -7,6 +7,7 @@ import (
 	"github.com/pushnchat/pushnchat/cell/internal/authz"
 	"github.com/pushnchat/pushnchat/cell/internal/tenant"
 	"github.com/pushnchat/pushnchat/internal/errs"
+	"github.com/pushnchat/pushnchat/residency"
 )
 
 // scope is a request inside one tenant, after the authorization decision.
@@ -76,9 +77,11 @@ func (s *server) handleCreateTenant() http.Handler {
 			if err := t.Validate(); err != nil {
 				return err
 			}
-			if !s.servesMarket(t.Country) {
-				return &errs.Error{Kind: errs.Unprocessable, Code: "wrong_cell",
-					Message: "businesses from " + t.Country + " are not homed in cell " + s.Cell}
+			// Defence in depth: hold only businesses the residency policy
+			// places in this cell, whatever sent the request here.
+			if d := residency.MayHome(s.Cell, t.Country); !d.Allowed {
+				return &errs.Error{Kind: errs.Unprocessable, Code: "residency_refused",
+					Message: d.Explanation + " (rules: " + strings.Join(d.Rules, ", ") + ")"}
 			}
 			t, err = s.DB.CreateTenant(r.Context(), t, c.ID)
 			if err != nil {
