@@ -106,7 +106,7 @@ func run() error {
 		"-cell", "lagos-1", "-markets", "NG", "-database-url", dbURL, "-redis-url", rd.URL(0),
 		"-blob-url", "file://" + filepath.Join(tmp, "blobs") + "?create_dir=true", "-listen", addr,
 		"-firebase-project", auth.Project(), "-firebase-emulator", auth.Host(), "-log-level", "error",
-		"-rate-ip", "1000000", "-rate-ip-burst", "1000000", "-rate-user", "1000000", "-rate-user-burst", "1000000",
+		"-service-token", "bench-service-token", "-rate-ip", "1000000", "-rate-ip-burst", "1000000", "-rate-user", "1000000", "-rate-user-burst", "1000000",
 	}, StopSignal: syscall.SIGTERM})
 	if err != nil {
 		return err
@@ -138,6 +138,7 @@ func run() error {
 		b, _ := json.Marshal(body)
 		req, _ := http.NewRequest(method, base+path, bytes.NewReader(b))
 		req.Header.Set("Authorization", "Bearer "+s.IDToken)
+		req.Header.Set("X-PushNchat-Service-Token", "bench-service-token")
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := client.Do(req)
 		if err != nil {
@@ -147,8 +148,10 @@ func run() error {
 		rb, err := io.ReadAll(resp.Body)
 		return resp.StatusCode, rb, err
 	}
-	st, body, err := call("POST", "/v1/tenants", map[string]any{"slug": "bench-market", "name": "Bench Market", "country": "NG",
-		"contact": map[string]string{"name": "Ada Obi", "email": "ada@example.test"}})
+	st, body, err := call("PUT", "/internal/v1/tenants/"+uuid.Must(uuid.NewV7()).String(), map[string]any{
+		"slug": "bench-market", "name": "Bench Market", "country": "NG",
+		"contact": map[string]string{"name": "Ada Obi", "email": "ada@example.test"},
+		"owner":   map[string]string{"firebase_uid": s.UID, "email": s.Email}})
 	if err != nil || st != 201 {
 		return fmt.Errorf("create tenant: %d %s %v", st, body, err)
 	}

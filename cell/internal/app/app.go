@@ -82,6 +82,7 @@ func Start(ctx context.Context, cfg config.Config, logOut io.Writer) (_ *App, er
 		RateIP:         ratelimit.Rate{Per: cfg.RateIP.PerSecond, Every: time.Second, Burst: cfg.RateIP.Burst},
 		RateUser:       ratelimit.Rate{Per: cfg.RateUser.PerSecond, Every: time.Second, Burst: cfg.RateUser.Burst},
 		AllowedOrigins: cfg.AllowedOrigins,
+		ServiceToken:   cfg.ServiceToken,
 		Logger:         a.tel.Logger,
 		Tracer:         a.tel.Tracer,
 		Meter:          a.tel.Meter,

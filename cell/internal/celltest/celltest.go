@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pushnchat/pushnchat/cell/internal/app"
@@ -41,6 +42,9 @@ type Options struct {
 	// Logs receives the cell's JSON logs; discarded when nil.
 	Logs io.Writer
 }
+
+// ServiceToken is what celltest cells accept from "the control plane".
+const ServiceToken = "celltest-service-token"
 
 // Cell is a running cell.
 type Cell struct {
@@ -76,7 +80,7 @@ func Start(t testing.TB, opts Options) *Cell {
 		Cell: opts.Cell, Markets: opts.Markets, DatabaseURL: c.DBURL, RedisURL: r.URL,
 		BlobURL: "file://" + c.BlobDir + "?create_dir=true&no_tmp_dir=true", Listen: "127.0.0.1:0",
 		Firebase: config.FirebaseConfig{ProjectID: c.Auth.Project, EmulatorHost: c.Auth.Host},
-		LogLevel: slog.LevelDebug, AllowedOrigins: []string{"https://app.pushnchat.test"},
+		LogLevel: slog.LevelDebug, AllowedOrigins: []string{"https://app.pushnchat.test"}, ServiceToken: ServiceToken,
 		RateIP: opts.RateIP, RateUser: opts.RateUser, ShutdownGrace: 10 * time.Second,
 	}
 	a, err := app.Start(context.Background(), cfg, logs)
@@ -116,6 +120,27 @@ func (c *Cell) SignUp(t testing.TB) *Client {
 	}
 	return &Client{cell: c, Token: s.IDToken, Email: email, UID: s.UID, Header: http.Header{}}
 }
+
+// CreateTenant creates a business owned by owner the way the control
+// plane's sign-up does (PUT /internal/v1/tenants/{id} with the service
+// token). fields are the tenant's; a new id is used unless fields has "id".
+func (c *Cell) CreateTenant(t testing.TB, owner *Client, fields map[string]any) Response {
+	t.Helper()
+	body := map[string]any{"owner": map[string]string{"firebase_uid": owner.UID, "email": owner.Email}}
+	id := uuid.Must(uuid.NewV7()).String()
+	for k, v := range fields {
+		if k == "id" {
+			id = v.(string)
+			continue
+		}
+		body[k] = v
+	}
+	cp := &Client{cell: c, Header: http.Header{ServiceTokenHeader: {ServiceToken}}}
+	return cp.Do(t, http.MethodPut, "/internal/v1/tenants/"+id, body)
+}
+
+// ServiceTokenHeader carries the control plane's token.
+const ServiceTokenHeader = "X-PushNchat-Service-Token"
 
 // Response is what the cell answered.
 type Response struct {

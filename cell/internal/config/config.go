@@ -29,9 +29,12 @@ type Config struct {
 	LogLevel     slog.Level
 	// AllowedOrigins may send cookie-authenticated requests (the web app).
 	AllowedOrigins []string
-	RateIP         RateConfig
-	RateUser       RateConfig
-	ShutdownGrace  time.Duration
+	// ServiceToken admits the control plane to the internal API; empty
+	// disables it.
+	ServiceToken  string
+	RateIP        RateConfig
+	RateUser      RateConfig
+	ShutdownGrace time.Duration
 }
 
 // FirebaseConfig selects the Firebase project and, in development, the Auth
@@ -71,6 +74,7 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (Config,
 	fs.StringVar(&c.OTLPEndpoint, "otlp-endpoint", env("OTEL_EXPORTER_OTLP_ENDPOINT", ""), "OTLP/HTTP collector host:port; empty serves /metrics (OTEL_EXPORTER_OTLP_ENDPOINT)")
 	fs.StringVar(&level, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (LOG_LEVEL)")
 	fs.StringVar(&origins, "allowed-origins", env("ALLOWED_ORIGINS", ""), "origins of the web app, comma-separated (ALLOWED_ORIGINS)")
+	fs.StringVar(&c.ServiceToken, "service-token", env("SERVICE_TOKEN", ""), "token the control plane presents on internal calls (SERVICE_TOKEN)")
 	fs.IntVar(&c.RateIP.PerSecond, "rate-ip", 50, "requests per second per client IP")
 	fs.IntVar(&c.RateIP.Burst, "rate-ip-burst", 100, "burst per client IP")
 	fs.IntVar(&c.RateUser.PerSecond, "rate-user", 20, "requests per second per user")

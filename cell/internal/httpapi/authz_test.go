@@ -36,7 +36,7 @@ func newTeam(t *testing.T, cell *celltest.Cell) *team {
 	tm := &team{cell: cell, slug: unique(t), byRole: map[string]*celltest.Client{}, uids: map[string]string{}}
 	owner := cell.SignUp(t)
 	tm.byRole["owner"] = owner
-	tn := newTenant(t, owner, tm.slug)
+	tn := newTenant(t, cell, owner, tm.slug)
 	tm.name = "Ada Fabrics " + tm.slug
 	var me struct{ User struct{ ID string } }
 	owner.Do(t, "GET", "/v1/me", nil).Want(t, 200).JSON(t, &me)
@@ -48,7 +48,7 @@ func newTeam(t *testing.T, cell *celltest.Cell) *team {
 		tm.uids[role] = tm.join(t, cl, role)
 	}
 	tm.outside = cell.SignUp(t)
-	newTenant(t, tm.outside, tm.slug+"-b")
+	newTenant(t, cell, tm.outside, tm.slug+"-b")
 
 	tm.staff = cell.SignUp(t)
 	ctx := context.Background()

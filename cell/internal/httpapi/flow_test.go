@@ -42,10 +42,10 @@ type pageOut struct {
 	NextCursor string `json:"next_cursor"`
 }
 
-func newTenant(t *testing.T, owner *celltest.Client, slug string) tenantOut {
+func newTenant(t *testing.T, cell *celltest.Cell, owner *celltest.Client, slug string) tenantOut {
 	t.Helper()
 	var out tenantOut
-	owner.Do(t, "POST", "/v1/tenants", map[string]any{
+	cell.CreateTenant(t, owner, map[string]any{
 		"slug": slug, "name": "Ada Fabrics " + slug, "country": "NG", "categories": []string{"fabrics"},
 		"contact": map[string]string{"name": "Ada Obi", "email": "ada@example.test", "phone": "+2348012345678"},
 	}).Want(t, http.StatusCreated).JSON(t, &out)
@@ -109,7 +109,7 @@ func TestMarketplaceFlow(t *testing.T) {
 	}
 
 	slug := unique(t)
-	tn := newTenant(t, owner, slug)
+	tn := newTenant(t, cell, owner, slug)
 	if tn.Country != "NG" {
 		t.Errorf("tenant country = %q", tn.Country)
 	}
@@ -211,7 +211,7 @@ func TestMarketPagination(t *testing.T) {
 	cell := celltest.Start(t, celltest.Options{})
 	owner := cell.SignUp(t)
 	slug := unique(t)
-	newTenant(t, owner, slug)
+	newTenant(t, cell, owner, slug)
 	want := map[string]bool{}
 	for i := range 7 {
 		l := newListing(t, owner, slug, fmt.Sprintf("Ankara print bundle %d", i))

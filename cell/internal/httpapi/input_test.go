@@ -35,7 +35,7 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 	cell := celltest.Start(t, celltest.Options{})
 	owner := cell.SignUp(t)
 	slug := unique(t)
-	newTenant(t, owner, slug)
+	newTenant(t, cell, owner, slug)
 	l := newListing(t, owner, slug, "Kente stole")
 	base := "/v1/t/" + slug
 	good := func(over map[string]any) map[string]any {
@@ -98,19 +98,19 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 			return owner.Do(t, "POST", base+"/listings", `{"title":"Kente stole"}`, "Content-Type", "text/plain")
 		}, 415, "unsupported_media_type", ""},
 		{"SQL in slug", func() celltest.Response {
-			return owner.Do(t, "POST", "/v1/tenants", tenantBody(map[string]any{"slug": "x'); DROP TABLE tenant; --"}))
+			return cell.CreateTenant(t, owner, tenantBody(map[string]any{"slug": "x'); DROP TABLE tenant; --"}))
 		}, 400, "invalid", "slug"},
 		{"SQL in country", func() celltest.Response {
-			return owner.Do(t, "POST", "/v1/tenants", tenantBody(map[string]any{"country": "NG' OR '1'='1"}))
+			return cell.CreateTenant(t, owner, tenantBody(map[string]any{"country": "NG' OR '1'='1"}))
 		}, 400, "invalid", "country"},
 		{"bad contact email", func() celltest.Response {
-			return owner.Do(t, "POST", "/v1/tenants", tenantBody(map[string]any{"contact": map[string]string{"name": "Ada", "email": "Ada <ada@x.test>"}}))
+			return cell.CreateTenant(t, owner, tenantBody(map[string]any{"contact": map[string]string{"name": "Ada", "email": "Ada <ada@x.test>"}}))
 		}, 400, "invalid", "contact.email"},
 		{"country of another cell", func() celltest.Response {
-			return owner.Do(t, "POST", "/v1/tenants", tenantBody(map[string]any{"country": "KE"}))
+			return cell.CreateTenant(t, owner, tenantBody(map[string]any{"country": "KE"}))
 		}, 422, "residency_refused", ""},
 		{"taken slug", func() celltest.Response {
-			return owner.Do(t, "POST", "/v1/tenants", tenantBody(map[string]any{"slug": slug}))
+			return cell.CreateTenant(t, owner, tenantBody(map[string]any{"slug": slug}))
 		}, 400, "invalid", "slug"},
 		{"invite as owner", func() celltest.Response {
 			return owner.Do(t, "POST", base+"/invitations", map[string]string{"email": "x@example.test", "role": "owner"})
@@ -154,6 +154,12 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		{"market of another cell", func() celltest.Response { return owner.Do(t, "GET", "/v1/markets/KE/listings", nil) }, 404, "not_found", ""},
 		{"no such endpoint", func() celltest.Response { return owner.Do(t, "GET", "/v1/nothing-here", nil) }, 404, "not_found", ""},
 		{"wrong method", func() celltest.Response { return owner.Do(t, "PUT", "/v1/me", nil) }, 405, "method_not_allowed", ""},
+		{"tenant id that is not a uuid", func() celltest.Response {
+			return cell.CreateTenant(t, owner, tenantBody(map[string]any{"id": "1 OR 1=1"}))
+		}, 400, "invalid", "id"},
+		{"internal API without the service token", func() celltest.Response {
+			return owner.Do(t, "PUT", "/internal/v1/tenants/0190c2a5-0000-7000-8000-000000000000", tenantBody(nil))
+		}, 404, "not_found", ""},
 		{"garbage bearer token", func() celltest.Response {
 			return owner.Do(t, "GET", "/v1/me", nil, "Authorization", "Bearer not-a-jwt")
 		}, 401, "unauthenticated", ""},
@@ -205,7 +211,7 @@ func TestIdempotencyKey(t *testing.T) {
 	cell := celltest.Start(t, celltest.Options{})
 	owner := cell.SignUp(t)
 	slug := unique(t)
-	newTenant(t, owner, slug)
+	newTenant(t, cell, owner, slug)
 	body := map[string]any{"title": "Shea butter 1kg", "price": map[string]any{"amount_minor": 250000, "currency": "NGN"}, "category": "beauty"}
 	first := owner.Do(t, "POST", "/v1/t/"+slug+"/listings", body, "Idempotency-Key", "k-123").Want(t, 201)
 	before := cell.State(t)
@@ -224,10 +230,11 @@ func TestIdempotencyKey(t *testing.T) {
 	if diff := before.Diff(cell.State(t)); diff != "" {
 		t.Errorf("retries changed the cell: %s", diff)
 	}
-	// Keys belong to their user: another user's identical request is new.
+	// Keys belong to their user: another user's request with the same key
+	// is new.
 	other := cell.SignUp(t)
-	other.Do(t, "POST", "/v1/tenants", map[string]any{"slug": slug + "-o", "name": "Other", "country": "NG",
-		"contact": map[string]string{"name": "Ada Obi", "email": "ada@example.test"}}, "Idempotency-Key", "k-123").Want(t, 201)
+	newTenant(t, cell, other, slug+"-o")
+	other.Do(t, "POST", "/v1/t/"+slug+"-o/listings", body, "Idempotency-Key", "k-123").Want(t, 201)
 }
 
 // Two editors with the same ETag: the second one is refused, not lost.
@@ -236,7 +243,7 @@ func TestConcurrentEditsAreNotLost(t *testing.T) {
 	cell := celltest.Start(t, celltest.Options{})
 	owner := cell.SignUp(t)
 	slug := unique(t)
-	newTenant(t, owner, slug)
+	newTenant(t, cell, owner, slug)
 	l := newListing(t, owner, slug, "Cashew nuts 5kg")
 	get := owner.Do(t, "GET", "/v1/t/"+slug+"/listings/"+l.ID, nil).Want(t, 200)
 	etag := get.Header.Get("ETag")
@@ -323,18 +330,20 @@ func TestSessionCookieAndCSRF(t *testing.T) {
 	web.Do(t, "GET", "/v1/me", nil).Want(t, 200)
 
 	slug := unique(t)
-	tenant := map[string]any{"slug": slug, "name": "Web Co", "country": "NG", "contact": map[string]string{"name": "Ada Obi", "email": "ada@example.test"}}
+	newTenant(t, cell, app, slug)
+	path := "/v1/t/" + slug + "/listings"
+	tenant := map[string]any{"title": "Kente stole", "price": map[string]any{"amount_minor": 500, "currency": "NGN"}, "category": "fabrics"}
 	before := cell.State(t)
-	p := web.Do(t, "POST", "/v1/tenants", tenant).Want(t, 403).Problem(t)
+	p := web.Do(t, "POST", path, tenant).Want(t, 403).Problem(t)
 	if p.Type != problem.TypeBase+"csrf" {
 		t.Errorf("type = %s; want csrf", p.Type)
 	}
-	web.Do(t, "POST", "/v1/tenants", tenant, "X-CSRF-Token", "forged").Want(t, 403)
-	web.Do(t, "POST", "/v1/tenants", tenant, "X-CSRF-Token", csrf.Value, "Origin", "https://evil.example").Want(t, 403)
+	web.Do(t, "POST", path, tenant, "X-CSRF-Token", "forged").Want(t, 403)
+	web.Do(t, "POST", path, tenant, "X-CSRF-Token", csrf.Value, "Origin", "https://evil.example").Want(t, 403)
 	if diff := before.Diff(cell.State(t)); diff != "" {
 		t.Errorf("refused cookie writes changed the cell: %s", diff)
 	}
-	web.Do(t, "POST", "/v1/tenants", tenant, "X-CSRF-Token", csrf.Value, "Origin", "https://app.pushnchat.test").Want(t, 201)
+	web.Do(t, "POST", path, tenant, "X-CSRF-Token", csrf.Value, "Origin", "https://app.pushnchat.test").Want(t, 201)
 
 	web.Header.Set("Cookie", "__session=forged")
 	web.Do(t, "GET", "/v1/me", nil).Want(t, 401)

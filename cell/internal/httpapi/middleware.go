@@ -264,6 +264,19 @@ func (s *server) authenticate(next http.Handler) http.Handler {
 	})
 }
 
+// ServiceTokenHeader carries the control plane's token on internal calls.
+const ServiceTokenHeader = "X-PushNchat-Service-Token"
+
+// checkServiceToken admits only the control plane. Without a configured
+// token the internal API does not exist.
+func (s *server) checkServiceToken(r *http.Request) error {
+	got := r.Header.Get(ServiceTokenHeader)
+	if s.ServiceToken == "" || subtle.ConstantTimeCompare([]byte(got), []byte(s.ServiceToken)) != 1 {
+		return errs.E(errs.NotFound, "no such endpoint")
+	}
+	return nil
+}
+
 func unsafeMethod(m string) bool {
 	return m != http.MethodGet && m != http.MethodHead && m != http.MethodOptions
 }

@@ -20,7 +20,7 @@ func (s *server) routes() []route {
 		{"DELETE", "/v1/session", s.handleDeleteSession()},
 		{"GET", "/v1/me", s.handleMe()},
 
-		{"POST", "/v1/tenants", s.handleCreateTenant()},
+		{"PUT", "/internal/v1/tenants/{id}", s.handlePutTenant()},
 		{"GET", "/v1/t/{tenant}", s.handleGetTenant()},
 		{"PATCH", "/v1/t/{tenant}", s.handleUpdateTenant()},
 		{"GET", "/v1/t/{tenant}/members", s.handleListMembers()},

@@ -29,11 +29,13 @@ type Deps struct {
 	RateIP         ratelimit.Rate
 	RateUser       ratelimit.Rate
 	AllowedOrigins []string
-	Logger         *slog.Logger
-	Tracer         trace.TracerProvider
-	Meter          metric.MeterProvider
-	Propagator     propagation.TextMapPropagator
-	Metrics        http.Handler // nil when metrics are pushed
+	// ServiceToken admits the control plane to the internal API.
+	ServiceToken string
+	Logger       *slog.Logger
+	Tracer       trace.TracerProvider
+	Meter        metric.MeterProvider
+	Propagator   propagation.TextMapPropagator
+	Metrics      http.Handler // nil when metrics are pushed
 	// Ready reports whether the cell's dependencies are usable.
 	Ready func(context.Context) error
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/pushnchat/pushnchat/cell/internal/account"
 	"github.com/pushnchat/pushnchat/cell/internal/authz"
 	"github.com/pushnchat/pushnchat/cell/internal/tenant"
 	"github.com/pushnchat/pushnchat/internal/errs"
@@ -58,24 +59,32 @@ type createTenantRequest struct {
 	Country    string         `json:"country"`
 	Categories []string       `json:"categories"`
 	Contact    tenant.Contact `json:"contact"`
+	Owner      struct {
+		FirebaseUID string `json:"firebase_uid"`
+		Email       string `json:"email"`
+		DisplayName string `json:"display_name"`
+	} `json:"owner"`
 }
 
-// handleCreateTenant creates a business with the caller as its owner. The
-// cell holds only businesses of the markets it serves.
-func (s *server) handleCreateTenant() http.Handler {
+// handlePutTenant creates a business placed here by the control plane's
+// sign-up, with its owner. Only the control plane calls it (service token);
+// it is idempotent by id, so sign-up can retry after a crash.
+func (s *server) handlePutTenant() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		err := func() error {
-			c, err := s.caller(r)
-			if err != nil {
+			if err := s.checkServiceToken(r); err != nil {
 				return err
 			}
 			var in createTenantRequest
 			if err := decodeJSON(r, &in); err != nil {
 				return err
 			}
-			t := tenant.Tenant{Slug: in.Slug, Name: strings.TrimSpace(in.Name), Country: in.Country, Categories: in.Categories, Contact: in.Contact}
+			t := tenant.Tenant{ID: r.PathValue("id"), Slug: in.Slug, Name: strings.TrimSpace(in.Name), Country: in.Country, Categories: in.Categories, Contact: in.Contact}
 			if err := t.Validate(); err != nil {
 				return err
+			}
+			if in.Owner.FirebaseUID == "" {
+				return errs.InvalidFields([]errs.FieldError{{Field: "owner.firebase_uid", Detail: "is required"}})
 			}
 			// Defence in depth: hold only businesses the residency policy
 			// places in this cell, whatever sent the request here.
@@ -83,12 +92,20 @@ func (s *server) handleCreateTenant() http.Handler {
 				return &errs.Error{Kind: errs.Unprocessable, Code: "residency_refused",
 					Message: d.Explanation + " (rules: " + strings.Join(d.Rules, ", ") + ")"}
 			}
-			t, err = s.DB.CreateTenant(r.Context(), t, c.ID)
+			owner, err := s.DB.UpsertUser(r.Context(), account.Identity{UID: in.Owner.FirebaseUID, Email: in.Owner.Email, Name: in.Owner.DisplayName})
 			if err != nil {
 				return err
 			}
+			t, created, err := s.DB.CreateTenant(r.Context(), t, owner.ID)
+			if err != nil {
+				return err
+			}
+			status := http.StatusOK
+			if created {
+				status = http.StatusCreated
+			}
 			w.Header().Set("Location", "/v1/t/"+t.Slug)
-			writeJSON(w, http.StatusCreated, t)
+			writeJSON(w, status, t)
 			return nil
 		}()
 		if err != nil {

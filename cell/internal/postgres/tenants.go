@@ -62,18 +62,26 @@ func scanTenant(row pgx.Row) (tenant.Tenant, error) {
 	return t, nil
 }
 
-// CreateTenant stores a new tenant with its creator as owner. A taken slug
+// CreateTenant stores a new tenant with its owner. It is idempotent by id:
+// the same id and slug again returns the stored tenant and created=false.
+// A slug taken by another tenant is Invalid; an id taken with another slug
 // is a Conflict.
-func (db *DB) CreateTenant(ctx context.Context, t tenant.Tenant, ownerID string) (tenant.Tenant, error) {
-	if t.ID == "" {
-		t.ID = newID()
+func (db *DB) CreateTenant(ctx context.Context, t tenant.Tenant, ownerID string) (_ tenant.Tenant, created bool, _ error) {
+	if _, err := uuid.Parse(t.ID); err != nil {
+		return tenant.Tenant{}, false, errs.InvalidFields([]errs.FieldError{{Field: "id", Detail: "must be a UUID"}})
 	}
 	if t.Categories == nil {
 		t.Categories = []string{}
 	}
 	contact, err := json.Marshal(t.Contact)
 	if err != nil {
-		return tenant.Tenant{}, err
+		return tenant.Tenant{}, false, err
+	}
+	if existing, err := db.TenantBySlugOrID(ctx, t.ID); err == nil {
+		if existing.Slug != t.Slug {
+			return tenant.Tenant{}, false, errs.E(errs.Conflict, "a business with this id exists under another slug")
+		}
+		return existing, false, nil
 	}
 	var out tenant.Tenant
 	err = db.tx(ctx, func(tx pgx.Tx) error {
@@ -87,15 +95,15 @@ func (db *DB) CreateTenant(ctx context.Context, t tenant.Tenant, ownerID string)
 		return err
 	})
 	if isUniqueViolation(err, "tenant_slug_key") {
-		return tenant.Tenant{}, errs.InvalidFields([]errs.FieldError{{Field: "slug", Detail: "is taken"}})
+		return tenant.Tenant{}, false, errs.InvalidFields([]errs.FieldError{{Field: "slug", Detail: "is taken"}})
 	}
-	if isUniqueViolation(err, "tenant_pkey") {
-		return tenant.Tenant{}, errs.E(errs.Conflict, "a business with this id exists")
+	if isUniqueViolation(err, "tenant_pkey") { // a concurrent retry won
+		return db.CreateTenant(ctx, t, ownerID)
 	}
 	if err != nil {
-		return tenant.Tenant{}, fmt.Errorf("postgres: create tenant: %w", err)
+		return tenant.Tenant{}, false, fmt.Errorf("postgres: create tenant: %w", err)
 	}
-	return out, nil
+	return out, true, nil
 }
 
 // TenantBySlugOrID returns a tenant by slug or id.

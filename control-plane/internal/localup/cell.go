@@ -16,7 +16,7 @@ import (
 
 // startCell runs the cell binary for c against its own PostgreSQL, Redis
 // and photo directory, and waits until it is ready.
-func startCell(ctx context.Context, cfg Config, dir string, c RunningCell, port int, auth *devstack.AuthEmulator, log io.Writer) (*proc.Process, string, error) {
+func startCell(ctx context.Context, cfg Config, dir string, c RunningCell, port int, auth *devstack.AuthEmulator, serviceToken string, log io.Writer) (*proc.Process, string, error) {
 	if port == 0 {
 		var err error
 		if port, err = devstack.FreePort(); err != nil {
@@ -37,6 +37,7 @@ func startCell(ctx context.Context, cfg Config, dir string, c RunningCell, port 
 			"-firebase-project", auth.Project(),
 			"-firebase-emulator", auth.Host(),
 			"-allowed-origins", "http://localhost:3000",
+			"-service-token", serviceToken,
 		},
 		Log:        log,
 		StopSignal: syscall.SIGTERM,

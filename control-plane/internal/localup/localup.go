@@ -6,6 +6,8 @@ package localup
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -82,10 +84,12 @@ func PortPlan(base int) Ports {
 
 // Platform is the running local platform.
 type Platform struct {
-	Ports  Ports
-	Cells  []RunningCell
-	Consul *devstack.Consul
-	Auth   *devstack.AuthEmulator
+	Ports Ports
+	// ServiceToken is what the cells accept from the control plane.
+	ServiceToken string
+	Cells        []RunningCell
+	Consul       *devstack.Consul
+	Auth         *devstack.AuthEmulator
 
 	lock  *os.File
 	stops []func() error
@@ -120,7 +124,11 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 	if err != nil {
 		return nil, err
 	}
-	pl := &Platform{Ports: PortPlan(cfg.BasePort), lock: lock}
+	token, err := serviceToken(dir)
+	if err != nil {
+		return nil, err
+	}
+	pl := &Platform{Ports: PortPlan(cfg.BasePort), ServiceToken: token, lock: lock}
 	defer func() {
 		if err != nil {
 			_ = pl.Stop()
@@ -244,7 +252,7 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 	for i := range pl.Cells {
 		c := &pl.Cells[i]
 		launch(c.Name, func(log io.Writer) (func() error, error) {
-			p, addr, err := startCell(ctx, cfg, dir, *c, pl.Ports.CellHTTP[i], pl.Auth, log)
+			p, addr, err := startCell(ctx, cfg, dir, *c, pl.Ports.CellHTTP[i], pl.Auth, pl.ServiceToken, log)
 			if err != nil {
 				return nil, err
 			}
@@ -280,7 +288,7 @@ func (pl *Platform) seed(ctx context.Context) error {
 				return err
 			}
 		}
-		if err := seedCell(ctx, c, s.IDToken); err != nil {
+		if err := seedCell(ctx, c, s, pl.ServiceToken); err != nil {
 			return fmt.Errorf("%s: %w", c.Name, err)
 		}
 	}
@@ -316,6 +324,21 @@ func (pl *Platform) Stop() error {
 		pl.lock = nil
 	}
 	return errors.Join(errs...)
+}
+
+// serviceToken returns the platform's control-plane token, made once and
+// kept in the platform directory.
+func serviceToken(dir string) (string, error) {
+	path := filepath.Join(dir, "service-token")
+	if b, err := os.ReadFile(path); err == nil && len(b) > 0 {
+		return string(b), nil
+	}
+	var raw [24]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", err
+	}
+	tok := hex.EncodeToString(raw[:])
+	return tok, os.WriteFile(path, []byte(tok), 0o600)
 }
 
 // lockDir makes sure one `up` at a time uses the platform directory.

@@ -3,11 +3,22 @@ package localup
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+
+	"github.com/google/uuid"
+
+	"github.com/pushnchat/pushnchat/internal/authemu"
 )
+
+// demoTenantID is stable per cell, so seeding is idempotent.
+func demoTenantID(c RunningCell) string {
+	h := sha256.Sum256([]byte("pushnchat-demo/" + c.Name))
+	return uuid.NewSHA1(uuid.NameSpaceURL, h[:]).String()
+}
 
 // demoListings of every demo business: title, category, price in major
 // units of the market's currency.
@@ -24,7 +35,8 @@ var currencies = map[string]string{"NG": "NGN", "ZA": "ZAR", "KE": "KES", "US": 
 
 // seedCell creates the cell's demo business and its published listings
 // through the cell's own API, unless they exist.
-func seedCell(ctx context.Context, c RunningCell, token string) error {
+func seedCell(ctx context.Context, c RunningCell, owner authemu.Session, serviceToken string) error {
+	token := owner.IDToken
 	call := func(method, path string, body any) (int, []byte, error) {
 		var rd io.Reader
 		if body != nil {
@@ -39,6 +51,7 @@ func seedCell(ctx context.Context, c RunningCell, token string) error {
 			return 0, nil, err
 		}
 		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("X-PushNchat-Service-Token", serviceToken)
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -52,9 +65,10 @@ func seedCell(ctx context.Context, c RunningCell, token string) error {
 	if err != nil || st == http.StatusOK {
 		return err
 	}
-	st, b, err := call("POST", "/v1/tenants", map[string]any{
+	st, b, err := call("PUT", "/internal/v1/tenants/"+demoTenantID(c), map[string]any{
 		"slug": c.Demo, "name": "Demo business of " + c.Name, "country": c.Country, "categories": []string{"fabrics", "crafts"},
 		"contact": map[string]string{"name": "Demo Owner", "email": DemoUser(c.Cell)},
+		"owner":   map[string]string{"firebase_uid": owner.UID, "email": owner.Email},
 	})
 	if err != nil || st != http.StatusCreated {
 		return fmt.Errorf("create demo business: %d %s %v", st, b, err)
