@@ -15,11 +15,11 @@ import (
 	"github.com/redis/go-redis/extra/redisotel/v9"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/pushnchat/pushnchat/cell/internal/account"
 	"github.com/pushnchat/pushnchat/cell/internal/config"
 	"github.com/pushnchat/pushnchat/cell/internal/httpapi"
 	"github.com/pushnchat/pushnchat/cell/internal/media"
 	"github.com/pushnchat/pushnchat/cell/internal/postgres"
+	"github.com/pushnchat/pushnchat/internal/firebaseauth"
 	"github.com/pushnchat/pushnchat/internal/ratelimit"
 	"github.com/pushnchat/pushnchat/internal/telemetry"
 )
@@ -65,7 +65,7 @@ func Start(ctx context.Context, cfg config.Config, logOut io.Writer) (_ *App, er
 	if err = redisotel.InstrumentTracing(a.rdb, redisotel.WithTracerProvider(a.tel.Tracer)); err != nil {
 		return nil, fmt.Errorf("cell: redis tracing: %w", err)
 	}
-	verifier, err := account.NewVerifier(ctx, cfg.Firebase.ProjectID, cfg.Firebase.EmulatorHost)
+	verifier, err := firebaseauth.NewVerifier(ctx, cfg.Firebase.ProjectID, cfg.Firebase.EmulatorHost)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/pushnchat/pushnchat/cell/internal/authz"
 	"github.com/pushnchat/pushnchat/cell/internal/tenant"
 	"github.com/pushnchat/pushnchat/internal/errs"
+	"github.com/pushnchat/pushnchat/internal/firebaseauth"
 )
 
 // caller is an authenticated request's user.
@@ -20,7 +21,7 @@ type caller struct {
 // caller returns the signed-in user, creating its cell record on first
 // sight; Unauthenticated when the request carries no credentials.
 func (s *server) caller(r *http.Request) (caller, error) {
-	id, ok := r.Context().Value(identityKey).(account.Identity)
+	id, ok := r.Context().Value(identityKey).(firebaseauth.Identity)
 	if !ok {
 		return caller{}, errs.E(errs.Unauthenticated, "sign in: send a Firebase ID token as Authorization: Bearer, or use a session cookie")
 	}
@@ -28,7 +29,11 @@ func (s *server) caller(r *http.Request) (caller, error) {
 	if err != nil {
 		return caller{}, err
 	}
-	return caller{User: u, actor: authz.Actor{UserID: u.ID, PlatformRoles: id.PlatformRoles}}, nil
+	roles := make([]authz.PlatformRole, len(id.PlatformRoles))
+	for i, r := range id.PlatformRoles {
+		roles[i] = authz.PlatformRole(r)
+	}
+	return caller{User: u, actor: authz.Actor{UserID: u.ID, PlatformRoles: roles}}, nil
 }
 
 // handleCreateSession exchanges a fresh ID token for the web session
@@ -54,7 +59,7 @@ func (s *server) handleCreateSession() http.Handler {
 		var raw [24]byte
 		_, _ = rand.Read(raw[:])
 		csrf := base64.RawURLEncoding.EncodeToString(raw[:])
-		maxAge := int(account.SessionTTL.Seconds())
+		maxAge := int(firebaseauth.SessionTTL.Seconds())
 		http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: cookie, Path: "/", MaxAge: maxAge,
 			HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode})
 		http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: csrf, Path: "/", MaxAge: maxAge,

@@ -24,9 +24,9 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/pushnchat/pushnchat/cell/internal/account"
 	"github.com/pushnchat/pushnchat/cell/internal/postgres"
 	"github.com/pushnchat/pushnchat/internal/errs"
+	"github.com/pushnchat/pushnchat/internal/firebaseauth"
 	"github.com/pushnchat/pushnchat/internal/problem"
 	"github.com/pushnchat/pushnchat/internal/ratelimit"
 )
@@ -203,7 +203,7 @@ func (s *server) spend(w http.ResponseWriter, r *http.Request, key string, rate 
 
 func (s *server) limitUser(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, ok := r.Context().Value(identityKey).(account.Identity)
+		id, ok := r.Context().Value(identityKey).(firebaseauth.Identity)
 		if !ok || s.spend(w, r, "user:"+id.UID, s.RateUser) {
 			next.ServeHTTP(w, r)
 		}
@@ -235,7 +235,7 @@ func (s *server) limitBody(next http.Handler) http.Handler {
 func (s *server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		var id account.Identity
+		var id firebaseauth.Identity
 		var err error
 		if h := r.Header.Get("Authorization"); h != "" {
 			token, ok := strings.CutPrefix(h, "Bearer ")
@@ -338,7 +338,7 @@ func (s *server) idempotent(next http.Handler) http.Handler {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		scope := "ip:" + clientIP(r)
-		if id, ok := r.Context().Value(identityKey).(account.Identity); ok {
+		if id, ok := r.Context().Value(identityKey).(firebaseauth.Identity); ok {
 			scope = "user:" + id.UID
 		}
 		h := sha256.New()

@@ -12,9 +12,9 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/pushnchat/pushnchat/cell/internal/account"
 	"github.com/pushnchat/pushnchat/cell/internal/media"
 	"github.com/pushnchat/pushnchat/cell/internal/postgres"
+	"github.com/pushnchat/pushnchat/internal/firebaseauth"
 	"github.com/pushnchat/pushnchat/internal/ratelimit"
 )
 
@@ -23,7 +23,7 @@ type Deps struct {
 	Cell           string
 	Markets        []string // empty: any country
 	DB             *postgres.DB
-	Verifier       *account.Verifier
+	Verifier       *firebaseauth.Verifier
 	Media          *media.Store
 	Limiter        *ratelimit.Limiter
 	RateIP         ratelimit.Rate

@@ -4,10 +4,10 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/pushnchat/pushnchat/cell/internal/account"
 	"github.com/pushnchat/pushnchat/cell/internal/authz"
 	"github.com/pushnchat/pushnchat/cell/internal/tenant"
 	"github.com/pushnchat/pushnchat/internal/errs"
+	"github.com/pushnchat/pushnchat/internal/firebaseauth"
 	"github.com/pushnchat/pushnchat/residency"
 )
 
@@ -92,7 +92,7 @@ func (s *server) handlePutTenant() http.Handler {
 				return &errs.Error{Kind: errs.Unprocessable, Code: "residency_refused",
 					Message: d.Explanation + " (rules: " + strings.Join(d.Rules, ", ") + ")"}
 			}
-			owner, err := s.DB.UpsertUser(r.Context(), account.Identity{UID: in.Owner.FirebaseUID, Email: in.Owner.Email, Name: in.Owner.DisplayName})
+			owner, err := s.DB.UpsertUser(r.Context(), firebaseauth.Identity{UID: in.Owner.FirebaseUID, Email: in.Owner.Email, Name: in.Owner.DisplayName})
 			if err != nil {
 				return err
 			}

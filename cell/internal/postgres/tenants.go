@@ -16,13 +16,14 @@ import (
 	"github.com/pushnchat/pushnchat/cell/internal/account"
 	"github.com/pushnchat/pushnchat/cell/internal/tenant"
 	"github.com/pushnchat/pushnchat/internal/errs"
+	"github.com/pushnchat/pushnchat/internal/firebaseauth"
 )
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
 // UpsertUser returns the cell user of a verified identity, creating it on
 // first sight and refreshing its email and name.
-func (db *DB) UpsertUser(ctx context.Context, id account.Identity) (account.User, error) {
+func (db *DB) UpsertUser(ctx context.Context, id firebaseauth.Identity) (account.User, error) {
 	var u account.User
 	// The common case reads only: the user exists and nothing changed.
 	err := db.pool.QueryRow(ctx, `SELECT id, firebase_uid, coalesce(email, ''), coalesce(display_name, ''), created_at
