@@ -12,6 +12,7 @@ import (
 	"github.com/pushnchat/pushnchat/cell/internal/listing"
 	"github.com/pushnchat/pushnchat/cell/internal/tenant"
 	"github.com/pushnchat/pushnchat/internal/errs"
+	"github.com/pushnchat/pushnchat/internal/jsonbody"
 	"github.com/pushnchat/pushnchat/internal/problem"
 )
 
@@ -68,10 +69,10 @@ func FuzzDecodeJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, target := range decodeTargets() {
 			v := target()
-			err := decodeJSONBody(bytes.NewReader(body), v)
+			err := jsonbody.DecodeReader(bytes.NewReader(body), v)
 			if err == nil {
 				if !json.Valid(bytes.TrimSpace(body)) {
-					t.Fatalf("decodeJSONBody(%q) accepted invalid JSON", body)
+					t.Fatalf("DecodeReader(%q) accepted invalid JSON", body)
 				}
 				// Validation of decoded values must not panic either.
 				switch x := v.(type) {
@@ -89,7 +90,7 @@ func FuzzDecodeJSON(f *testing.F) {
 				continue
 			}
 			if k := errs.KindOf(err); k != errs.Invalid && k != errs.TooLarge {
-				t.Fatalf("decodeJSONBody(%q) = %v (kind %s); want invalid", body, err, k)
+				t.Fatalf("DecodeReader(%q) = %v (kind %s); want invalid", body, err, k)
 			}
 		}
 	})

@@ -14,13 +14,11 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
-	"github.com/pressly/goose/v3/lock"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/pushnchat/pushnchat/internal/errs"
+	"github.com/pushnchat/pushnchat/internal/migrate"
 )
 
 //go:embed migrations/*.sql
@@ -63,61 +61,19 @@ func (db *DB) Close() { db.pool.Close() }
 // Pool exposes the pool to tests and benchmarks in this module.
 func (db *DB) Pool() *pgxpool.Pool { return db.pool }
 
-func provider(url string) (*goose.Provider, func() error, error) {
-	cfg, err := pgx.ParseConfig(url)
-	if err != nil {
-		return nil, nil, err
-	}
-	sqlDB := stdlib.OpenDB(*cfg)
-	// A session-level advisory lock: replicas starting together apply the
-	// migrations once, in turn.
-	locker, err := lock.NewPostgresSessionLocker()
-	if err != nil {
-		sqlDB.Close()
-		return nil, nil, err
-	}
+func migrationFS() fs.FS {
 	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {
-		sqlDB.Close()
-		return nil, nil, err
+		panic(err) // the embedded directory exists
 	}
-	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, sub, goose.WithSessionLocker(locker))
-	if err != nil {
-		sqlDB.Close()
-		return nil, nil, err
-	}
-	return p, sqlDB.Close, nil
+	return sub
 }
 
 // Migrate applies the embedded migrations to the database at url.
-func Migrate(ctx context.Context, url string) error {
-	p, closeDB, err := provider(url)
-	if err != nil {
-		return fmt.Errorf("postgres: migrate: %w", err)
-	}
-	defer closeDB()
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("postgres: migrate: %w", err)
-	}
-	return nil
-}
+func Migrate(ctx context.Context, url string) error { return migrate.Up(ctx, url, migrationFS()) }
 
 // Ready checks the database answers and every embedded migration is applied.
-func (db *DB) Ready(ctx context.Context) error {
-	var applied int64
-	err := db.pool.QueryRow(ctx, "SELECT coalesce(max(version_id), 0) FROM goose_db_version WHERE is_applied").Scan(&applied)
-	if err != nil {
-		return fmt.Errorf("postgres: %w", err)
-	}
-	entries, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return err
-	}
-	if applied < int64(len(entries)) {
-		return fmt.Errorf("postgres: migrations applied up to %d of %d", applied, len(entries))
-	}
-	return nil
-}
+func (db *DB) Ready(ctx context.Context) error { return migrate.Applied(ctx, db.pool, migrationFS()) }
 
 // tx runs f in a transaction.
 func (db *DB) tx(ctx context.Context, f func(pgx.Tx) error) error {

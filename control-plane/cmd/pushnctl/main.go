@@ -74,17 +74,19 @@ func runUp(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	cellBin := filepath.Join(filepath.Dir(self), "cell")
-	if _, err := os.Stat(cellBin); err != nil {
-		return fmt.Errorf("no cell binary next to pushnctl (%s); build both with `make build`", cellBin)
+	bins := filepath.Dir(self)
+	for _, b := range []string{"cell", "control-plane", "router"} {
+		if _, err := os.Stat(filepath.Join(bins, b)); err != nil {
+			return fmt.Errorf("no %s binary next to pushnctl (in %s); build them all with `make build`", b, bins)
+		}
 	}
 	started := time.Now()
 	pl, err := localup.Start(ctx, localup.Config{
-		Dir:        platformDir,
-		BasePort:   *basePort,
-		Tools:      devstack.FindTools(getenv, root),
-		CellBinary: cellBin,
-		Logger:     logger,
+		Dir:      platformDir,
+		BasePort: *basePort,
+		Tools:    devstack.FindTools(getenv, root),
+		Binaries: bins,
+		Logger:   logger,
 	})
 	if err != nil {
 		return err
@@ -103,6 +105,9 @@ func printPlatform(w io.Writer, pl *localup.Platform, took time.Duration) {
 	fmt.Fprintf(w, "\nPushNchat local platform is up (%.1fs). Ctrl-C stops everything.\n\n", took.Seconds())
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SERVICE\tADDRESS\tTRY")
+	fmt.Fprintf(tw, "router (front door)\thttp://%s\tcurl -s http://%s/v1/markets/NG/listings\n", pl.RouterAddr, pl.RouterAddr)
+	fmt.Fprintf(tw, "control plane\thttp://%s\tpushnctl cells\n", pl.ControlPlaneAddr)
+	fmt.Fprintf(tw, "control plane postgres\t%s\t\n", pl.DirectoryDB.URL(localup.DirectoryDatabase))
 	for _, c := range pl.Cells {
 		fmt.Fprintf(tw, "%s cell API\thttp://%s\tcurl -s http://%s/v1/markets/%s/listings\n", c.Name, c.HTTPAddr, c.HTTPAddr, c.Country)
 		url := c.Postgres.URL(localup.CellDatabase)

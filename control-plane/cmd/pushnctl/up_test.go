@@ -29,7 +29,7 @@ import (
 func TestUpStartsEverythingAndSIGINTStopsIt(t *testing.T) {
 	binDir := t.TempDir()
 	bin := filepath.Join(binDir, "pushnctl")
-	if out, err := exec.Command("go", "build", "-o", binDir+"/", ".", "../../../cell/cmd/cell").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-o", binDir+"/", ".", "../../../cell/cmd/cell", "../control-plane", "../../../router/cmd/router").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	// Not t.TempDir: PostgreSQL runs as another user when we are root and
@@ -126,7 +126,7 @@ wait:
 	if leader := httpGet(t, consul[1]); len(leader) < 3 {
 		t.Errorf("Consul leader = %q; want an address", leader)
 	}
-	cells := regexp.MustCompile(`curl -s (http://\S+/v1/markets/\S+/listings)`).FindAllStringSubmatch(out, -1)
+	cells := regexp.MustCompile(`(?m)^\S+ cell API.*curl -s (http://\S+/v1/markets/\S+/listings)`).FindAllStringSubmatch(out, -1)
 	if len(cells) != len(localup.Cells) {
 		t.Fatalf("found %d cell APIs; want %d:\n%s", len(cells), len(localup.Cells), out)
 	}
@@ -152,8 +152,8 @@ wait:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(servers) < 3*len(localup.Cells)+2 {
-		t.Fatalf("pushnctl runs %v; want at least %d servers", servers, 3*len(localup.Cells)+2)
+	if len(servers) < 3*len(localup.Cells)+5 {
+		t.Fatalf("pushnctl runs %v; want at least %d servers", servers, 3*len(localup.Cells)+5)
 	}
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)

@@ -3,50 +3,95 @@ package localup
 import (
 	"context"
 	"fmt"
-	"io"
+	"net"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/pushnchat/pushnchat/internal/devstack"
 	"github.com/pushnchat/pushnchat/internal/proc"
 )
 
-// startCell runs the cell binary for c against its own PostgreSQL, Redis
-// and photo directory, and waits until it is ready.
-func startCell(ctx context.Context, cfg Config, dir string, c RunningCell, port int, auth *devstack.AuthEmulator, serviceToken string, log io.Writer) (*proc.Process, string, error) {
-	if port == 0 {
-		var err error
-		if port, err = devstack.FreePort(); err != nil {
-			return nil, "", err
+// program is one of the platform's own processes: a cell, the control
+// plane or the router. It can be stopped and started again with the same
+// settings (fault drills).
+type program struct {
+	name  string
+	spec  proc.Spec
+	ready func(context.Context) error
+	p     *proc.Process
+}
+
+func (pl *Platform) startProgram(ctx context.Context, pg *program) error {
+	p, err := proc.Start(pg.spec)
+	if err != nil {
+		return err
+	}
+	if err := p.WaitReady(ctx, time.Minute, pg.ready); err != nil {
+		_ = p.Stop()
+		return err
+	}
+	pg.p = p
+	return nil
+}
+
+func (pl *Platform) program(name string) (*program, error) {
+	for _, pg := range pl.programs {
+		if pg.name == name {
+			return pg, nil
 		}
 	}
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	p, err := proc.Start(proc.Spec{
-		Name: c.Name,
-		Path: cfg.CellBinary,
+	return nil, fmt.Errorf("no program %q", name)
+}
+
+// StopProgram stops a cell, the control plane or the router by name.
+func (pl *Platform) StopProgram(name string) error {
+	pg, err := pl.program(name)
+	if err != nil || pg.p == nil {
+		return err
+	}
+	err = pg.p.Stop()
+	pg.p = nil
+	return err
+}
+
+// StartProgram starts a stopped program again, on the same address.
+func (pl *Platform) StartProgram(ctx context.Context, name string) error {
+	pg, err := pl.program(name)
+	if err != nil {
+		return err
+	}
+	if pg.p != nil {
+		return nil
+	}
+	return pl.startProgram(ctx, pg)
+}
+
+// cellSpec is how cell c runs: its own PostgreSQL, Redis and photo
+// directory, placed tenants only from the control plane.
+func cellSpec(cfg Config, dir string, c RunningCell, auth *devstack.AuthEmulator, serviceToken string) proc.Spec {
+	return proc.Spec{
+		Path: filepath.Join(cfg.Binaries, "cell"),
 		Args: []string{
 			"-cell", c.Name,
 			"-markets", strings.Join(c.Markets, ","),
 			"-database-url", c.Postgres.URL(CellDatabase),
 			"-redis-url", c.Redis.URL(0),
 			"-blob-url", "file://" + filepath.Join(dir, c.Name, "media") + "?create_dir=true",
-			"-listen", addr,
+			"-listen", c.HTTPAddr,
 			"-firebase-project", auth.Project(),
 			"-firebase-emulator", auth.Host(),
 			"-allowed-origins", "http://localhost:3000",
 			"-service-token", serviceToken,
 		},
-		Log:        log,
-		StopSignal: syscall.SIGTERM,
-	})
-	if err != nil {
-		return nil, "", err
 	}
-	err = p.WaitReady(ctx, time.Minute, func(ctx context.Context) error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/readyz", nil)
+}
+
+func httpReady(addr, path string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+path, nil)
 		if err != nil {
 			return err
 		}
@@ -56,13 +101,18 @@ func startCell(ctx context.Context, cfg Config, dir string, c RunningCell, port 
 		}
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("readyz: %s", resp.Status)
+			return fmt.Errorf("%s: %s", path, resp.Status)
 		}
 		return nil
-	})
-	if err != nil {
-		_ = p.Stop()
-		return nil, "", err
 	}
-	return p, addr, nil
 }
+
+// portOr returns port, or a free one when it is zero.
+func portOr(port int) (int, error) {
+	if port != 0 {
+		return port, nil
+	}
+	return devstack.FreePort()
+}
+
+func hostPort(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) }

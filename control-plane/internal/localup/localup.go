@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 
@@ -21,6 +22,7 @@ import (
 
 	"github.com/pushnchat/pushnchat/internal/authemu"
 	"github.com/pushnchat/pushnchat/internal/devstack"
+	"github.com/pushnchat/pushnchat/internal/proc"
 )
 
 // Cell is one cell of the local platform.
@@ -49,9 +51,10 @@ type Config struct {
 	Dir      string // platform directory, e.g. .pushnchat
 	BasePort int    // the port plan starts here (see Ports)
 	Tools    devstack.Tools
-	// CellBinary is the cell executable (bin/cell from `make build`).
-	CellBinary string
-	Logger     *slog.Logger
+	// Binaries is the directory with the cell, control-plane and router
+	// executables (bin/ after `make build`).
+	Binaries string
+	Logger   *slog.Logger
 }
 
 // Ports is the fixed port plan of the local platform, so that URLs stay the
@@ -62,18 +65,22 @@ type Ports struct {
 	CellPostgres []int // per cell, in Cells order
 	CellRedis    []int
 	CellHTTP     []int
+	// The control plane's own PostgreSQL and API, and the router: the
+	// platform's front door.
+	ControlPlanePostgres, ControlPlane, Router int
 }
 
 // PortPlan lays the ports out from base: Consul at base, the Auth emulator
-// at base+10, cell i's PostgreSQL at base+100+10i, its Redis one above and
-// the cell's HTTP API two above.
+// at base+10, the control plane's PostgreSQL and API at base+20 and +21, the
+// router at base+30, cell i's PostgreSQL at base+100+10i, its Redis one
+// above and the cell's HTTP API two above.
 // Base zero puts every server on a free port (tests of `up` itself).
 func PortPlan(base int) Ports {
 	if base == 0 {
 		n := len(Cells)
 		return Ports{CellPostgres: make([]int, n), CellRedis: make([]int, n), CellHTTP: make([]int, n)}
 	}
-	p := Ports{Consul: base, AuthEmulator: base + 10}
+	p := Ports{Consul: base, AuthEmulator: base + 10, ControlPlanePostgres: base + 20, ControlPlane: base + 21, Router: base + 30}
 	for i := range Cells {
 		p.CellPostgres = append(p.CellPostgres, base+100+10*i)
 		p.CellRedis = append(p.CellRedis, base+101+10*i)
@@ -90,9 +97,14 @@ type Platform struct {
 	Cells        []RunningCell
 	Consul       *devstack.Consul
 	Auth         *devstack.AuthEmulator
+	// DirectoryDB is the control plane's PostgreSQL.
+	DirectoryDB *devstack.Postgres
+	// ControlPlaneAddr and RouterAddr are host:port.
+	ControlPlaneAddr, RouterAddr string
 
-	lock  *os.File
-	stops []func() error
+	lock     *os.File
+	stops    []func() error
+	programs []*program // cells, control plane, router: in start order
 }
 
 // RunningCell is a cell's running dependencies.
@@ -105,6 +117,9 @@ type RunningCell struct {
 
 // CellDatabase is the name of each cell's application database.
 const CellDatabase = "pushnchat"
+
+// DirectoryDatabase is the control plane's database.
+const DirectoryDatabase = "directory"
 
 // Start brings the platform up. On error, whatever did start is stopped.
 func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
@@ -179,13 +194,9 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 	for i, c := range Cells {
 		pl.Cells[i].Cell = c
 		launch(c.Name+"-postgres", func(log io.Writer) (func() error, error) {
-			port := pl.Ports.CellPostgres[i]
-			if port == 0 {
-				free, err := devstack.FreePort()
-				if err != nil {
-					return nil, err
-				}
-				port = free
+			port, err := portOr(pl.Ports.CellPostgres[i])
+			if err != nil {
+				return nil, err
 			}
 			pg, err := devstack.StartPostgres(ctx, devstack.PostgresConfig{
 				Bin:     cfg.Tools.PostgresBin,
@@ -215,6 +226,20 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 			return r.Stop, nil
 		})
 	}
+	launch("control-plane-postgres", func(log io.Writer) (func() error, error) {
+		port, err := portOr(pl.Ports.ControlPlanePostgres)
+		if err != nil {
+			return nil, err
+		}
+		pg, err := devstack.StartPostgres(ctx, devstack.PostgresConfig{
+			Bin: cfg.Tools.PostgresBin, DataDir: filepath.Join(dir, "control-plane", "postgres"), Port: port, Durable: true, Log: log,
+		})
+		if err != nil {
+			return nil, err
+		}
+		pl.DirectoryDB = pg
+		return pg.Stop, nil
+	})
 	launch("consul", func(log io.Writer) (func() error, error) {
 		c, err := devstack.StartConsul(ctx, devstack.ConsulConfig{
 			Path: cfg.Tools.Consul, HTTPPort: pl.Ports.Consul, Node: "pushnchat-local", Log: log,
@@ -243,26 +268,69 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	// The cells, once their PostgreSQL, Redis and the Auth emulator run.
+	// The programs, once their PostgreSQL, Redis and the Auth emulator run:
+	// the cells, then the control plane, then the router.
 	for _, c := range pl.Cells {
 		if err := createDatabase(ctx, c.Postgres.URL("postgres"), CellDatabase); err != nil {
 			return nil, fmt.Errorf("%s: %w", c.Name, err)
 		}
 	}
+	if err := createDatabase(ctx, pl.DirectoryDB.URL("postgres"), DirectoryDatabase); err != nil {
+		return nil, fmt.Errorf("control plane: %w", err)
+	}
+	var cellList []string
 	for i := range pl.Cells {
 		c := &pl.Cells[i]
-		launch(c.Name, func(log io.Writer) (func() error, error) {
-			p, addr, err := startCell(ctx, cfg, dir, *c, pl.Ports.CellHTTP[i], pl.Auth, pl.ServiceToken, log)
-			if err != nil {
-				return nil, err
-			}
-			c.HTTPAddr = addr
-			return p.Stop, nil
-		})
+		port, err := portOr(pl.Ports.CellHTTP[i])
+		if err != nil {
+			return nil, err
+		}
+		c.HTTPAddr = hostPort(port)
+		cellList = append(cellList, c.Name+"=http://"+c.HTTPAddr)
+		pl.programs = append(pl.programs, &program{name: c.Name, spec: cellSpec(cfg, dir, *c, pl.Auth, pl.ServiceToken), ready: httpReady(c.HTTPAddr, "/readyz")})
+	}
+	cpPort, err := portOr(pl.Ports.ControlPlane)
+	if err != nil {
+		return nil, err
+	}
+	pl.ControlPlaneAddr = hostPort(cpPort)
+	routerPort, err := portOr(pl.Ports.Router)
+	if err != nil {
+		return nil, err
+	}
+	pl.RouterAddr = hostPort(routerPort)
+	pl.programs = append(pl.programs,
+		&program{name: "control-plane", ready: httpReady(pl.ControlPlaneAddr, "/readyz"), spec: proc.Spec{
+			Path: filepath.Join(cfg.Binaries, "control-plane"),
+			Args: []string{"-listen", pl.ControlPlaneAddr, "-database-url", pl.DirectoryDB.URL(DirectoryDatabase),
+				"-cells", strings.Join(cellList, ","), "-service-token", pl.ServiceToken,
+				"-firebase-project", pl.Auth.Project(), "-firebase-emulator", pl.Auth.Host()},
+		}},
+		&program{name: "router", ready: httpReady(pl.RouterAddr, "/healthz"), spec: proc.Spec{
+			Path: filepath.Join(cfg.Binaries, "router"),
+			Args: []string{"-listen", pl.RouterAddr, "-control-plane", "http://" + pl.ControlPlaneAddr, "-service-token", pl.ServiceToken},
+		}},
+	)
+	for _, pg := range pl.programs {
+		log, err := logTo(pg.name)
+		if err != nil {
+			return nil, err
+		}
+		pg.spec.Name, pg.spec.Log, pg.spec.StopSignal = pg.name, log, syscall.SIGTERM
+	}
+	// Cells side by side, then the control plane, then the router.
+	for _, pg := range pl.programs[:len(pl.Cells)] {
+		launch(pg.name, func(io.Writer) (func() error, error) { return func() error { return nil }, pl.startProgram(ctx, pg) })
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
+	}
+	for _, pg := range pl.programs[len(pl.Cells):] {
+		cfg.Logger.Info("starting", "service", pg.name)
+		if err := pl.startProgram(ctx, pg); err != nil {
+			return nil, fmt.Errorf("%s: %w", pg.name, err)
+		}
 	}
 	if err := pl.seed(ctx); err != nil {
 		return nil, fmt.Errorf("seed demo data: %w", err)
@@ -288,7 +356,7 @@ func (pl *Platform) seed(ctx context.Context) error {
 				return err
 			}
 		}
-		if err := seedCell(ctx, c, s, pl.ServiceToken); err != nil {
+		if err := seedCell(ctx, pl.RouterAddr, c, s); err != nil {
 			return fmt.Errorf("%s: %w", c.Name, err)
 		}
 	}
@@ -315,6 +383,12 @@ func createDatabase(ctx context.Context, adminURL, name string) error {
 // Stop stops everything in reverse start order and releases the directory.
 func (pl *Platform) Stop() error {
 	var errs []error
+	for i := len(pl.programs) - 1; i >= 0; i-- {
+		if p := pl.programs[i].p; p != nil {
+			errs = append(errs, p.Stop())
+			pl.programs[i].p = nil
+		}
+	}
 	for i := len(pl.stops) - 1; i >= 0; i-- {
 		errs = append(errs, pl.stops[i]())
 	}

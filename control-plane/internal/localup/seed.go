@@ -3,22 +3,13 @@ package localup
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 
-	"github.com/google/uuid"
-
 	"github.com/pushnchat/pushnchat/internal/authemu"
 )
-
-// demoTenantID is stable per cell, so seeding is idempotent.
-func demoTenantID(c RunningCell) string {
-	h := sha256.Sum256([]byte("pushnchat-demo/" + c.Name))
-	return uuid.NewSHA1(uuid.NameSpaceURL, h[:]).String()
-}
 
 // demoListings of every demo business: title, category, price in major
 // units of the market's currency.
@@ -33,11 +24,10 @@ var demoListings = []struct {
 
 var currencies = map[string]string{"NG": "NGN", "ZA": "ZAR", "KE": "KES", "US": "USD", "DE": "EUR"}
 
-// seedCell creates the cell's demo business and its published listings
-// through the cell's own API, unless they exist.
-func seedCell(ctx context.Context, c RunningCell, owner authemu.Session, serviceToken string) error {
-	token := owner.IDToken
-	call := func(method, path string, body any) (int, []byte, error) {
+// seedCell signs the cell's demo business up through the router, as any
+// business would, and publishes its listings, unless it exists.
+func seedCell(ctx context.Context, router string, c RunningCell, owner authemu.Session) error {
+	call := func(method, path string, body any, hdr ...string) (int, []byte, error) {
 		var rd io.Reader
 		if body != nil {
 			b, err := json.Marshal(body)
@@ -46,13 +36,15 @@ func seedCell(ctx context.Context, c RunningCell, owner authemu.Session, service
 			}
 			rd = bytes.NewReader(b)
 		}
-		req, err := http.NewRequestWithContext(ctx, method, "http://"+c.HTTPAddr+path, rd)
+		req, err := http.NewRequestWithContext(ctx, method, "http://"+router+path, rd)
 		if err != nil {
 			return 0, nil, err
 		}
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("X-PushNchat-Service-Token", serviceToken)
+		req.Header.Set("Authorization", "Bearer "+owner.IDToken)
 		req.Header.Set("Content-Type", "application/json")
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			return 0, nil, err
@@ -65,19 +57,18 @@ func seedCell(ctx context.Context, c RunningCell, owner authemu.Session, service
 	if err != nil || st == http.StatusOK {
 		return err
 	}
-	st, b, err := call("PUT", "/internal/v1/tenants/"+demoTenantID(c), map[string]any{
+	st, b, err := call("POST", "/v1/signup", map[string]any{
 		"slug": c.Demo, "name": "Demo business of " + c.Name, "country": c.Country, "categories": []string{"fabrics", "crafts"},
 		"contact": map[string]string{"name": "Demo Owner", "email": DemoUser(c.Cell)},
-		"owner":   map[string]string{"firebase_uid": owner.UID, "email": owner.Email},
-	})
+	}, "Idempotency-Key", "demo-"+c.Demo)
 	if err != nil || st != http.StatusCreated {
-		return fmt.Errorf("create demo business: %d %s %v", st, b, err)
+		return fmt.Errorf("sign up the demo business: %d %s %v (data from an older version? `make clean` resets the local platform)", st, b, err)
 	}
-	for _, l := range demoListings {
+	for i, l := range demoListings {
 		st, b, err := call("POST", "/v1/t/"+c.Demo+"/listings", map[string]any{
 			"title": l.title, "category": l.category, "description": "Demo listing of " + c.Name + ".",
 			"price": map[string]any{"amount_minor": l.price * 100, "currency": currencies[c.Country]},
-		})
+		}, "Idempotency-Key", fmt.Sprintf("demo-%s-%d", c.Demo, i))
 		if err != nil || st != http.StatusCreated {
 			return fmt.Errorf("create demo listing: %d %s %v", st, b, err)
 		}

@@ -1,0 +1,85 @@
+// Command control-plane runs PushNchat's global control plane: sign-up and
+// placement, the tenant directory and its change feed, the cell registry.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/pushnchat/pushnchat/control-plane/internal/cpserver"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintf(os.Stderr, "control-plane: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	env := func(k, def string) string {
+		if v := getenv(k); v != "" {
+			return v
+		}
+		return def
+	}
+	var cfg cpserver.Config
+	var cells string
+	fs := flag.NewFlagSet("control-plane", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.Listen, "listen", env("LISTEN", "127.0.0.1:8090"), "listen address (LISTEN)")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", env("DATABASE_URL", ""), "directory PostgreSQL URL (DATABASE_URL)")
+	fs.StringVar(&cells, "cells", env("CELLS", ""), "cells as name=url,… e.g. lagos-1=http://127.0.0.1:17102 (CELLS)")
+	fs.StringVar(&cfg.ServiceToken, "service-token", env("SERVICE_TOKEN", ""), "token shared with cells and routers (SERVICE_TOKEN)")
+	fs.StringVar(&cfg.Firebase.ProjectID, "firebase-project", env("FIREBASE_PROJECT", "demo-pushnchat"), "Firebase project (FIREBASE_PROJECT)")
+	fs.StringVar(&cfg.Firebase.EmulatorHost, "firebase-emulator", env("FIREBASE_AUTH_EMULATOR_HOST", ""), "Auth emulator host:port (FIREBASE_AUTH_EMULATOR_HOST)")
+	fs.DurationVar(&cfg.HealthInterval, "health-interval", time.Second, "how often cells are probed")
+	fs.StringVar(&cfg.CrashAt, "crash-at", "", "fault injection for tests: exit at after-journal or after-cell")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg.Cells = map[string]string{}
+	for _, kv := range strings.Split(cells, ",") {
+		if kv = strings.TrimSpace(kv); kv == "" {
+			continue
+		}
+		name, url, ok := strings.Cut(kv, "=")
+		if !ok {
+			return fmt.Errorf("-cells: %q is not name=url", kv)
+		}
+		cfg.Cells[name] = strings.TrimRight(url, "/")
+	}
+	var problems []error
+	if cfg.DatabaseURL == "" {
+		problems = append(problems, errors.New("-database-url is required"))
+	}
+	if cfg.ServiceToken == "" {
+		problems = append(problems, errors.New("-service-token is required"))
+	}
+	if len(cfg.Cells) == 0 {
+		problems = append(problems, errors.New("-cells is required"))
+	}
+	if err := errors.Join(problems...); err != nil {
+		return err
+	}
+	cfg.Logger = slog.New(slog.NewJSONHandler(stdout, nil)).With("service", "control-plane")
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	s, err := cpserver.Start(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return s.Shutdown(sctx)
+}

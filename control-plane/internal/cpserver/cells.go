@@ -1,0 +1,142 @@
+package cpserver
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/pushnchat/pushnchat/residency"
+)
+
+// CellInfo is a cell as the control plane sees it.
+type CellInfo struct {
+	Name         string    `json:"name"`
+	Jurisdiction string    `json:"jurisdiction"`
+	URL          string    `json:"url"`
+	Healthy      bool      `json:"healthy"`
+	CheckedAt    time.Time `json:"checked_at"`
+	Tenants      int       `json:"tenants"`
+}
+
+// registry knows the cells and their health, from probing each cell's
+// /readyz every interval.
+type registry struct {
+	mu     sync.RWMutex
+	cells  map[string]*CellInfo
+	client *http.Client
+}
+
+func newRegistry(urls map[string]string) (*registry, error) {
+	r := &registry{cells: map[string]*CellInfo{}, client: &http.Client{Timeout: 2 * time.Second}}
+	for name, url := range urls {
+		j, ok := residency.CellJurisdiction(name)
+		if !ok {
+			return nil, fmt.Errorf("cell %q is not in the residency policy", name)
+		}
+		r.cells[name] = &CellInfo{Name: name, Jurisdiction: j, URL: url}
+	}
+	return r, nil
+}
+
+// watch probes every cell each interval until ctx ends.
+func (r *registry) watch(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		r.probeAll(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (r *registry) probeAll(ctx context.Context) {
+	r.mu.RLock()
+	var cells []CellInfo
+	for _, c := range r.cells {
+		cells = append(cells, *c)
+	}
+	r.mu.RUnlock()
+	var wg sync.WaitGroup
+	for _, c := range cells {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			healthy := r.probe(ctx, c.URL)
+			r.mu.Lock()
+			r.cells[c.Name].Healthy, r.cells[c.Name].CheckedAt = healthy, time.Now()
+			r.mu.Unlock()
+		}()
+	}
+	wg.Wait()
+}
+
+func (r *registry) probe(ctx context.Context, url string) bool {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/readyz", nil)
+	if err != nil {
+		return false
+	}
+	resp, err := r.client.Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+func (r *registry) get(name string) (CellInfo, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	c, ok := r.cells[name]
+	if !ok {
+		return CellInfo{}, false
+	}
+	return *c, true
+}
+
+func (r *registry) list() []CellInfo {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]CellInfo, 0, len(r.cells))
+	for _, c := range r.cells {
+		out = append(out, *c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// cellAnswer is a cell's reply to an internal call.
+type cellAnswer struct {
+	Status int
+	Body   []byte
+}
+
+// putTenant asks a cell to create a tenant (idempotent by id).
+func (r *registry) putTenant(ctx context.Context, cell CellInfo, token, id string, body any) (cellAnswer, error) {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return cellAnswer{}, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, cell.URL+"/internal/v1/tenants/"+id, bytes.NewReader(b))
+	if err != nil {
+		return cellAnswer{}, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(ServiceTokenHeader, token)
+	client := &http.Client{Timeout: 15 * time.Second}
+	resp, err := client.Do(req)
+	if err != nil {
+		return cellAnswer{}, err
+	}
+	defer resp.Body.Close()
+	rb, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return cellAnswer{Status: resp.StatusCode, Body: rb}, err
+}

@@ -1,0 +1,91 @@
+// Command router runs PushNchat's router data plane: partition key → home
+// cell → proxy, fed by the control plane.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/pushnchat/pushnchat/router/internal/lookup"
+	"github.com/pushnchat/pushnchat/router/internal/proxy"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintf(os.Stderr, "router: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	env := func(k, def string) string {
+		if v := getenv(k); v != "" {
+			return v
+		}
+		return def
+	}
+	fs := flag.NewFlagSet("router", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", env("LISTEN", "127.0.0.1:8000"), "listen address (LISTEN)")
+	cp := fs.String("control-plane", env("CONTROL_PLANE_URL", ""), "control plane URL (CONTROL_PLANE_URL)")
+	token := fs.String("service-token", env("SERVICE_TOKEN", ""), "token for the control plane's directory (SERVICE_TOKEN)")
+	cacheMax := fs.Int("cache-entries", 2_000_000, "directory entries kept in memory")
+	healthEvery := fs.Duration("health-interval", time.Second, "how often cells are probed")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *cp == "" || *token == "" {
+		return errors.New("-control-plane and -service-token are required")
+	}
+	cpURL, err := url.Parse(*cp)
+	if err != nil {
+		return fmt.Errorf("-control-plane: %w", err)
+	}
+	log := slog.New(slog.NewJSONHandler(stdout, nil)).With("service", "router")
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	endpoints := proxy.NewPolled(*cp, *token, log)
+	// Start only once the cells are known; afterwards keep the last known
+	// set whatever happens to the control plane.
+	for {
+		err := endpoints.Refresh(ctx)
+		if err == nil {
+			break
+		}
+		log.Warn("waiting for the control plane's cell registry", "err", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(time.Second):
+		}
+	}
+	go endpoints.Poll(ctx, 5*time.Second)
+	resolver := lookup.NewResolver(lookup.NewCache(*cacheMax), *cp, *token, log)
+	go resolver.Follow(ctx)
+	health := proxy.NewHealth()
+	go health.Watch(ctx, endpoints.All, *healthEvery)
+
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: proxy.New(endpoints, resolver, cpURL, health, log), ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	log.Info("router serving", "addr", ln.Addr().String())
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}

@@ -1,0 +1,118 @@
+// Package lookup resolves partition keys to home cells for the router: a
+// bounded in-memory cache of directory entries (with negative entries),
+// one upstream lookup per key at a time, kept fresh by the control plane's
+// change feed, and still answering from memory when the control plane is
+// down.
+package lookup
+
+import (
+	"hash/maphash"
+	"sync"
+	"time"
+)
+
+// Entry is where a key lives.
+type Entry struct {
+	Cell    string
+	Country string // tenants only
+	Status  string
+	Version int64
+}
+
+type slot struct {
+	Entry
+	negativeUntil int64 // unix nanos; non-zero for "no such key" entries
+}
+
+const shards = 256
+
+// Cache is a bounded, sharded map from key to entry. When a shard is full
+// an arbitrary entry of it makes room (Go's map order is random, so this
+// is random eviction: no bookkeeping on the read path).
+type Cache struct {
+	seed     maphash.Seed
+	perShard int
+	shard    [shards]struct {
+		mu sync.RWMutex
+		m  map[string]slot
+	}
+	cellsMu sync.Mutex
+	cells   map[string]string // interned cell names and countries
+}
+
+// NewCache holds at most max entries.
+func NewCache(max int) *Cache {
+	c := &Cache{seed: maphash.MakeSeed(), perShard: max/shards + 1, cells: map[string]string{}}
+	for i := range c.shard {
+		c.shard[i].m = make(map[string]slot)
+	}
+	return c
+}
+
+func (c *Cache) of(key string) int { return int(maphash.String(c.seed, key) % shards) }
+
+// Get returns the entry of key; negative reports a fresh "no such key".
+func (c *Cache) Get(key string) (e Entry, found, negative bool) {
+	sh := &c.shard[c.of(key)]
+	sh.mu.RLock()
+	s, ok := sh.m[key]
+	sh.mu.RUnlock()
+	if !ok {
+		return Entry{}, false, false
+	}
+	if s.negativeUntil != 0 {
+		return Entry{}, false, time.Now().UnixNano() < s.negativeUntil
+	}
+	return s.Entry, true, false
+}
+
+func (c *Cache) intern(s string) string {
+	if s == "" {
+		return ""
+	}
+	c.cellsMu.Lock()
+	defer c.cellsMu.Unlock()
+	if v, ok := c.cells[s]; ok {
+		return v
+	}
+	c.cells[s] = s
+	return s
+}
+
+// Put stores e under key unless a newer version is already there.
+func (c *Cache) Put(key string, e Entry) {
+	e.Cell, e.Country, e.Status = c.intern(e.Cell), c.intern(e.Country), c.intern(e.Status)
+	c.put(key, slot{Entry: e})
+}
+
+// PutMissing remembers for ttl that key does not exist.
+func (c *Cache) PutMissing(key string, ttl time.Duration) {
+	c.put(key, slot{negativeUntil: time.Now().Add(ttl).UnixNano()})
+}
+
+func (c *Cache) put(key string, s slot) {
+	sh := &c.shard[c.of(key)]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if old, ok := sh.m[key]; ok && old.negativeUntil == 0 && s.negativeUntil == 0 && old.Version > s.Version {
+		return
+	}
+	if _, ok := sh.m[key]; !ok && len(sh.m) >= c.perShard {
+		for k := range sh.m {
+			delete(sh.m, k)
+			break
+		}
+	}
+	sh.m[key] = s
+}
+
+// Len counts the entries.
+func (c *Cache) Len() int {
+	n := 0
+	for i := range c.shard {
+		c.shard[i].mu.RLock()
+		n += len(c.shard[i].m)
+		c.shard[i].mu.RUnlock()
+	}
+	return n
+}

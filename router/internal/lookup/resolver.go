@@ -1,0 +1,174 @@
+package lookup
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+)
+
+// ErrNotFound: the directory has no such key.
+var ErrNotFound = errors.New("lookup: not found")
+
+// ErrUnavailable: the key is not cached and the control plane cannot be
+// asked.
+var ErrUnavailable = errors.New("lookup: directory unavailable")
+
+// Resolver answers from the cache and asks the control plane on a miss.
+type Resolver struct {
+	cache   *Cache
+	base    string // control plane URL
+	token   string
+	client  *http.Client
+	flight  singleflight.Group
+	log     *slog.Logger
+	NegTTL  time.Duration
+	lastSeq int64
+}
+
+// NewResolver asks the control plane at base, presenting token.
+func NewResolver(cache *Cache, base, token string, log *slog.Logger) *Resolver {
+	return &Resolver{cache: cache, base: base, token: token, log: log, NegTTL: 5 * time.Second,
+		client: &http.Client{Timeout: 3 * time.Second}}
+}
+
+// Tenant resolves a tenant by slug or id.
+func (r *Resolver) Tenant(ctx context.Context, key string) (Entry, error) {
+	return r.resolve(ctx, "t:"+key, "/v1/directory/tenants/"+url.PathEscape(key))
+}
+
+// User resolves a user's home cell by Firebase uid.
+func (r *Resolver) User(ctx context.Context, uid string) (Entry, error) {
+	return r.resolve(ctx, "u:"+uid, "/v1/directory/users/"+url.PathEscape(uid))
+}
+
+func (r *Resolver) resolve(ctx context.Context, key, path string) (Entry, error) {
+	if e, ok, neg := r.cache.Get(key); ok {
+		return e, nil
+	} else if neg {
+		return Entry{}, ErrNotFound
+	}
+	v, err, _ := r.flight.Do(key, func() (any, error) {
+		var body struct {
+			TenantID string `json:"tenant_id"`
+			Slug     string `json:"slug"`
+			Country  string `json:"country"`
+			HomeCell string `json:"home_cell"`
+			Status   string `json:"status"`
+			Version  int64  `json:"version"`
+		}
+		status, err := r.get(context.WithoutCancel(ctx), path, &body)
+		switch {
+		case err != nil:
+			return Entry{}, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		case status == http.StatusNotFound:
+			r.cache.PutMissing(key, r.NegTTL)
+			return Entry{}, ErrNotFound
+		case status != http.StatusOK:
+			return Entry{}, fmt.Errorf("%w: control plane answered %d", ErrUnavailable, status)
+		}
+		e := Entry{Cell: body.HomeCell, Country: body.Country, Status: body.Status, Version: body.Version}
+		r.cache.Put(key, e)
+		if body.TenantID != "" { // reachable by id and slug alike
+			r.cache.Put("t:"+body.TenantID, e)
+			r.cache.Put("t:"+body.Slug, e)
+		}
+		return e, nil
+	})
+	if err != nil {
+		return Entry{}, err
+	}
+	return v.(Entry), nil
+}
+
+func (r *Resolver) get(ctx context.Context, path string, out any) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.base+path, nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("X-PushNchat-Service-Token", r.token)
+	resp, err := r.client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusOK {
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			return 0, err
+		}
+	}
+	return resp.StatusCode, nil
+}
+
+// LearnTenant records a directory entry seen in a sign-up answer, so the
+// business is routable at once (before the change feed brings it, and
+// over a negative entry from a lookup just before).
+func (r *Resolver) LearnTenant(id, slug string, e Entry) {
+	r.cache.Put("t:"+id, e)
+	r.cache.Put("t:"+slug, e)
+}
+
+// Follow applies the control plane's change feed to the cache until ctx
+// ends, long-polling so a change reaches the router within a second. It
+// starts from the beginning of the feed, which also warms the cache.
+func (r *Resolver) Follow(ctx context.Context) {
+	feed := &http.Client{Timeout: 40 * time.Second}
+	for ctx.Err() == nil {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.base+"/v1/directory/changes?wait=25s&after="+strconv.FormatInt(r.lastSeq, 10), nil)
+		if err != nil {
+			return
+		}
+		req.Header.Set("X-PushNchat-Service-Token", r.token)
+		var body struct {
+			Changes []struct {
+				Seq      int64  `json:"seq"`
+				Kind     string `json:"kind"`
+				TenantID string `json:"tenant_id"`
+				Slug     string `json:"slug"`
+				UID      string `json:"uid"`
+				Country  string `json:"country"`
+				HomeCell string `json:"home_cell"`
+				Status   string `json:"status"`
+				Version  int64  `json:"version"`
+			} `json:"changes"`
+			LastSeq int64 `json:"last_seq"`
+		}
+		resp, err := feed.Do(req)
+		if err == nil {
+			if resp.StatusCode == http.StatusOK {
+				err = json.NewDecoder(resp.Body).Decode(&body)
+			} else {
+				err = fmt.Errorf("change feed: %s", resp.Status)
+			}
+			resp.Body.Close()
+		}
+		if err != nil {
+			if ctx.Err() == nil {
+				r.log.Warn("change feed unavailable; routing from cache", "err", err)
+				select {
+				case <-ctx.Done():
+				case <-time.After(time.Second):
+				}
+			}
+			continue
+		}
+		for _, c := range body.Changes {
+			e := Entry{Cell: c.HomeCell, Country: c.Country, Status: c.Status, Version: c.Version}
+			switch c.Kind {
+			case "tenant":
+				r.cache.Put("t:"+c.TenantID, e)
+				r.cache.Put("t:"+c.Slug, e)
+			case "user":
+				r.cache.Put("u:"+c.UID, e)
+			}
+		}
+		r.lastSeq = body.LastSeq
+	}
+}
