@@ -62,6 +62,8 @@ type Server struct {
 
 	feedMu sync.Mutex
 	feed   chan struct{} // closed and replaced on every change
+	// closing ends long-polls when the server shuts down.
+	closing chan struct{}
 }
 
 // Start migrates the directory, starts the background loops and serves.
@@ -86,7 +88,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		dir.Close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, dir: dir, cells: reg, verifier: v, log: cfg.Logger, feed: make(chan struct{})}
+	s := &Server{cfg: cfg, dir: dir, cells: reg, verifier: v, log: cfg.Logger, feed: make(chan struct{}), closing: make(chan struct{})}
 	if s.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
 		dir.Close()
 		return nil, err
@@ -98,6 +100,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.goBackground(func() { dir.Listen(bg, s.wake) })
 	s.goBackground(func() { s.resumeLoop(bg) })
 	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
+	s.http.RegisterOnShutdown(func() { close(s.closing) })
 	go s.http.Serve(s.ln)
 	s.log.Info("control plane serving", "addr", s.ln.Addr().String(), "cells", len(cfg.Cells))
 	return s, nil
@@ -240,6 +243,8 @@ func (s *Server) changes(w http.ResponseWriter, r *http.Request) error {
 		select {
 		case <-woken:
 		case <-deadline:
+			wait = 0
+		case <-s.closing:
 			wait = 0
 		case <-r.Context().Done():
 			return nil

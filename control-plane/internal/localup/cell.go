@@ -24,8 +24,10 @@ type program struct {
 	p     *proc.Process
 }
 
-func (pl *Platform) startProgram(ctx context.Context, pg *program) error {
-	p, err := proc.Start(pg.spec)
+func (pl *Platform) startProgram(ctx context.Context, pg *program, extra ...string) error {
+	spec := pg.spec
+	spec.Args = append(append([]string(nil), spec.Args...), extra...)
+	p, err := proc.Start(spec)
 	if err != nil {
 		return err
 	}
@@ -57,16 +59,20 @@ func (pl *Platform) StopProgram(name string) error {
 	return err
 }
 
-// StartProgram starts a stopped program again, on the same address.
-func (pl *Platform) StartProgram(ctx context.Context, name string) error {
+// StartProgram starts a stopped (or crashed) program again, on the same
+// address; extra arguments apply to this start only (fault injection).
+func (pl *Platform) StartProgram(ctx context.Context, name string, extra ...string) error {
 	pg, err := pl.program(name)
 	if err != nil {
 		return err
 	}
 	if pg.p != nil {
-		return nil
+		if exited, _ := pg.p.Exited(); !exited {
+			return nil
+		}
+		_ = pg.p.Stop() // reap what is left of its group
 	}
-	return pl.startProgram(ctx, pg)
+	return pl.startProgram(ctx, pg, extra...)
 }
 
 // cellSpec is how cell c runs: its own PostgreSQL, Redis and photo
