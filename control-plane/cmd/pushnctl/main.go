@@ -30,7 +30,12 @@ func main() {
 const usage = `usage: pushnctl <command> [flags]
 
 commands:
-  up      run the local platform until interrupted (Ctrl-C stops everything)
+  up                   run the local platform until interrupted (Ctrl-C stops everything)
+  cells                cells: jurisdiction, health, tenant count
+  tenant where <slug>  a business's home cell, its jurisdiction and the rules that placed it
+
+cells and tenant take -control-plane URL (default: the local platform's) and
+-service-token (default: the local platform's, from .pushnchat/service-token).
 `
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -41,6 +46,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch args[1] {
 	case "up":
 		return runUp(ctx, args[2:], getenv, stdout, stderr)
+	case "cells":
+		return runCells(ctx, args[2:], stdout, stderr)
+	case "tenant":
+		if len(args) < 4 || args[2] != "where" {
+			fmt.Fprint(stderr, usage)
+			return errors.New("usage: pushnctl tenant where <slug>")
+		}
+		return runTenantWhere(ctx, args[3], args[4:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

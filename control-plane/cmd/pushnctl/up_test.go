@@ -148,6 +148,30 @@ wait:
 		t.Errorf("demo user cannot sign in: %v", err)
 	}
 
+	// The operator commands against the running platform.
+	cp := regexp.MustCompile(`(?m)^control plane\s+(http://\S+)`).FindStringSubmatch(out)
+	if cp == nil {
+		t.Fatalf("no control plane address in:\n%s", out)
+	}
+	token, err := os.ReadFile(filepath.Join(dir, "service-token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := func(args ...string) string {
+		args = append(args, "-control-plane", cp[1], "-service-token", string(token))
+		b, err := exec.Command(bin, args...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("pushnctl %v: %v\n%s", args, err, b)
+		}
+		return string(b)
+	}
+	if cells := ops("cells"); !regexp.MustCompile(`lagos-1\s+NG\s+up\s+1`).MatchString(cells) || strings.Count(cells, " up ") != len(localup.Cells) {
+		t.Errorf("pushnctl cells:\n%s\nwant every cell up, lagos-1 with its demo business", cells)
+	}
+	if where := ops("tenant", "where", "ada-fabrics"); !strings.Contains(where, "lagos-1") || !strings.Contains(where, "placement.home-jurisdiction") {
+		t.Errorf("pushnctl tenant where ada-fabrics:\n%s", where)
+	}
+
 	servers, err := proc.Group(cmd.Process.Pid)
 	if err != nil {
 		t.Fatal(err)
