@@ -8,6 +8,7 @@ package lookup
 import (
 	"hash/maphash"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -19,9 +20,13 @@ type Entry struct {
 	Version int64
 }
 
+// slot is an entry as stored: names as indexes into the interned strings,
+// so a million entries stay small.
 type slot struct {
-	Entry
+	version       int64
 	negativeUntil int64 // unix nanos; non-zero for "no such key" entries
+	cell, country uint16
+	status        uint16
 }
 
 const shards = 256
@@ -36,13 +41,15 @@ type Cache struct {
 		mu sync.RWMutex
 		m  map[string]slot
 	}
-	cellsMu sync.Mutex
-	cells   map[string]string // interned cell names and countries
+	names   atomic.Pointer[[]string] // interned cell names, countries, statuses; replaced, never changed
+	namesMu sync.Mutex               // guards index and replacing names
+	index   map[string]uint16        // name → position in names
 }
 
 // NewCache holds at most max entries.
 func NewCache(max int) *Cache {
-	c := &Cache{seed: maphash.MakeSeed(), perShard: max/shards + 1, cells: map[string]string{}}
+	c := &Cache{seed: maphash.MakeSeed(), perShard: max/shards + 1, index: map[string]uint16{"": 0}}
+	c.names.Store(&[]string{""})
 	for i := range c.shard {
 		c.shard[i].m = make(map[string]slot)
 	}
@@ -63,26 +70,29 @@ func (c *Cache) Get(key string) (e Entry, found, negative bool) {
 	if s.negativeUntil != 0 {
 		return Entry{}, false, time.Now().UnixNano() < s.negativeUntil
 	}
-	return s.Entry, true, false
+	names := *c.names.Load()
+	return Entry{Cell: names[s.cell], Country: names[s.country], Status: names[s.status], Version: s.version}, true, false
 }
 
-func (c *Cache) intern(s string) string {
-	if s == "" {
-		return ""
+// intern returns the index of name; the set of names (cells, countries,
+// statuses) is small.
+func (c *Cache) intern(name string) uint16 {
+	c.namesMu.Lock()
+	defer c.namesMu.Unlock()
+	if i, ok := c.index[name]; ok {
+		return i
 	}
-	c.cellsMu.Lock()
-	defer c.cellsMu.Unlock()
-	if v, ok := c.cells[s]; ok {
-		return v
-	}
-	c.cells[s] = s
-	return s
+	old := *c.names.Load()
+	names := append(append(make([]string, 0, len(old)+1), old...), name)
+	i := uint16(len(old))
+	c.index[name] = i
+	c.names.Store(&names)
+	return i
 }
 
 // Put stores e under key unless a newer version is already there.
 func (c *Cache) Put(key string, e Entry) {
-	e.Cell, e.Country, e.Status = c.intern(e.Cell), c.intern(e.Country), c.intern(e.Status)
-	c.put(key, slot{Entry: e})
+	c.put(key, slot{cell: c.intern(e.Cell), country: c.intern(e.Country), status: c.intern(e.Status), version: e.Version})
 }
 
 // PutMissing remembers for ttl that key does not exist.
@@ -94,7 +104,7 @@ func (c *Cache) put(key string, s slot) {
 	sh := &c.shard[c.of(key)]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if old, ok := sh.m[key]; ok && old.negativeUntil == 0 && s.negativeUntil == 0 && old.Version > s.Version {
+	if old, ok := sh.m[key]; ok && old.negativeUntil == 0 && s.negativeUntil == 0 && old.version > s.version {
 		return
 	}
 	if _, ok := sh.m[key]; !ok && len(sh.m) >= c.perShard {
