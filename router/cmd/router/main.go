@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	_ "net/http/pprof"
 	"net/url"
 	"os"
 	"os/signal"
@@ -42,6 +43,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	token := fs.String("service-token", env("SERVICE_TOKEN", ""), "token for the control plane's directory (SERVICE_TOKEN)")
 	cacheMax := fs.Int("cache-entries", 2_000_000, "directory entries kept in memory")
 	healthEvery := fs.Duration("health-interval", time.Second, "how often cells are probed")
+	debugAddr := fs.String("debug-listen", "", "address for /debug/pprof (off when empty; never expose it)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -77,6 +79,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	health := proxy.NewHealth()
 	go health.Watch(ctx, endpoints.All, *healthEvery)
 
+	if *debugAddr != "" {
+		go func() { _ = http.ListenAndServe(*debugAddr, http.DefaultServeMux) }() // net/http/pprof registers there
+	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return err

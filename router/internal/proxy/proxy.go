@@ -82,8 +82,10 @@ func New(endpoints Endpoints, resolver Resolver, controlPlane *url.URL, health *
 			pr.SetXForwarded()
 			pr.Out.Header.Set("X-Request-Id", pr.In.Header.Get("X-Request-Id"))
 		},
-		Transport:     transport,
-		FlushInterval: -1, // stream: server-sent data reaches clients at once
+		Transport: transport,
+		// Zero flushes once per response; ReverseProxy still streams bodies of
+		// unknown length and event streams immediately.
+		FlushInterval: 0,
 		ModifyResponse: func(resp *http.Response) error {
 			t := resp.Request.Context().Value(targetKey{}).(target)
 			resp.Header.Set("X-PushNchat-Cell", t.cell)
