@@ -133,11 +133,8 @@ func startOnPorts(fixed []int, count int, start func([]int) (*proc.Process, erro
 	for range attempts {
 		ports := fixed
 		if ports == nil {
-			ports = make([]int, count)
-			for i := range ports {
-				if ports[i], err = FreePort(); err != nil {
-					return err
-				}
+			if ports, err = FreePorts(count); err != nil {
+				return err
 			}
 		}
 		var p *proc.Process

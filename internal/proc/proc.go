@@ -197,7 +197,17 @@ func (p *Process) WaitReady(ctx context.Context, timeout time.Duration, probe fu
 		last = probe(pctx)
 		pcancel()
 		if last == nil {
-			return nil
+			// Something answered; make sure it was not someone else on a
+			// port our child failed to bind.
+			select {
+			case <-p.done:
+				return fmt.Errorf("proc: %s exited (%v) though its readiness probe passed; its output:\n%s", p.spec.Name, p.err, p.Output())
+			case <-time.After(20 * time.Millisecond):
+			}
+			if exited, _ := p.Exited(); !exited {
+				return nil
+			}
+			continue
 		}
 		select {
 		case <-p.done:

@@ -3,6 +3,7 @@ package localup
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -75,6 +76,23 @@ func (pl *Platform) StartProgram(ctx context.Context, name string, extra ...stri
 	return pl.startProgram(ctx, pg, extra...)
 }
 
+// WaitExited waits up to timeout for a program to exit by itself (a crash
+// drill) and reaps it.
+func (pl *Platform) WaitExited(name string, timeout time.Duration) error {
+	pg, err := pl.program(name)
+	if err != nil || pg.p == nil {
+		return err
+	}
+	select {
+	case <-pg.p.Done():
+		_ = pg.p.Stop()
+		pg.p = nil
+		return nil
+	case <-time.After(timeout):
+		return fmt.Errorf("%s still running after %s", name, timeout)
+	}
+}
+
 // cellSpec is how cell c runs: its own PostgreSQL, Redis and photo
 // directory, placed tenants only from the control plane.
 func cellSpec(cfg Config, dir string, c RunningCell, auth *devstack.AuthEmulator, serviceToken string) proc.Spec {
@@ -95,7 +113,10 @@ func cellSpec(cfg Config, dir string, c RunningCell, auth *devstack.AuthEmulator
 	}
 }
 
-func httpReady(addr, path string) func(context.Context) error {
+// httpReady probes http://addr+path for a 200 whose body contains want
+// (a cell names itself, so a port taken by another process is not
+// mistaken for it).
+func httpReady(addr, path string, want ...string) func(context.Context) error {
 	return func(ctx context.Context) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+path, nil)
 		if err != nil {
@@ -105,9 +126,15 @@ func httpReady(addr, path string) func(context.Context) error {
 		if err != nil {
 			return err
 		}
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
 			return fmt.Errorf("%s: %s", path, resp.Status)
+		}
+		for _, w := range want {
+			if !strings.Contains(string(b), w) {
+				return fmt.Errorf("%s answered %q; not the expected server", path, b)
+			}
 		}
 		return nil
 	}

@@ -126,6 +126,15 @@ func TestSpineEndToEnd(t *testing.T) {
 		if err := pl.Stop(); err != nil {
 			t.Errorf("stop platform: %v", err)
 		}
+		if t.Failed() { // the programs' own words, for the diagnosis
+			for _, name := range []string{"control-plane", "router"} {
+				b, _ := os.ReadFile(filepath.Join(dir, "platform", "logs", name+".log"))
+				if len(b) > 6000 {
+					b = b[len(b)-6000:]
+				}
+				t.Logf("%s log (tail):\n%s", name, b)
+			}
+		}
 	})
 	router := "http://" + pl.RouterAddr
 	auth := authemu.New(pl.Auth.Host(), pl.Auth.Project())
@@ -252,13 +261,16 @@ func TestSpineEndToEnd(t *testing.T) {
 			if r.status == http.StatusCreated {
 				t.Fatalf("sign-up succeeded though the control plane crashed %s", step)
 			}
+			if err := pl.WaitExited("control-plane", 10*time.Second); err != nil {
+				t.Fatalf("the control plane did not crash %s: %v", step, err)
+			}
 			if err := pl.StartProgram(ctx, "control-plane"); err != nil {
 				t.Fatal(err)
 			}
 			// The resume loop finishes it: routable, stored once, in nairobi-1.
 			eventually(t, 20*time.Second, "the interrupted sign-up to complete", func() string {
 				if r := call(t, "GET", router+"/v1/t/"+slug, owner.IDToken, nil); r.status != 200 {
-					return "GET " + slug + ": " + http.StatusText(r.status)
+					return "GET " + slug + ": " + http.StatusText(r.status) + " " + string(r.body)
 				}
 				return ""
 			})

@@ -74,11 +74,10 @@ type Ports struct {
 // at base+10, the control plane's PostgreSQL and API at base+20 and +21, the
 // router at base+30, cell i's PostgreSQL at base+100+10i, its Redis one
 // above and the cell's HTTP API two above.
-// Base zero puts every server on a free port (tests of `up` itself).
+// Base zero puts every server on its own free port (tests of `up`).
 func PortPlan(base int) Ports {
 	if base == 0 {
-		n := len(Cells)
-		return Ports{CellPostgres: make([]int, n), CellRedis: make([]int, n), CellHTTP: make([]int, n)}
+		return freePortPlan()
 	}
 	p := Ports{Consul: base, AuthEmulator: base + 10, ControlPlanePostgres: base + 20, ControlPlane: base + 21, Router: base + 30}
 	for i := range Cells {
@@ -86,6 +85,20 @@ func PortPlan(base int) Ports {
 		p.CellRedis = append(p.CellRedis, base+101+10*i)
 		p.CellHTTP = append(p.CellHTTP, base+102+10*i)
 	}
+	return p
+}
+
+// freePortPlan gives every server of the platform a distinct free port
+// (Consul and the Auth emulator pick their own blocks).
+func freePortPlan() Ports {
+	n := len(Cells)
+	ports, err := devstack.FreePorts(3*n + 3)
+	if err != nil {
+		// No ports at all: let each server fail to bind and say so.
+		ports = make([]int, 3*n+3)
+	}
+	p := Ports{CellPostgres: ports[:n], CellRedis: ports[n : 2*n], CellHTTP: ports[2*n : 3*n]}
+	p.ControlPlanePostgres, p.ControlPlane, p.Router = ports[3*n], ports[3*n+1], ports[3*n+2]
 	return p
 }
 
@@ -287,7 +300,7 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 		}
 		c.HTTPAddr = hostPort(port)
 		cellList = append(cellList, c.Name+"=http://"+c.HTTPAddr)
-		pl.programs = append(pl.programs, &program{name: c.Name, spec: cellSpec(cfg, dir, *c, pl.Auth, pl.ServiceToken), ready: httpReady(c.HTTPAddr, "/readyz")})
+		pl.programs = append(pl.programs, &program{name: c.Name, spec: cellSpec(cfg, dir, *c, pl.Auth, pl.ServiceToken), ready: httpReady(c.HTTPAddr, "/readyz", `"cell":"`+c.Name+`"`)})
 	}
 	cpPort, err := portOr(pl.Ports.ControlPlane)
 	if err != nil {

@@ -53,7 +53,8 @@ type Router struct {
 	resolver     Resolver
 	controlPlane *url.URL
 	log          *slog.Logger
-	proxy        *httputil.ReverseProxy
+	proxy        *httputil.ReverseProxy // upgrades, streamed uploads, the control plane
+	fast         *upstreams             // plain requests to cells
 	health       *Health
 }
 
@@ -66,7 +67,7 @@ type target struct {
 
 // New returns the router.
 func New(endpoints Endpoints, resolver Resolver, controlPlane *url.URL, health *Health, log *slog.Logger) *Router {
-	rt := &Router{endpoints: endpoints, resolver: resolver, controlPlane: controlPlane, health: health, log: log}
+	rt := &Router{endpoints: endpoints, resolver: resolver, controlPlane: controlPlane, health: health, log: log, fast: newUpstreams()}
 	transport := &http.Transport{
 		Proxy:                 nil,
 		MaxIdleConns:          1024,
@@ -153,6 +154,18 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	t, err := rt.route(r)
 	if err != nil {
 		rt.fail(w, r, err)
+		return
+	}
+	if t.cell != "control-plane" && fastEligible(r) {
+		if err := rt.forward(w, r, t); err != nil {
+			if errors.Is(r.Context().Err(), context.Canceled) {
+				return
+			}
+			rt.health.Fail(t.cell)
+			rt.log.Warn("cell unreachable", "cell", t.cell, "err", err)
+			rt.fail(w, r, &errs.Error{Kind: errs.Unavailable, RetryAfter: 5, Code: "cell_unavailable",
+				Message: "this business's home cell is unavailable; retry shortly"})
+		}
 		return
 	}
 	rt.proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), targetKey{}, t)))
