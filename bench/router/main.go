@@ -15,7 +15,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -41,7 +40,19 @@ var (
 	duration = flag.Duration("duration", 10*time.Second, "wrk duration per side and round")
 	rate     = flag.Int("rate", 5000, "open-loop request rate for the latency runs")
 	rateFor  = flag.Duration("rate-duration", 5*time.Second, "length of each open-loop run")
+	stub     = flag.String("serve-stub", "", "internal: serve the cell stand-in on this address and nothing else")
 )
+
+var body = []byte(`{"id":"0190c2a5-0000-7000-8000-000000000001","slug":"bench-shop","name":"Bench Shop","country":"NG","categories":["fabrics"],"version":1}` + "\n")
+
+// serveStub is the cell stand-in, run as its own process so it does not
+// share a scheduler with the load generator.
+func serveStub(addr string) error {
+	return http.ListenAndServe(addr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(body)
+	}))
+}
 
 const token = "bench-service-token"
 
@@ -59,6 +70,9 @@ func freeAddr() (string, error) {
 
 func run() error {
 	flag.Parse()
+	if *stub != "" {
+		return serveStub(*stub)
+	}
 	ctx := context.Background()
 	root, err := devstack.RepoRoot(".")
 	if err != nil {
@@ -78,17 +92,18 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	body := []byte(`{"id":"0190c2a5-0000-7000-8000-000000000001","slug":"bench-shop","name":"Bench Shop","country":"NG","categories":["fabrics"],"version":1}` + "\n")
-	up := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(body)
-	})}
-	ln, err := net.Listen("tcp", upstreamAddr)
+	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	go up.Serve(ln)
-	defer up.Close()
+	up, err := proc.Start(proc.Spec{Name: "cell stand-in", Path: self, Args: []string{"-serve-stub", upstreamAddr}})
+	if err != nil {
+		return err
+	}
+	defer up.Stop()
+	if err := up.WaitReady(ctx, 30*time.Second, ready("http://"+upstreamAddr+"/")); err != nil {
+		return err
+	}
 
 	// Control plane with its directory, then the router.
 	bins := filepath.Join(tmp, "bin")
@@ -222,7 +237,7 @@ http {
 	res := map[string]any{
 		"name": "router", "command": "make bench NAME=router", "date": time.Now().UTC().Format(time.RFC3339),
 		"machine": fmt.Sprintf("%d cores, Go %s", runtime.NumCPU(), strings.TrimPrefix(runtime.Version(), "go")), "runs": *runs, "metrics": m,
-		"notes": fmt.Sprintf("GET of a %d-byte JSON answer from a cell stand-in (so the hop is measured, not the cell's work), on loopback. "+
+		"notes": fmt.Sprintf("GET of a %d-byte JSON answer from a cell stand-in (its own process; so the hop is measured, not the cell's work), on loopback. "+
 			"Throughput: wrk -t2 -c64 -d%s per side, sides in turn (direct, router, nginx) each round. Added latency: an open-loop "+
 			"generator at %d req/s for %s per side over 64 keep-alive connections, latency counted from each request's scheduled time; "+
 			"added = side minus direct. nginx 1.22 (1 worker, upstream keepalive) routes by a static path map, as the router does by its "+
