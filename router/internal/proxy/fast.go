@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -60,9 +61,6 @@ func (u *upstreams) put(addr string, c *upConn) {
 	}
 }
 
-// hopHeaders are meaningful for one connection only and never forwarded.
-var hopHeaders = []string{"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
-
 // fastEligible: plain requests without a body or with a known length. The
 // rest (upgrades, chunked uploads) goes through httputil.ReverseProxy.
 func fastEligible(r *http.Request) bool {
@@ -72,33 +70,25 @@ func fastEligible(r *http.Request) bool {
 
 var errUpstream = errors.New("proxy: upstream failed")
 
-// forward sends r to the cell at t and copies the answer to w. It returns
-// errUpstream (wrapped) when nothing has been written to w yet.
+// isHop reports headers meaningful for one connection only, never forwarded.
+func isHop(k string) bool {
+	switch k {
+	case "Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade":
+		return true
+	}
+	return false
+}
+
+// forward sends r to the cell at t and copies the answer to w. An error
+// means nothing has been written to w yet.
 func (rt *Router) forward(w http.ResponseWriter, r *http.Request, t target) error {
-	out := r.Clone(r.Context())
-	out.URL.Scheme, out.URL.Host = "http", t.url.Host
-	out.RequestURI, out.Close = "", false
-	for _, h := range hopHeaders {
-		out.Header.Del(h)
-	}
-	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		if prior := r.Header.Get("X-Forwarded-For"); prior != "" {
-			ip = prior + ", " + ip
-		}
-		out.Header.Set("X-Forwarded-For", ip)
-	}
-	out.Header.Set("X-Forwarded-Host", r.Host)
-	out.Header.Set("X-Forwarded-Proto", "http")
-	if _, ok := out.Header["User-Agent"]; !ok {
-		out.Header.Set("User-Agent", "") // do not add Go's default
-	}
 	idempotent := (r.Method == http.MethodGet || r.Method == http.MethodHead) && r.ContentLength == 0
 	for attempt := 0; ; attempt++ {
 		c, reused, err := rt.fast.get(t.url.Host)
 		if err != nil {
 			return errors.Join(errUpstream, err)
 		}
-		resp, err := roundTrip(c, out)
+		resp, err := roundTrip(c, r, t.url.Host)
 		if err != nil {
 			c.c.Close()
 			// A kept-alive connection the cell closed meanwhile: try a new one.
@@ -109,10 +99,9 @@ func (rt *Router) forward(w http.ResponseWriter, r *http.Request, t target) erro
 		}
 		h := w.Header()
 		for k, vs := range resp.Header {
-			h[k] = vs
-		}
-		for _, hh := range hopHeaders {
-			h.Del(hh)
+			if !isHop(k) {
+				h[k] = vs
+			}
 		}
 		h.Set("X-PushNchat-Cell", t.cell)
 		w.WriteHeader(resp.StatusCode)
@@ -133,15 +122,55 @@ func (rt *Router) forward(w http.ResponseWriter, r *http.Request, t target) erro
 	}
 }
 
-func roundTrip(c *upConn, req *http.Request) (*http.Response, error) {
+// roundTrip writes r as an HTTP/1.1 request for host — its headers less the
+// hop-by-hop ones, plus X-Forwarded-* — and reads the answer. Header
+// values come from net/http's parser, which refuses CR and LF in them.
+func roundTrip(c *upConn, r *http.Request, host string) (*http.Response, error) {
 	_ = c.c.SetDeadline(time.Now().Add(60 * time.Second))
-	if err := req.Write(c.bw); err != nil {
+	bw := c.bw
+	bw.WriteString(r.Method)
+	bw.WriteByte(' ')
+	bw.WriteString(r.URL.RequestURI())
+	bw.WriteString(" HTTP/1.1\r\nHost: ")
+	bw.WriteString(host)
+	bw.WriteString("\r\n")
+	for k, vs := range r.Header {
+		if isHop(k) || k == "X-Forwarded-For" || k == "X-Forwarded-Host" || k == "X-Forwarded-Proto" {
+			continue
+		}
+		for _, v := range vs {
+			bw.WriteString(k)
+			bw.WriteString(": ")
+			bw.WriteString(v)
+			bw.WriteString("\r\n")
+		}
+	}
+	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		bw.WriteString("X-Forwarded-For: ")
+		if prior := r.Header.Get("X-Forwarded-For"); prior != "" {
+			bw.WriteString(prior)
+			bw.WriteString(", ")
+		}
+		bw.WriteString(ip)
+		bw.WriteString("\r\n")
+	}
+	bw.WriteString("X-Forwarded-Host: ")
+	bw.WriteString(r.Host)
+	bw.WriteString("\r\nX-Forwarded-Proto: http\r\n")
+	if r.ContentLength > 0 {
+		bw.WriteString("Content-Length: ")
+		bw.WriteString(strconv.FormatInt(r.ContentLength, 10))
+		bw.WriteString("\r\n\r\n")
+		if _, err := io.CopyN(bw, r.Body, r.ContentLength); err != nil {
+			return nil, err
+		}
+	} else {
+		bw.WriteString("\r\n")
+	}
+	if err := bw.Flush(); err != nil {
 		return nil, err
 	}
-	if err := c.bw.Flush(); err != nil {
-		return nil, err
-	}
-	return http.ReadResponse(c.br, req)
+	return http.ReadResponse(c.br, r)
 }
 
 func copyFlushing(w http.ResponseWriter, body io.Reader) error {

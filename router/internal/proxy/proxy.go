@@ -18,8 +18,10 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pushnchat/pushnchat/internal/errs"
@@ -56,6 +58,10 @@ type Router struct {
 	proxy        *httputil.ReverseProxy // upgrades, streamed uploads, the control plane
 	fast         *upstreams             // plain requests to cells
 	health       *Health
+	homes        sync.Map // [2]string{cell, country} → residency.Decision
+	markets      sync.Map // country → cell ("" when none)
+	idPrefix     string   // request ids: per-process random prefix + counter
+	idSeq        atomic.Uint64
 }
 
 type targetKey struct{}
@@ -67,7 +73,10 @@ type target struct {
 
 // New returns the router.
 func New(endpoints Endpoints, resolver Resolver, controlPlane *url.URL, health *Health, log *slog.Logger) *Router {
-	rt := &Router{endpoints: endpoints, resolver: resolver, controlPlane: controlPlane, health: health, log: log, fast: newUpstreams()}
+	var prefix [6]byte
+	_, _ = rand.Read(prefix[:])
+	rt := &Router{endpoints: endpoints, resolver: resolver, controlPlane: controlPlane, health: health, log: log, fast: newUpstreams(),
+		idPrefix: hex.EncodeToString(prefix[:])}
 	transport := &http.Transport{
 		Proxy:                 nil,
 		MaxIdleConns:          1024,
@@ -140,9 +149,7 @@ func (rt *Router) fail(w http.ResponseWriter, r *http.Request, err error) {
 func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := r.Header.Get("X-Request-Id")
 	if len(id) < 8 || len(id) > 64 {
-		var b [12]byte
-		_, _ = rand.Read(b[:])
-		id = hex.EncodeToString(b[:])
+		id = rt.idPrefix + strconv.FormatUint(rt.idSeq.Add(1), 36)
 		r.Header.Set("X-Request-Id", id)
 	}
 	w.Header().Set("X-Request-Id", id)
@@ -186,7 +193,7 @@ func (rt *Router) route(r *http.Request) (target, error) {
 		if err != nil {
 			return target{}, lookupError(err, "no such business")
 		}
-		if d := residency.MayHome(e.Cell, e.Country); !d.Allowed {
+		if d, ok := rt.mayHome(e.Cell, e.Country); !ok {
 			// Defence in depth: a directory entry the policy forbids is
 			// never followed.
 			rt.log.Error("directory entry violates residency; not forwarded", "tenant", key, "cell", e.Cell, "rules", d.Rules)
@@ -199,11 +206,11 @@ func (rt *Router) route(r *http.Request) (target, error) {
 		return rt.cell(e.Cell)
 	case strings.HasPrefix(path, "/v1/markets/"):
 		country, _, _ := strings.Cut(strings.TrimPrefix(path, "/v1/markets/"), "/")
-		d := residency.Place(residency.PlaceRequest{Country: country, Authorised: true})
-		if !d.Allowed {
+		home, ok := rt.marketCell(country)
+		if !ok {
 			return target{}, errs.E(errs.NotFound, "no market for %q", country)
 		}
-		return rt.cell(d.Cells[0])
+		return rt.cell(home)
 	case path == "/v1/me" || strings.HasPrefix(path, "/v1/me/") || path == "/v1/session" || path == "/v1/realtime":
 		uid, err := userOf(r)
 		if err != nil {
@@ -216,6 +223,34 @@ func (rt *Router) route(r *http.Request) (target, error) {
 		return rt.cell(e.Cell)
 	}
 	return target{}, errs.E(errs.NotFound, "no such endpoint")
+}
+
+// mayHome asks the residency policy, once per (cell, country): the policy
+// is compiled into the binary, and the answer's explanation is costly to
+// build on every request.
+func (rt *Router) mayHome(cell, country string) (residency.Decision, bool) {
+	k := [2]string{cell, country}
+	if d, ok := rt.homes.Load(k); ok {
+		return d.(residency.Decision), d.(residency.Decision).Allowed
+	}
+	d := residency.MayHome(cell, country)
+	rt.homes.Store(k, d)
+	return d, d.Allowed
+}
+
+// marketCell is the cell serving a country's market, per the policy.
+func (rt *Router) marketCell(country string) (string, bool) {
+	if c, ok := rt.markets.Load(country); ok {
+		return c.(string), c.(string) != ""
+	}
+	home := ""
+	if len(country) == 2 { // only ISO codes are remembered, so the map stays small
+		if d := residency.Place(residency.PlaceRequest{Country: country, Authorised: true}); d.Allowed {
+			home = d.Cells[0]
+		}
+		rt.markets.Store(country, home)
+	}
+	return home, home != ""
 }
 
 func (rt *Router) cell(name string) (target, error) {
