@@ -21,6 +21,23 @@ var ErrNotFound = errors.New("lookup: not found")
 // asked.
 var ErrUnavailable = errors.New("lookup: directory unavailable")
 
+// Record is a directory entry as the control plane's API, its change feed
+// and its sign-up answers spell it.
+type Record struct {
+	TenantID string `json:"tenant_id"`
+	Slug     string `json:"slug"`
+	UID      string `json:"uid"`
+	Country  string `json:"country"`
+	HomeCell string `json:"home_cell"`
+	Status   string `json:"status"`
+	Version  int64  `json:"version"`
+}
+
+// Entry is what the router keeps of a record.
+func (r Record) Entry() Entry {
+	return Entry{Cell: r.HomeCell, Country: r.Country, Status: r.Status, Version: r.Version}
+}
+
 // Resolver answers from the cache and asks the control plane on a miss.
 type Resolver struct {
 	cache   *Cache
@@ -56,14 +73,7 @@ func (r *Resolver) resolve(ctx context.Context, key, path string) (Entry, error)
 		return Entry{}, ErrNotFound
 	}
 	v, err, _ := r.flight.Do(key, func() (any, error) {
-		var body struct {
-			TenantID string `json:"tenant_id"`
-			Slug     string `json:"slug"`
-			Country  string `json:"country"`
-			HomeCell string `json:"home_cell"`
-			Status   string `json:"status"`
-			Version  int64  `json:"version"`
-		}
+		var body Record
 		status, err := r.get(context.WithoutCancel(ctx), path, &body)
 		switch {
 		case err != nil:
@@ -74,11 +84,10 @@ func (r *Resolver) resolve(ctx context.Context, key, path string) (Entry, error)
 		case status != http.StatusOK:
 			return Entry{}, fmt.Errorf("%w: control plane answered %d", ErrUnavailable, status)
 		}
-		e := Entry{Cell: body.HomeCell, Country: body.Country, Status: body.Status, Version: body.Version}
+		e := body.Entry()
 		r.cache.Put(key, e)
 		if body.TenantID != "" { // reachable by id and slug alike
-			r.cache.Put("t:"+body.TenantID, e)
-			r.cache.Put("t:"+body.Slug, e)
+			r.LearnTenant(body)
 		}
 		return e, nil
 	})
@@ -107,12 +116,13 @@ func (r *Resolver) get(ctx context.Context, path string, out any) (int, error) {
 	return resp.StatusCode, nil
 }
 
-// LearnTenant records a directory entry seen in a sign-up answer, so the
-// business is routable at once (before the change feed brings it, and
-// over a negative entry from a lookup just before).
-func (r *Resolver) LearnTenant(id, slug string, e Entry) {
-	r.cache.Put("t:"+id, e)
-	r.cache.Put("t:"+slug, e)
+// LearnTenant records a tenant's directory entry under its id and slug —
+// from a lookup, the feed, or a sign-up answer (so a new business is
+// routable at once, even over a negative entry from a lookup just before).
+func (r *Resolver) LearnTenant(rec Record) {
+	e := rec.Entry()
+	r.cache.Put("t:"+rec.TenantID, e)
+	r.cache.Put("t:"+rec.Slug, e)
 }
 
 // Follow applies the control plane's change feed to the cache until ctx
@@ -128,15 +138,8 @@ func (r *Resolver) Follow(ctx context.Context) {
 		req.Header.Set("X-PushNchat-Service-Token", r.token)
 		var body struct {
 			Changes []struct {
-				Seq      int64  `json:"seq"`
-				Kind     string `json:"kind"`
-				TenantID string `json:"tenant_id"`
-				Slug     string `json:"slug"`
-				UID      string `json:"uid"`
-				Country  string `json:"country"`
-				HomeCell string `json:"home_cell"`
-				Status   string `json:"status"`
-				Version  int64  `json:"version"`
+				Record
+				Kind string `json:"kind"`
 			} `json:"changes"`
 			LastSeq int64 `json:"last_seq"`
 		}
@@ -160,13 +163,11 @@ func (r *Resolver) Follow(ctx context.Context) {
 			continue
 		}
 		for _, c := range body.Changes {
-			e := Entry{Cell: c.HomeCell, Country: c.Country, Status: c.Status, Version: c.Version}
 			switch c.Kind {
 			case "tenant":
-				r.cache.Put("t:"+c.TenantID, e)
-				r.cache.Put("t:"+c.Slug, e)
+				r.LearnTenant(c.Record)
 			case "user":
-				r.cache.Put("u:"+c.UID, e)
+				r.cache.Put("u:"+c.UID, c.Entry())
 			}
 		}
 		r.lastSeq = body.LastSeq

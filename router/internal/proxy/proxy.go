@@ -46,7 +46,7 @@ func (s Static) URL(cell string) (*url.URL, bool) { u, ok := s[cell]; return u, 
 type Resolver interface {
 	Tenant(ctx context.Context, key string) (lookup.Entry, error)
 	User(ctx context.Context, uid string) (lookup.Entry, error)
-	LearnTenant(id, slug string, e lookup.Entry)
+	LearnTenant(rec lookup.Record)
 }
 
 // Router is the data plane.
@@ -127,16 +127,9 @@ func (rt *Router) learnSignup(resp *http.Response) error {
 		return err
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(b))
-	var d struct {
-		TenantID string `json:"tenant_id"`
-		Slug     string `json:"slug"`
-		Country  string `json:"country"`
-		HomeCell string `json:"home_cell"`
-		Status   string `json:"status"`
-		Version  int64  `json:"version"`
-	}
-	if json.Unmarshal(b, &d) == nil && d.TenantID != "" {
-		rt.resolver.LearnTenant(d.TenantID, d.Slug, lookup.Entry{Cell: d.HomeCell, Country: d.Country, Status: d.Status, Version: d.Version})
+	var rec lookup.Record
+	if json.Unmarshal(b, &rec) == nil && rec.TenantID != "" {
+		rt.resolver.LearnTenant(rec)
 	}
 	return nil
 }

@@ -37,7 +37,7 @@ func (f fakeDirectory) User(_ context.Context, uid string) (lookup.Entry, error)
 	return lookup.Entry{}, lookup.ErrNotFound
 }
 
-func (f fakeDirectory) LearnTenant(id, slug string, e lookup.Entry) {}
+func (f fakeDirectory) LearnTenant(lookup.Record) {}
 
 func newRouter(t *testing.T, upstream http.Handler, dir fakeDirectory) (*httptest.Server, *Health) {
 	t.Helper()
