@@ -42,7 +42,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.StringVar(&cfg.ServiceToken, "service-token", env("SERVICE_TOKEN", ""), "token shared with cells and routers (SERVICE_TOKEN)")
 	fs.StringVar(&cfg.Firebase.ProjectID, "firebase-project", env("FIREBASE_PROJECT", "demo-pushnchat"), "Firebase project (FIREBASE_PROJECT)")
 	fs.StringVar(&cfg.Firebase.EmulatorHost, "firebase-emulator", env("FIREBASE_AUTH_EMULATOR_HOST", ""), "Auth emulator host:port (FIREBASE_AUTH_EMULATOR_HOST)")
-	fs.DurationVar(&cfg.HealthInterval, "health-interval", time.Second, "how often cells are probed")
+	fs.DurationVar(&cfg.HealthInterval, "health-interval", time.Second, "how often cell health is checked")
+	fs.StringVar(&cfg.ConsulAddr, "consul", env("CONSUL_HTTP_ADDR", ""), "Consul agent host:port; cells are registered there and their health read back (CONSUL_HTTP_ADDR); empty probes cells directly")
 	fs.StringVar(&cfg.CrashAt, "crash-at", "", "fault injection for tests: exit at after-journal or after-cell")
 	if err := fs.Parse(args); err != nil {
 		return err

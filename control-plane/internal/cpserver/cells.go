@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"sort"
 	"sync"
@@ -24,16 +25,22 @@ type CellInfo struct {
 	Tenants      int       `json:"tenants"`
 }
 
-// registry knows the cells and their health, from probing each cell's
-// /readyz every interval.
+// registry knows the cells and their health: from Consul when an agent is
+// configured (each cell registered with a /readyz check), else from probing
+// each cell's /readyz itself every interval.
 type registry struct {
 	mu     sync.RWMutex
 	cells  map[string]*CellInfo
 	client *http.Client
+	consul *consulHealth // nil: probe directly
+	log    *slog.Logger
 }
 
-func newRegistry(urls map[string]string) (*registry, error) {
-	r := &registry{cells: map[string]*CellInfo{}, client: &http.Client{Timeout: 2 * time.Second}}
+func newRegistry(urls map[string]string, consulAddr string, log *slog.Logger) (*registry, error) {
+	r := &registry{cells: map[string]*CellInfo{}, client: &http.Client{Timeout: 2 * time.Second}, log: log}
+	if consulAddr != "" {
+		r.consul = &consulHealth{addr: consulAddr, client: &http.Client{Timeout: 5 * time.Second}}
+	}
 	for name, url := range urls {
 		j, ok := residency.CellJurisdiction(name)
 		if !ok {
@@ -44,16 +51,51 @@ func newRegistry(urls map[string]string) (*registry, error) {
 	return r, nil
 }
 
-// watch probes every cell each interval until ctx ends.
+// watch refreshes every cell's health each interval until ctx ends.
 func (r *registry) watch(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	registered := false
 	for {
-		r.probeAll(ctx)
+		if r.consul == nil {
+			r.probeAll(ctx)
+		} else {
+			if !registered {
+				registered = r.registerAll(ctx, interval)
+			}
+			r.fromConsul(ctx)
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+	}
+}
+
+func (r *registry) registerAll(ctx context.Context, interval time.Duration) bool {
+	for _, c := range r.list() {
+		if err := r.consul.register(ctx, c, interval); err != nil {
+			r.log.Warn("register cell with Consul", "cell", c.Name, "err", err)
+			return false
+		}
+	}
+	return true
+}
+
+// fromConsul reads health from Consul. A cell Consul does not know yet, or
+// a Consul that cannot be asked, leaves the last known health in place.
+func (r *registry) fromConsul(ctx context.Context) {
+	h, err := r.consul.healthy(ctx)
+	if err != nil {
+		r.log.Warn("cell health from Consul unavailable; keeping the last known", "err", err)
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for name, ok := range h {
+		if c := r.cells[name]; c != nil {
+			c.Healthy, c.CheckedAt = ok, time.Now()
 		}
 	}
 }

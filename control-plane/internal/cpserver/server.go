@@ -42,6 +42,9 @@ type Config struct {
 	ServiceToken   string
 	Firebase       struct{ ProjectID, EmulatorHost string }
 	HealthInterval time.Duration
+	// ConsulAddr is the Consul agent's HTTP address; empty probes cells
+	// directly.
+	ConsulAddr string
 	// CrashAt makes the process exit at a named step of sign-up
 	// ("after-journal", "after-cell"): fault injection for the crash tests.
 	CrashAt string
@@ -78,7 +81,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	reg, err := newRegistry(cfg.Cells)
+	reg, err := newRegistry(cfg.Cells, cfg.ConsulAddr, cfg.Logger)
 	if err != nil {
 		dir.Close()
 		return nil, err
@@ -95,7 +98,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel
-	s.cells.probeAll(ctx)
+	s.cells.probeAll(ctx) // a first answer at once; Consul's checks take over
 	s.goBackground(func() { s.cells.watch(bg, cfg.HealthInterval) })
 	s.goBackground(func() { dir.Listen(bg, s.wake) })
 	s.goBackground(func() { s.resumeLoop(bg) })

@@ -316,7 +316,7 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 		&program{name: "control-plane", ready: httpReady(pl.ControlPlaneAddr, "/readyz"), spec: proc.Spec{
 			Path: filepath.Join(cfg.Binaries, "control-plane"),
 			Args: []string{"-listen", pl.ControlPlaneAddr, "-database-url", pl.DirectoryDB.URL(DirectoryDatabase),
-				"-cells", strings.Join(cellList, ","), "-service-token", pl.ServiceToken,
+				"-cells", strings.Join(cellList, ","), "-service-token", pl.ServiceToken, "-consul", pl.Consul.HTTPAddr(),
 				"-firebase-project", pl.Auth.Project(), "-firebase-emulator", pl.Auth.Host()},
 		}},
 		&program{name: "router", ready: httpReady(pl.RouterAddr, "/healthz"), spec: proc.Spec{
