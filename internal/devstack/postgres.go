@@ -177,8 +177,3 @@ func (pg *Postgres) URL(dbname string) string {
 	return u.String()
 }
 
-// Port is the TCP port, or zero when the cluster listens on its socket only.
-func (pg *Postgres) Port() int { return pg.cfg.Port }
-
-// DataDir is the cluster's directory (and its socket directory).
-func (pg *Postgres) DataDir() string { return pg.cfg.DataDir }

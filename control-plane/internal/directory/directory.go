@@ -175,13 +175,6 @@ func (s *Store) Changes(ctx context.Context, after int64, limit int) ([]Change, 
 	return out, nil
 }
 
-// LastSeq is the newest change's sequence number.
-func (s *Store) LastSeq(ctx context.Context) (int64, error) {
-	var seq int64
-	err := s.pool.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM directory_change`).Scan(&seq)
-	return seq, err
-}
-
 // Listen calls notify (without blocking on it) whenever the feed grows,
 // until ctx ends. It reconnects after failures.
 func (s *Store) Listen(ctx context.Context, notify func()) {
