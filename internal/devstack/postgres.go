@@ -176,4 +176,3 @@ func (pg *Postgres) URL(dbname string) string {
 	u.RawQuery = q.Encode()
 	return u.String()
 }
-
