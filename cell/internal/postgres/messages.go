@@ -1,0 +1,152 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pushnchat/pushnchat/cell/internal/messaging"
+	"github.com/pushnchat/pushnchat/internal/errs"
+)
+
+// CreateConversation stores a conversation and its members.
+func (db *DB) CreateConversation(ctx context.Context, c messaging.Conversation) (messaging.Conversation, error) {
+	c.ID = newID()
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `INSERT INTO conversation (id, tenant_id, kind, title, created_by) VALUES ($1, $2, $3, $4, $5)
+			RETURNING created_at`, c.ID, c.TenantID, c.Kind, c.Title, c.CreatedBy).Scan(&c.CreatedAt); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `INSERT INTO conversation_member (conversation_id, user_id)
+			SELECT $1, id FROM app_user WHERE id = ANY($2::uuid[])`, c.ID, c.Members)
+		if err != nil {
+			return err
+		}
+		if int(tag.RowsAffected()) != len(c.Members) {
+			return errs.InvalidFields([]errs.FieldError{{Field: "members", Detail: "every member must be a user of this cell"}})
+		}
+		return nil
+	})
+	if err != nil {
+		return messaging.Conversation{}, err
+	}
+	return c, nil
+}
+
+// IsMember reports whether user belongs to conversation id of tenantID.
+func (db *DB) IsMember(ctx context.Context, tenantID, id, userID string) (bool, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return false, nil
+	}
+	var ok bool
+	err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM conversation_member m JOIN conversation c ON c.id = m.conversation_id
+		WHERE c.tenant_id = $1 AND m.conversation_id = $2 AND m.user_id = $3)`, tenantID, id, userID).Scan(&ok)
+	return ok, err
+}
+
+// AppendMessage stores m as the conversation's next message. The same id
+// again returns the stored message and created=false: a client's retry
+// never duplicates, and it learns the seq it was given.
+func (db *DB) AppendMessage(ctx context.Context, m messaging.Message) (_ messaging.Message, created bool, _ error) {
+	const cols = `conversation_id, seq, id, sender_id, body, created_at`
+	scan := func(row pgx.Row) (messaging.Message, error) {
+		var out messaging.Message
+		err := row.Scan(&out.ConversationID, &out.Seq, &out.ID, &out.SenderID, &out.Body, &out.CreatedAt)
+		return out, err
+	}
+	var out messaging.Message
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		// The conversation row is the per-conversation lock: seqs are
+		// assigned one at a time, gap-free, in commit order.
+		var seq int64
+		if err := tx.QueryRow(ctx, `UPDATE conversation SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq`,
+			m.ConversationID).Scan(&seq); err != nil {
+			return notFound(err, "no such conversation")
+		}
+		var err error
+		out, err = scan(tx.QueryRow(ctx, `INSERT INTO message (conversation_id, seq, id, sender_id, body) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (conversation_id, id) DO NOTHING RETURNING `+cols, m.ConversationID, seq, m.ID, m.SenderID, m.Body))
+		if err == pgx.ErrNoRows {
+			return errRetry
+		}
+		return err
+	})
+	if err == errRetry {
+		// Already stored: the transaction that bumped last_seq rolled back.
+		out, err = scan(db.pool.QueryRow(ctx, `SELECT `+cols+` FROM message WHERE conversation_id = $1 AND id = $2`, m.ConversationID, m.ID))
+		if err != nil {
+			return messaging.Message{}, false, fmt.Errorf("postgres: message retry: %w", err)
+		}
+		if out.SenderID != m.SenderID || out.Body != m.Body {
+			return messaging.Message{}, false, &errs.Error{Kind: errs.Unprocessable, Code: "message_id_reused",
+				Message: "this message id was used for a different message"}
+		}
+		return out, false, nil
+	}
+	if err != nil {
+		return messaging.Message{}, false, err
+	}
+	return out, true, nil
+}
+
+var errRetry = fmt.Errorf("postgres: message exists")
+
+// Messages returns up to limit messages of a conversation with after < seq
+// (ascending), or, when before > 0, with seq < before (the page just
+// before it, ascending).
+func (db *DB) Messages(ctx context.Context, conversationID string, after, before int64, limit int) ([]messaging.Message, error) {
+	var rows pgx.Rows
+	var err error
+	if before > 0 {
+		rows, err = db.pool.Query(ctx, `SELECT * FROM (SELECT conversation_id, seq, id, sender_id, body, created_at FROM message
+			WHERE conversation_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3) m ORDER BY seq`, conversationID, before, limit)
+	} else {
+		rows, err = db.pool.Query(ctx, `SELECT conversation_id, seq, id, sender_id, body, created_at FROM message
+			WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, conversationID, after, limit)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: messages: %w", err)
+	}
+	return collectMessages(rows)
+}
+
+// SyncMessages returns up to limit messages the user has not seen, from
+// every conversation the user belongs to: those with a seq above known[c]
+// (zero when absent), by conversation then seq. Per-conversation seqs are
+// assigned under the conversation's row lock, so they grow in commit order
+// and a cursor built from them never skips a message that commits late.
+func (db *DB) SyncMessages(ctx context.Context, userID string, known map[string]int64, limit int) ([]messaging.Message, error) {
+	ids := make([]string, 0, len(known))
+	seqs := make([]int64, 0, len(known))
+	for c, s := range known {
+		if _, err := uuid.Parse(c); err == nil {
+			ids, seqs = append(ids, c), append(seqs, s)
+		}
+	}
+	rows, err := db.pool.Query(ctx, `
+		WITH k AS (SELECT * FROM unnest($2::uuid[], $3::bigint[]) AS k(conversation_id, seq))
+		SELECT m.conversation_id, m.seq, m.id, m.sender_id, m.body, m.created_at
+		FROM conversation_member cm
+		JOIN message m ON m.conversation_id = cm.conversation_id
+		LEFT JOIN k ON k.conversation_id = cm.conversation_id
+		WHERE cm.user_id = $1 AND m.seq > coalesce(k.seq, 0)
+		ORDER BY m.conversation_id, m.seq LIMIT $4`, userID, ids, seqs, limit)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: sync: %w", err)
+	}
+	return collectMessages(rows)
+}
+
+func collectMessages(rows pgx.Rows) ([]messaging.Message, error) {
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (messaging.Message, error) {
+		var m messaging.Message
+		err := r.Scan(&m.ConversationID, &m.Seq, &m.ID, &m.SenderID, &m.Body, &m.CreatedAt)
+		return m, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: messages: %w", err)
+	}
+	return append([]messaging.Message{}, out...), nil
+}

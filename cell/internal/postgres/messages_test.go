@@ -1,0 +1,186 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/pushnchat/pushnchat/cell/internal/messaging"
+	"github.com/pushnchat/pushnchat/cell/internal/postgres"
+	"github.com/pushnchat/pushnchat/cell/internal/tenant"
+	"github.com/pushnchat/pushnchat/internal/errs"
+	"github.com/pushnchat/pushnchat/internal/firebaseauth"
+	"github.com/pushnchat/pushnchat/internal/testenv"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
+var schema = testenv.Template{Name: "cell", Migrate: postgres.Migrate}
+
+// setup makes a tenant with two users and a conversation between them.
+func setup(t *testing.T) (*postgres.DB, messaging.Conversation, [2]string) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, testenv.Postgres(t, schema), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	var users [2]string
+	for i := range users {
+		u, err := db.UpsertUser(ctx, firebaseauth.Identity{UID: fmt.Sprintf("uid-%d", i), Email: fmt.Sprintf("u%d@example.test", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		users[i] = u.ID
+	}
+	tn, _, err := db.CreateTenant(ctx, tenant.Tenant{ID: uuid.Must(uuid.NewV7()).String(), Slug: "chat-co", Name: "Chat Co", Country: "NG",
+		Contact: tenant.Contact{Name: "Ada Obi", Email: "ada@example.test"}}, users[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := messaging.Conversation{TenantID: tn.ID, Kind: messaging.Direct, Members: users[:], CreatedBy: users[0]}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	c, err = db.CreateConversation(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, c, users
+}
+
+func newMessage(c messaging.Conversation, sender, body string) messaging.Message {
+	return messaging.Message{ConversationID: c.ID, ID: uuid.Must(uuid.NewV7()).String(), SenderID: sender, Body: body}
+}
+
+// Concurrent senders, each retrying every message once: every message is
+// stored once, seqs run 1..n without a gap, a retry gets its original seq.
+func TestAppendAssignsGapFreeSeqsAndRetriesNeverDuplicate(t *testing.T) {
+	t.Parallel()
+	db, c, users := setup(t)
+	ctx := context.Background()
+	const senders, each = 6, 40
+	var mu sync.Mutex
+	seqByID := map[string]int64{}
+	var wg sync.WaitGroup
+	errc := make(chan error, senders)
+	for s := range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				m := newMessage(c, users[s%2], fmt.Sprintf("sender %d message %d", s, i))
+				first, created, err := db.AppendMessage(ctx, m)
+				if err != nil || !created {
+					errc <- fmt.Errorf("append: %v (created %v)", err, created)
+					return
+				}
+				again, created, err := db.AppendMessage(ctx, m) // the client's retry
+				if err != nil || created || again.Seq != first.Seq {
+					errc <- fmt.Errorf("retry: seq %d vs %d, created %v, %v", again.Seq, first.Seq, created, err)
+					return
+				}
+				mu.Lock()
+				seqByID[m.ID] = first.Seq
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		t.Fatal(err)
+	}
+	all, err := db.Messages(ctx, c.ID, 0, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != senders*each {
+		t.Fatalf("stored %d messages; want %d", len(all), senders*each)
+	}
+	for i, m := range all {
+		if m.Seq != int64(i+1) {
+			t.Fatalf("message %d has seq %d; want %d (no gaps, no repeats)", i, m.Seq, i+1)
+		}
+		if seqByID[m.ID] != m.Seq {
+			t.Fatalf("message %s stored at %d; its sender was told %d", m.ID, m.Seq, seqByID[m.ID])
+		}
+	}
+}
+
+func TestReusedMessageIDIsRefused(t *testing.T) {
+	t.Parallel()
+	db, c, users := setup(t)
+	ctx := context.Background()
+	m := newMessage(c, users[0], "hello")
+	if _, _, err := db.AppendMessage(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	m.Body = "something else"
+	if _, _, err := db.AppendMessage(ctx, m); !errs.Is(err, errs.Unprocessable) {
+		t.Errorf("same id, other body: %v; want unprocessable", err)
+	}
+	if _, _, err := db.AppendMessage(ctx, newMessage(messaging.Conversation{ID: uuid.Must(uuid.NewV7()).String()}, users[0], "x")); !errs.Is(err, errs.NotFound) {
+		t.Errorf("unknown conversation: %v; want not found", err)
+	}
+}
+
+func TestHistoryPagesAndSync(t *testing.T) {
+	t.Parallel()
+	db, c, users := setup(t)
+	ctx := context.Background()
+	for i := range 10 {
+		if _, _, err := db.AppendMessage(ctx, newMessage(c, users[i%2], fmt.Sprint("m", i+1))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page, err := db.Messages(ctx, c.ID, 4, 0, 3)
+	if err != nil || len(page) != 3 || page[0].Seq != 5 || page[2].Seq != 7 {
+		t.Errorf("after_seq=4 limit 3: %v, %v; want seqs 5-7", seqs(page), err)
+	}
+	page, err = db.Messages(ctx, c.ID, 0, 4, 2)
+	if err != nil || len(page) != 2 || page[0].Seq != 2 || page[1].Seq != 3 {
+		t.Errorf("before_seq=4 limit 2: %v, %v; want seqs 2-3", seqs(page), err)
+	}
+
+	// A second conversation the first user is not in.
+	other := messaging.Conversation{TenantID: c.TenantID, Kind: messaging.Group, Members: []string{users[1], users[0]}, CreatedBy: users[1]}
+	other, err = db.CreateConversation(ctx, other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.AppendMessage(ctx, newMessage(other, users[1], "group hello")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.SyncMessages(ctx, users[0], map[string]int64{c.ID: 8}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want int
+	for _, m := range got {
+		if m.ConversationID == c.ID && m.Seq <= 8 {
+			t.Errorf("sync returned seq %d already known", m.Seq)
+		}
+		want++
+	}
+	if want != 3 { // seqs 9, 10 of c and 1 of other
+		t.Errorf("sync returned %d messages; want 3", want)
+	}
+	if _, err := db.CreateConversation(ctx, messaging.Conversation{TenantID: c.TenantID, Kind: messaging.Direct,
+		Members: []string{users[0], uuid.Must(uuid.NewV7()).String()}, CreatedBy: users[0]}); !errs.Is(err, errs.Invalid) {
+		t.Errorf("conversation with an unknown member: %v; want invalid", err)
+	}
+}
+
+func seqs(ms []messaging.Message) []int64 {
+	var out []int64
+	for _, m := range ms {
+		out = append(out, m.Seq)
+	}
+	return out
+}
