@@ -24,7 +24,9 @@ const (
 	InvitationList   Action = "invitation.list"
 	InvitationRevoke Action = "invitation.revoke"
 	ListingRead      Action = "listing.read"
-	ListingWrite     Action = "listing.write" // create, edit, publish, unpublish, archive, photos
+	ListingWrite     Action = "listing.write"     // create, edit, publish, unpublish, archive, photos
+	ConversationRead Action = "conversation.read" // list one's conversations, read their messages
+	ConversationSend Action = "conversation.send" // start conversations, send messages
 )
 
 // minRole is the weakest tenant role allowed each action.
@@ -39,6 +41,8 @@ var minRole = map[Action]tenant.Role{
 	InvitationRevoke: tenant.Admin,
 	ListingRead:      tenant.Viewer,
 	ListingWrite:     tenant.Member,
+	ConversationRead: tenant.Viewer,
+	ConversationSend: tenant.Member,
 }
 
 // PlatformRole is a role across the platform, from a Firebase custom claim.
@@ -51,8 +55,9 @@ const (
 	SRE        PlatformRole = "sre"
 )
 
-// readOnly actions platform staff may perform in any tenant (moderation,
-// audits); they never write tenant data through the tenant API.
+// platformReads are what platform staff may read in any tenant
+// (moderation, audits); they never write tenant data through the tenant
+// API, and message content is not theirs to read.
 var platformReads = map[PlatformRole][]Action{
 	AdminOps:   {TenantRead, MemberList, ListingRead},
 	Compliance: {TenantRead, MemberList, ListingRead},

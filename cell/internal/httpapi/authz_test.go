@@ -2,6 +2,8 @@ package httpapi_test
 
 import (
 	"context"
+
+	"github.com/google/uuid"
 	"net/http"
 	"strings"
 	"testing"
@@ -73,6 +75,15 @@ func (tm *team) draft(t *testing.T, photo bool) (listingOut, string) {
 	var out listingOut
 	tm.byRole["owner"].Upload(t, "/v1/t/"+tm.slug+"/listings/"+l.ID+"/photos", photoJPEG(t, 96, 96)).Want(t, 201).JSON(t, &out)
 	return out, out.Photos[0].ID
+}
+
+// teamConversation starts, as the owner, a group with the whole team.
+func (tm *team) teamConversation(t *testing.T) string {
+	t.Helper()
+	var c struct{ ID string }
+	tm.byRole["owner"].Do(t, "POST", "/v1/t/"+tm.slug+"/conversations", map[string]any{"kind": "group", "title": "Team",
+		"members": []string{tm.uids["admin"], tm.uids["member"], tm.uids["viewer"]}}).Want(t, 201).JSON(t, &c)
+	return c.ID
 }
 
 var roleRank = map[string]int{"viewer": 1, "member": 2, "admin": 3, "owner": 4}
@@ -155,6 +166,18 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"delete photo", "member", false, func(t *testing.T, cl *celltest.Client) celltest.Response {
 			l, photo := tm.draft(t, true)
 			return cl.Do(t, "DELETE", base+"/listings/"+l.ID+"/photos/"+photo, nil)
+		}},
+		{"list conversations", "viewer", false, func(t *testing.T, cl *celltest.Client) celltest.Response {
+			return cl.Do(t, "GET", base+"/conversations", nil)
+		}},
+		{"start conversation", "member", false, func(t *testing.T, cl *celltest.Client) celltest.Response {
+			return cl.Do(t, "POST", base+"/conversations", map[string]any{"kind": "group", "members": []string{tm.uids["owner"], tm.uids["viewer"]}})
+		}},
+		{"read messages", "viewer", false, func(t *testing.T, cl *celltest.Client) celltest.Response {
+			return cl.Do(t, "GET", base+"/conversations/"+tm.teamConversation(t)+"/messages", nil)
+		}},
+		{"send message", "member", false, func(t *testing.T, cl *celltest.Client) celltest.Response {
+			return cl.Do(t, "POST", base+"/conversations/"+tm.teamConversation(t)+"/messages", map[string]any{"id": uuid.Must(uuid.NewV7()).String(), "body": "hello team"})
 		}},
 		{"team media", "viewer", true, func(t *testing.T, cl *celltest.Client) celltest.Response {
 			_, photo := tm.draft(t, true)

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/pushnchat/pushnchat/cell/internal/celltest"
 	"github.com/pushnchat/pushnchat/internal/testenv"
 )
@@ -247,4 +249,96 @@ func TestMarketPagination(t *testing.T) {
 
 func urlQuery(s string) string {
 	return strings.NewReplacer(" ", "+", `"`, "%22").Replace(s)
+}
+
+// Chat over REST: a retried send is stored once and answers with its seq;
+// history pages; a device syncs what it missed; outsiders see nothing.
+func TestChatOverREST(t *testing.T) {
+	t.Parallel()
+	cell := celltest.Start(t, celltest.Options{})
+	owner := cell.SignUp(t)
+	slug := unique(t)
+	newTenant(t, cell, owner, slug)
+	staff := cell.SignUp(t)
+	var inv struct{ ID, Token string }
+	owner.Do(t, "POST", "/v1/t/"+slug+"/invitations", map[string]string{"email": staff.Email, "role": "member"}).Want(t, 201).JSON(t, &inv)
+	var m struct {
+		UserID string `json:"user_id"`
+	}
+	staff.Do(t, "POST", "/v1/t/"+slug+"/invitations/"+inv.ID+"/accept", map[string]string{"token": inv.Token}).Want(t, 200).JSON(t, &m)
+	viewer := cell.SignUp(t)
+	owner.Do(t, "POST", "/v1/t/"+slug+"/invitations", map[string]string{"email": viewer.Email, "role": "viewer"}).Want(t, 201).JSON(t, &inv)
+	viewer.Do(t, "POST", "/v1/t/"+slug+"/invitations/"+inv.ID+"/accept", map[string]string{"token": inv.Token}).Want(t, 200)
+
+	var conv struct{ ID string }
+	owner.Do(t, "POST", "/v1/t/"+slug+"/conversations", map[string]any{"kind": "direct", "members": []string{m.UserID}}).Want(t, 201).JSON(t, &conv)
+	path := "/v1/t/" + slug + "/conversations/" + conv.ID + "/messages"
+
+	type msg struct {
+		ID  string
+		Seq int64
+	}
+	send := func(cl *celltest.Client, id, body string, want int) msg {
+		t.Helper()
+		var out msg
+		cl.Do(t, "POST", path, map[string]string{"id": id, "body": body}).Want(t, want).JSON(t, &out)
+		return out
+	}
+	ids := make([]string, 5)
+	for i := range ids {
+		ids[i] = uuid.Must(uuid.NewV7()).String()
+		if got := send(staff, ids[i], fmt.Sprintf("message %d", i+1), 201); got.Seq != int64(i+1) {
+			t.Fatalf("message %d got seq %d", i+1, got.Seq)
+		}
+	}
+	if again := send(staff, ids[2], "message 3", 200); again.Seq != 3 {
+		t.Errorf("retry got seq %d; want the original 3", again.Seq)
+	}
+	var page struct{ Items []msg }
+	owner.Do(t, "GET", path+"?after_seq=3", nil).Want(t, 200).JSON(t, &page)
+	if len(page.Items) != 2 || page.Items[0].Seq != 4 {
+		t.Errorf("after_seq=3: %+v", page.Items)
+	}
+	owner.Do(t, "GET", path+"?before_seq=3&limit=5", nil).Want(t, 200).JSON(t, &page)
+	if len(page.Items) != 2 || page.Items[0].Seq != 1 {
+		t.Errorf("before_seq=3: %+v", page.Items)
+	}
+
+	var sync struct {
+		Messages   []msg
+		NextCursor string `json:"next_cursor"`
+	}
+	owner.Do(t, "GET", "/v1/me/sync", nil).Want(t, 200).JSON(t, &sync)
+	if len(sync.Messages) != 5 {
+		t.Fatalf("first sync: %d messages; want 5", len(sync.Messages))
+	}
+	send(staff, uuid.Must(uuid.NewV7()).String(), "while the phone slept", 201)
+	owner.Do(t, "GET", "/v1/me/sync?cursor="+sync.NextCursor, nil).Want(t, 200).JSON(t, &sync)
+	if len(sync.Messages) != 1 || sync.Messages[0].Seq != 6 {
+		t.Errorf("second sync: %+v; want only seq 6", sync.Messages)
+	}
+
+	// The viewer is in the business but not in this conversation.
+	viewer.Do(t, "GET", path, nil).Want(t, 404)
+	var none struct{ Items []any }
+	viewer.Do(t, "GET", "/v1/t/"+slug+"/conversations", nil).Want(t, 200).JSON(t, &none)
+	if len(none.Items) != 0 {
+		t.Errorf("viewer lists %d conversations; want 0", len(none.Items))
+	}
+	before := cell.State(t)
+	for _, bad := range []struct {
+		body   map[string]string
+		status int
+	}{
+		{map[string]string{"id": uuid.NewString(), "body": "v4 id"}, 400},
+		{map[string]string{"id": uuid.Must(uuid.NewV7()).String(), "body": "  "}, 400},
+		{map[string]string{"id": ids[0], "body": "same id, new words"}, 422},
+	} {
+		staff.Do(t, "POST", path, bad.body).Want(t, bad.status).Problem(t)
+	}
+	owner.Do(t, "GET", path+"?after_seq=1&before_seq=3", nil).Want(t, 400)
+	owner.Do(t, "GET", "/v1/me/sync?cursor=garbage", nil).Want(t, 400)
+	if diff := before.Diff(cell.State(t)); diff != "" {
+		t.Errorf("refused messages changed the cell: %s", diff)
+	}
 }

@@ -42,6 +42,12 @@ func (s *server) routes() []route {
 		{"DELETE", "/v1/t/{tenant}/listings/{listing}/photos/{photo}", s.handleDeletePhoto()},
 		{"GET", "/v1/t/{tenant}/media/{photo}/{variant}", s.handleTeamMedia()},
 
+		{"GET", "/v1/t/{tenant}/conversations", s.handleListConversations()},
+		{"POST", "/v1/t/{tenant}/conversations", s.handleCreateConversation()},
+		{"GET", "/v1/t/{tenant}/conversations/{conversation}/messages", s.handleListMessages()},
+		{"POST", "/v1/t/{tenant}/conversations/{conversation}/messages", s.handleSendMessage()},
+		{"GET", "/v1/me/sync", s.handleSync()},
+
 		{"GET", "/v1/markets/{country}/listings", s.handleMarket()},
 		{"GET", "/v1/markets/{country}/listings/{listing}", s.handleMarketListing()},
 		{"GET", "/v1/markets/{country}/media/{photo}/{variant}", s.handleMarketMedia()},

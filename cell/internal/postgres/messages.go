@@ -35,6 +35,26 @@ func (db *DB) CreateConversation(ctx context.Context, c messaging.Conversation) 
 	return c, nil
 }
 
+// Conversations lists the user's conversations in a tenant, newest first.
+func (db *DB) Conversations(ctx context.Context, tenantID, userID string) ([]messaging.Conversation, error) {
+	rows, err := db.pool.Query(ctx, `SELECT c.id, c.tenant_id, c.kind, c.title, c.last_seq, c.created_by, c.created_at,
+			array(SELECT user_id::text FROM conversation_member WHERE conversation_id = c.id ORDER BY joined_at, user_id)
+		FROM conversation c JOIN conversation_member m ON m.conversation_id = c.id AND m.user_id = $2
+		WHERE c.tenant_id = $1 ORDER BY c.created_at DESC, c.id LIMIT 500`, tenantID, userID)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: conversations: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (messaging.Conversation, error) {
+		var c messaging.Conversation
+		err := r.Scan(&c.ID, &c.TenantID, &c.Kind, &c.Title, &c.LastSeq, &c.CreatedBy, &c.CreatedAt, &c.Members)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: conversations: %w", err)
+	}
+	return append([]messaging.Conversation{}, out...), nil
+}
+
 // IsMember reports whether user belongs to conversation id of tenantID.
 func (db *DB) IsMember(ctx context.Context, tenantID, id, userID string) (bool, error) {
 	if _, err := uuid.Parse(id); err != nil {

@@ -1,0 +1,205 @@
+package httpapi
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/pushnchat/pushnchat/cell/internal/authz"
+	"github.com/pushnchat/pushnchat/cell/internal/messaging"
+	"github.com/pushnchat/pushnchat/internal/errs"
+)
+
+func (s *server) handleCreateConversation() http.Handler {
+	return s.tenantHandler(authz.ConversationSend, func(w http.ResponseWriter, r *http.Request, sc scope) error {
+		var in struct {
+			Kind    messaging.Kind `json:"kind"`
+			Title   string         `json:"title"`
+			Members []string       `json:"members"`
+		}
+		if err := decodeJSON(r, &in); err != nil {
+			return err
+		}
+		members := in.Members
+		if !contains(members, sc.ID) { // the creator is always in
+			members = append([]string{sc.ID}, members...)
+		}
+		c := messaging.Conversation{TenantID: sc.tenant.ID, Kind: in.Kind, Title: strings.TrimSpace(in.Title), Members: members, CreatedBy: sc.ID}
+		if err := c.Validate(); err != nil {
+			return err
+		}
+		c, err := s.DB.CreateConversation(r.Context(), c)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Location", "/v1/t/"+sc.tenant.Slug+"/conversations/"+c.ID)
+		writeJSON(w, http.StatusCreated, c)
+		return nil
+	})
+}
+
+func contains(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *server) handleListConversations() http.Handler {
+	return s.tenantHandler(authz.ConversationRead, func(w http.ResponseWriter, r *http.Request, sc scope) error {
+		cs, err := s.DB.Conversations(r.Context(), sc.tenant.ID, sc.ID)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"items": cs})
+		return nil
+	})
+}
+
+// inConversation admits only members of the conversation; to anyone else
+// it does not exist.
+func (s *server) inConversation(r *http.Request, sc scope) (string, error) {
+	id := r.PathValue("conversation")
+	ok, err := s.DB.IsMember(r.Context(), sc.tenant.ID, id, sc.ID)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", errs.E(errs.NotFound, "no such conversation")
+	}
+	return id, nil
+}
+
+func seqParam(r *http.Request, name string) (int64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, errs.InvalidFields([]errs.FieldError{{Field: name, Detail: "must be a sequence number"}})
+	}
+	return n, nil
+}
+
+// handleListMessages pages through history: after_seq forwards, before_seq
+// backwards (both ascending in the answer).
+func (s *server) handleListMessages() http.Handler {
+	return s.tenantHandler(authz.ConversationRead, func(w http.ResponseWriter, r *http.Request, sc scope) error {
+		id, err := s.inConversation(r, sc)
+		if err != nil {
+			return err
+		}
+		after, err := seqParam(r, "after_seq")
+		if err != nil {
+			return err
+		}
+		before, err := seqParam(r, "before_seq")
+		if err != nil {
+			return err
+		}
+		if after > 0 && before > 0 {
+			return errs.InvalidFields([]errs.FieldError{{Field: "before_seq", Detail: "use after_seq or before_seq, not both"}})
+		}
+		limit, err := pageLimit(r)
+		if err != nil {
+			return err
+		}
+		ms, err := s.DB.Messages(r.Context(), id, after, before, limit)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"items": ms})
+		return nil
+	})
+}
+
+// handleSendMessage stores a message; the client's id makes a retry return
+// the stored message (200) instead of a second one.
+func (s *server) handleSendMessage() http.Handler {
+	return s.tenantHandler(authz.ConversationSend, func(w http.ResponseWriter, r *http.Request, sc scope) error {
+		id, err := s.inConversation(r, sc)
+		if err != nil {
+			return err
+		}
+		var in struct {
+			ID   string `json:"id"`
+			Body string `json:"body"`
+		}
+		if err := decodeJSON(r, &in); err != nil {
+			return err
+		}
+		m := messaging.Message{ConversationID: id, ID: in.ID, SenderID: sc.ID, Body: in.Body}
+		if err := m.Validate(); err != nil {
+			return err
+		}
+		m, created, err := s.DB.AppendMessage(r.Context(), m)
+		if err != nil {
+			return err
+		}
+		status := http.StatusOK
+		if created {
+			status = http.StatusCreated
+		}
+		writeJSON(w, status, m)
+		return nil
+	})
+}
+
+// syncCursor is what a device has seen: conversation id → last seq.
+type syncCursor map[string]int64
+
+func decodeSyncCursor(s string) (syncCursor, error) {
+	c := syncCursor{}
+	if s == "" {
+		return c, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		err = json.Unmarshal(b, &c)
+	}
+	if err != nil || len(c) > 10_000 {
+		return nil, errs.InvalidFields([]errs.FieldError{{Field: "cursor", Detail: "is not a cursor this API returned"}})
+	}
+	return c, nil
+}
+
+// handleSync returns what the caller's device has not seen yet, across its
+// conversations in this cell, and the cursor to send next time.
+func (s *server) handleSync() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := func() error {
+			c, err := s.caller(r)
+			if err != nil {
+				return err
+			}
+			cur, err := decodeSyncCursor(r.URL.Query().Get("cursor"))
+			if err != nil {
+				return err
+			}
+			limit, err := pageLimit(r)
+			if err != nil {
+				return err
+			}
+			ms, err := s.DB.SyncMessages(r.Context(), c.ID, cur, limit)
+			if err != nil {
+				return err
+			}
+			for _, m := range ms {
+				if m.Seq > cur[m.ConversationID] {
+					cur[m.ConversationID] = m.Seq
+				}
+			}
+			b, _ := json.Marshal(cur)
+			writeJSON(w, http.StatusOK, map[string]any{"messages": ms, "next_cursor": base64.RawURLEncoding.EncodeToString(b), "more": len(ms) == limit})
+			return nil
+		}()
+		if err != nil {
+			s.fail(w, r, err)
+		}
+	})
+}
