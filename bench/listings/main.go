@@ -30,6 +30,7 @@ import (
 
 	"github.com/pushnchat/pushnchat/internal/authemu"
 	"github.com/pushnchat/pushnchat/internal/devstack"
+	"github.com/pushnchat/pushnchat/internal/probe"
 	"github.com/pushnchat/pushnchat/internal/proc"
 )
 
@@ -113,18 +114,7 @@ func run() error {
 	}
 	defer cell.Stop()
 	base := "http://" + addr
-	if err := cell.WaitReady(ctx, time.Minute, func(ctx context.Context) error {
-		req, _ := http.NewRequestWithContext(ctx, "GET", base+"/readyz", nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			return fmt.Errorf("readyz %d", resp.StatusCode)
-		}
-		return nil
-	}); err != nil {
+	if err := cell.WaitReady(ctx, time.Minute, probe.Ready(base+"/readyz")); err != nil {
 		return err
 	}
 

@@ -31,6 +31,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pushnchat/pushnchat/internal/devstack"
+	"github.com/pushnchat/pushnchat/internal/probe"
 	"github.com/pushnchat/pushnchat/internal/proc"
 )
 
@@ -101,7 +102,7 @@ func run() error {
 		return err
 	}
 	defer up.Stop()
-	if err := up.WaitReady(ctx, 30*time.Second, ready("http://"+upstreamAddr+"/")); err != nil {
+	if err := up.WaitReady(ctx, 30*time.Second, probe.Ready("http://"+upstreamAddr+"/")); err != nil {
 		return err
 	}
 
@@ -124,7 +125,7 @@ func run() error {
 		return err
 	}
 	defer cp.Stop()
-	if err := cp.WaitReady(ctx, time.Minute, ready("http://"+cpAddr+"/readyz")); err != nil {
+	if err := cp.WaitReady(ctx, time.Minute, probe.Ready("http://"+cpAddr+"/readyz")); err != nil {
 		return err
 	}
 	conn, err := pgx.Connect(ctx, pg.URL("postgres"))
@@ -144,7 +145,7 @@ func run() error {
 		return err
 	}
 	defer rt.Stop()
-	if err := rt.WaitReady(ctx, time.Minute, ready("http://"+routerAddr+"/v1/t/bench-shop/profile")); err != nil {
+	if err := rt.WaitReady(ctx, time.Minute, probe.Ready("http://"+routerAddr+"/v1/t/bench-shop/profile")); err != nil {
 		return err
 	}
 
@@ -186,7 +187,7 @@ http {
 		return err
 	}
 	defer ngx.Stop()
-	if err := ngx.WaitReady(ctx, 30*time.Second, ready("http://"+nginxAddr+"/v1/t/bench-shop/profile")); err != nil {
+	if err := ngx.WaitReady(ctx, 30*time.Second, probe.Ready("http://"+nginxAddr+"/v1/t/bench-shop/profile")); err != nil {
 		return err
 	}
 
@@ -250,21 +251,6 @@ http {
 		return err
 	}
 	return os.WriteFile(*out, append(b, '\n'), 0o644)
-}
-
-func ready(url string) func(context.Context) error {
-	return func(ctx context.Context) error {
-		req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			return fmt.Errorf("%s: %d", url, resp.StatusCode)
-		}
-		return nil
-	}
 }
 
 var rpsRE = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)

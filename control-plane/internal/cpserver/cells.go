@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pushnchat/pushnchat/internal/probe"
 	"github.com/pushnchat/pushnchat/residency"
 )
 
@@ -122,16 +123,7 @@ func (r *registry) probeAll(ctx context.Context) {
 }
 
 func (r *registry) probe(ctx context.Context, url string) bool {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/readyz", nil)
-	if err != nil {
-		return false
-	}
-	resp, err := r.client.Do(req)
-	if err != nil {
-		return false
-	}
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
+	return probe.HTTP(ctx, r.client, url+"/readyz") == nil
 }
 
 func (r *registry) get(name string) (CellInfo, bool) {

@@ -3,9 +3,7 @@ package localup
 import (
 	"context"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -110,33 +108,6 @@ func cellSpec(cfg Config, dir string, c RunningCell, auth *devstack.AuthEmulator
 			"-allowed-origins", "http://localhost:3000",
 			"-service-token", serviceToken,
 		},
-	}
-}
-
-// httpReady probes http://addr+path for a 200 whose body contains want
-// (a cell names itself, so a port taken by another process is not
-// mistaken for it).
-func httpReady(addr, path string, want ...string) func(context.Context) error {
-	return func(ctx context.Context) error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+path, nil)
-		if err != nil {
-			return err
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return err
-		}
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("%s: %s", path, resp.Status)
-		}
-		for _, w := range want {
-			if !strings.Contains(string(b), w) {
-				return fmt.Errorf("%s answered %q; not the expected server", path, b)
-			}
-		}
-		return nil
 	}
 }
 

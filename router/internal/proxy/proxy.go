@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/pushnchat/pushnchat/internal/errs"
+	"github.com/pushnchat/pushnchat/internal/probe"
 	"github.com/pushnchat/pushnchat/internal/problem"
 	"github.com/pushnchat/pushnchat/residency"
 	"github.com/pushnchat/pushnchat/router/internal/lookup"
@@ -363,14 +364,5 @@ func (h *Health) Watch(ctx context.Context, cells func() map[string]*url.URL, in
 }
 
 func (h *Health) probe(ctx context.Context, u *url.URL) bool {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.JoinPath("/readyz").String(), nil)
-	if err != nil {
-		return false
-	}
-	resp, err := h.client.Do(req)
-	if err != nil {
-		return false
-	}
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
+	return probe.HTTP(ctx, h.client, u.JoinPath("/readyz").String()) == nil
 }
