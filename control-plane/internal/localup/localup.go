@@ -22,6 +22,7 @@ import (
 
 	"github.com/pushnchat/pushnchat/internal/authemu"
 	"github.com/pushnchat/pushnchat/internal/devstack"
+	"github.com/pushnchat/pushnchat/internal/probe"
 	"github.com/pushnchat/pushnchat/internal/proc"
 )
 
@@ -300,7 +301,7 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 		}
 		c.HTTPAddr = hostPort(port)
 		cellList = append(cellList, c.Name+"=http://"+c.HTTPAddr)
-		pl.programs = append(pl.programs, &program{name: c.Name, spec: cellSpec(cfg, dir, *c, pl.Auth, pl.ServiceToken), ready: httpReady(c.HTTPAddr, "/readyz", `"cell":"`+c.Name+`"`)})
+		pl.programs = append(pl.programs, &program{name: c.Name, spec: cellSpec(cfg, dir, *c, pl.Auth, pl.ServiceToken), ready: probe.Ready("http://"+c.HTTPAddr+"/readyz", `"cell":"`+c.Name+`"`)})
 	}
 	cpPort, err := portOr(pl.Ports.ControlPlane)
 	if err != nil {
@@ -313,13 +314,13 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 	}
 	pl.RouterAddr = hostPort(routerPort)
 	pl.programs = append(pl.programs,
-		&program{name: "control-plane", ready: httpReady(pl.ControlPlaneAddr, "/readyz"), spec: proc.Spec{
+		&program{name: "control-plane", ready: probe.Ready("http://" + pl.ControlPlaneAddr + "/readyz"), spec: proc.Spec{
 			Path: filepath.Join(cfg.Binaries, "control-plane"),
 			Args: []string{"-listen", pl.ControlPlaneAddr, "-database-url", pl.DirectoryDB.URL(DirectoryDatabase),
 				"-cells", strings.Join(cellList, ","), "-service-token", pl.ServiceToken, "-consul", pl.Consul.HTTPAddr(),
 				"-firebase-project", pl.Auth.Project(), "-firebase-emulator", pl.Auth.Host()},
 		}},
-		&program{name: "router", ready: httpReady(pl.RouterAddr, "/healthz"), spec: proc.Spec{
+		&program{name: "router", ready: probe.Ready("http://" + pl.RouterAddr + "/healthz"), spec: proc.Spec{
 			Path: filepath.Join(cfg.Binaries, "router"),
 			Args: []string{"-listen", pl.RouterAddr, "-control-plane", "http://" + pl.ControlPlaneAddr, "-service-token", pl.ServiceToken},
 		}},
@@ -333,7 +334,16 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 	}
 	// Cells side by side, then the control plane, then the router.
 	for _, pg := range pl.programs[:len(pl.Cells)] {
-		launch(pg.name, func(io.Writer) (func() error, error) { return func() error { return nil }, pl.startProgram(ctx, pg) })
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cfg.Logger.Info("starting", "service", pg.name)
+			if err := pl.startProgram(ctx, pg); err != nil {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("%s: %w", pg.name, err))
+				mu.Unlock()
+			}
+		}()
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
