@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -23,7 +24,7 @@ func (s *server) handleCreateConversation() http.Handler {
 			return err
 		}
 		members := in.Members
-		if !contains(members, sc.ID) { // the creator is always in
+		if !slices.Contains(members, sc.ID) { // the creator is always in
 			members = append([]string{sc.ID}, members...)
 		}
 		c := messaging.Conversation{TenantID: sc.tenant.ID, Kind: in.Kind, Title: strings.TrimSpace(in.Title), Members: members, CreatedBy: sc.ID}
@@ -38,15 +39,6 @@ func (s *server) handleCreateConversation() http.Handler {
 		writeJSON(w, http.StatusCreated, c)
 		return nil
 	})
-}
-
-func contains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *server) handleListConversations() http.Handler {

@@ -145,7 +145,7 @@ func (s *server) handleUpdateListing() http.Handler {
 		if err := decodeJSON(r, &in); err != nil {
 			return err
 		}
-		l, err := s.DB.UpdateListing(r.Context(), sc.tenant.ID, r.PathValue("listing"), *expect, func(l *listing.Listing) error {
+		l, err := s.DB.UpdateListing(r.Context(), sc.tenant.ID, r.PathValue("listing"), expect, func(l *listing.Listing) error {
 			if l.Status == listing.Archived {
 				return errs.E(errs.Conflict, "an archived listing cannot change")
 			}
@@ -160,22 +160,15 @@ func (s *server) handleUpdateListing() http.Handler {
 }
 
 // handleTransition publishes, unpublishes or archives a listing. If-Match
-// is optional here: the action is checked against the current status.
+// is optional here: the action is checked against the current status,
+// read under the row lock.
 func (s *server) handleTransition(action string) http.Handler {
 	return s.tenantHandler(authz.ListingWrite, func(w http.ResponseWriter, r *http.Request, sc scope) error {
 		expect, err := ifMatch(r, false)
 		if err != nil {
 			return err
 		}
-		id := r.PathValue("listing")
-		if expect == nil {
-			cur, err := s.DB.Listing(r.Context(), sc.tenant.ID, id)
-			if err != nil {
-				return err
-			}
-			expect = &cur.Version
-		}
-		l, err := s.DB.UpdateListing(r.Context(), sc.tenant.ID, id, *expect, func(l *listing.Listing) error {
+		l, err := s.DB.UpdateListing(r.Context(), sc.tenant.ID, r.PathValue("listing"), expect, func(l *listing.Listing) error {
 			next, err := listing.Transition(l.Status, action)
 			if err != nil {
 				return err

@@ -157,11 +157,12 @@ type storedVariant struct {
 	ContentType string `json:"content_type"`
 }
 
-// UpdateListing applies change to a tenant's listing if its version is
-// still expect; otherwise PreconditionFailed. The version goes up by one.
-func (db *DB) UpdateListing(ctx context.Context, tenantID, id string, expect int64, change func(*listing.Listing) error) (listing.Listing, error) {
+// UpdateListing applies change to a tenant's listing, under its row lock.
+// With expect set, the listing's version must still be *expect, else
+// PreconditionFailed. The version goes up by one.
+func (db *DB) UpdateListing(ctx context.Context, tenantID, id string, expect *int64, change func(*listing.Listing) error) (listing.Listing, error) {
 	err := db.tx(ctx, func(tx pgx.Tx) error {
-		l, err := db.lockListing(ctx, tx, tenantID, id, &expect)
+		l, err := db.lockListing(ctx, tx, tenantID, id, expect)
 		if err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -93,7 +94,7 @@ func (db *DB) AppendMessage(ctx context.Context, m messaging.Message) (_ messagi
 		}
 		return err
 	})
-	if err == errRetry {
+	if errors.Is(err, errRetry) {
 		// Already stored: the transaction that bumped last_seq rolled back.
 		out, err = scan(db.pool.QueryRow(ctx, `SELECT `+cols+` FROM message WHERE conversation_id = $1 AND id = $2`, m.ConversationID, m.ID))
 		if err != nil {
@@ -111,7 +112,8 @@ func (db *DB) AppendMessage(ctx context.Context, m messaging.Message) (_ messagi
 	return out, true, nil
 }
 
-var errRetry = fmt.Errorf("postgres: message exists")
+// errRetry ends the transaction of a message already stored.
+var errRetry = errors.New("postgres: message exists")
 
 // Messages returns up to limit messages of a conversation with after < seq
 // (ascending), or, when before > 0, with seq < before (the page just
