@@ -1,6 +1,6 @@
 // Package app wires a cell process together: telemetry, the database
-// (migrated under a lock), Redis, Firebase, the photo bucket and the HTTP
-// server. cmd/cell runs it; tests start it on :0 with real dependencies.
+// (migrated under a lock), Redis, Firebase, the photo bucket, the realtime
+// hub and the HTTP server. cmd/cell runs it; tests start it on :0 with real dependencies.
 package app
 
 import (
@@ -10,6 +10,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
+	"os"
 	"time"
 
 	"github.com/redis/go-redis/extra/redisotel/v9"
@@ -19,6 +21,7 @@ import (
 	"github.com/pushnchat/pushnchat/cell/internal/httpapi"
 	"github.com/pushnchat/pushnchat/cell/internal/media"
 	"github.com/pushnchat/pushnchat/cell/internal/postgres"
+	"github.com/pushnchat/pushnchat/cell/internal/realtime"
 	"github.com/pushnchat/pushnchat/internal/firebaseauth"
 	"github.com/pushnchat/pushnchat/internal/ratelimit"
 	"github.com/pushnchat/pushnchat/internal/telemetry"
@@ -30,6 +33,8 @@ type App struct {
 	tel     *telemetry.Telemetry
 	db      *postgres.DB
 	rdb     *redis.Client
+	hub     *realtime.Hub
+	pushLog *os.File
 	media   *media.Store
 	srv     *http.Server
 	ln      net.Listener
@@ -72,12 +77,28 @@ func Start(ctx context.Context, cfg config.Config, logOut io.Writer) (_ *App, er
 	if a.media, err = media.OpenStore(ctx, cfg.BlobURL); err != nil {
 		return nil, err
 	}
+	var pusher realtime.Pusher = realtime.LogPusher{Logger: a.tel.Logger}
+	if cfg.PushLog != "" {
+		if a.pushLog, err = os.OpenFile(cfg.PushLog, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644); err != nil {
+			return nil, fmt.Errorf("cell: push log: %w", err)
+		}
+		pusher = &realtime.Recorder{W: a.pushLog}
+	}
+	if a.hub, err = realtime.NewHub(realtime.Config{
+		DB: a.db, Redis: a.rdb, Pusher: pusher, Logger: a.tel.Logger, Meter: a.tel.Meter,
+		OriginPatterns: originHosts(cfg.AllowedOrigins),
+		QueueLimit:     cfg.Realtime.QueueLimit, FrameRate: cfg.Realtime.FrameRate, FrameBurst: cfg.Realtime.FrameBurst,
+		Heartbeat: cfg.Realtime.Heartbeat, Sweep: cfg.Realtime.Sweep,
+	}); err != nil {
+		return nil, err
+	}
 	handler, err := httpapi.NewServer(httpapi.Deps{
 		Cell:           cfg.Cell,
 		Markets:        cfg.Markets,
 		DB:             a.db,
 		Verifier:       verifier,
 		Media:          a.media,
+		Realtime:       a.hub,
 		Limiter:        ratelimit.New(a.rdb, "rl:"),
 		RateIP:         ratelimit.Rate{Per: cfg.RateIP.PerSecond, Every: time.Second, Burst: cfg.RateIP.Burst},
 		RateUser:       ratelimit.Rate{Per: cfg.RateUser.PerSecond, Every: time.Second, Burst: cfg.RateUser.Burst},
@@ -151,6 +172,12 @@ func (a *App) Shutdown(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, a.cfg.ShutdownGrace)
 	defer cancel()
 	var errs []error
+	if a.hub != nil {
+		// Live sessions first: net/http does not track hijacked connections.
+		if err := a.hub.Drain(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if a.srv != nil {
 		if err := a.srv.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("cell: http shutdown: %w", err))
@@ -166,6 +193,12 @@ func (a *App) close() error {
 		a.stopBgr()
 		<-a.bgDone
 	}
+	if a.hub != nil {
+		errs = append(errs, a.hub.Close())
+	}
+	if a.pushLog != nil {
+		errs = append(errs, a.pushLog.Close())
+	}
 	if a.media != nil {
 		errs = append(errs, a.media.Close())
 	}
@@ -179,4 +212,16 @@ func (a *App) close() error {
 		errs = append(errs, a.tel.Shutdown(context.Background()))
 	}
 	return errors.Join(errs...)
+}
+
+// originHosts turns the web app's origins into the host patterns the
+// WebSocket handshake accepts in an Origin header.
+func originHosts(origins []string) []string {
+	var hosts []string
+	for _, o := range origins {
+		if u, err := url.Parse(o); err == nil && u.Host != "" {
+			hosts = append(hosts, u.Host)
+		}
+	}
+	return hosts
 }

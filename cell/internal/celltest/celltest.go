@@ -41,6 +41,11 @@ type Options struct {
 	RateUser config.RateConfig
 	// Logs receives the cell's JSON logs; discarded when nil.
 	Logs io.Writer
+	// Replica starts another replica of that cell: the same PostgreSQL
+	// database, Redis database, photo bucket and Auth emulator.
+	Replica  *Cell
+	Realtime config.RealtimeConfig
+	PushLog  string
 }
 
 // ServiceToken is what celltest cells accept from "the control plane".
@@ -48,9 +53,10 @@ const ServiceToken = "celltest-service-token"
 
 // Cell is a running cell.
 type Cell struct {
-	URL     string
-	DBURL   string
-	BlobDir string
+	URL      string
+	DBURL    string
+	RedisURL string
+	BlobDir  string
 	Auth    testenv.AuthEnv
 	App     *app.App
 }
@@ -70,18 +76,22 @@ func Start(t testing.TB, opts Options) *Cell {
 	if opts.RateUser.PerSecond == 0 {
 		opts.RateUser = config.RateConfig{PerSecond: 100000, Burst: 100000}
 	}
-	c := &Cell{DBURL: testenv.Postgres(t, Schema), BlobDir: t.TempDir(), Auth: testenv.Auth(t)}
-	r := testenv.Redis(t)
+	var c *Cell
+	if opts.Replica != nil {
+		c = &Cell{DBURL: opts.Replica.DBURL, RedisURL: opts.Replica.RedisURL, BlobDir: opts.Replica.BlobDir, Auth: opts.Replica.Auth}
+	} else {
+		c = &Cell{DBURL: testenv.Postgres(t, Schema), RedisURL: testenv.Redis(t).URL, BlobDir: t.TempDir(), Auth: testenv.Auth(t)}
+	}
 	logs := opts.Logs
 	if logs == nil {
 		logs = io.Discard
 	}
 	cfg := config.Config{
-		Cell: opts.Cell, Markets: opts.Markets, DatabaseURL: c.DBURL, RedisURL: r.URL,
+		Cell: opts.Cell, Markets: opts.Markets, DatabaseURL: c.DBURL, RedisURL: c.RedisURL,
 		BlobURL: "file://" + c.BlobDir + "?create_dir=true&no_tmp_dir=true", Listen: "127.0.0.1:0",
 		Firebase: config.FirebaseConfig{ProjectID: c.Auth.Project, EmulatorHost: c.Auth.Host},
 		LogLevel: slog.LevelDebug, AllowedOrigins: []string{"https://app.pushnchat.test"}, ServiceToken: ServiceToken,
-		RateIP: opts.RateIP, RateUser: opts.RateUser, ShutdownGrace: 10 * time.Second,
+		RateIP: opts.RateIP, RateUser: opts.RateUser, ShutdownGrace: 10 * time.Second, Realtime: opts.Realtime, PushLog: opts.PushLog,
 	}
 	a, err := app.Start(context.Background(), cfg, logs)
 	if err != nil {
@@ -104,6 +114,14 @@ type Client struct {
 	UID   string
 	// Header is sent with every request.
 	Header http.Header
+}
+
+// On returns a copy of cl that calls replica (another Cell started with
+// Options.Replica) instead.
+func (cl *Client) On(replica *Cell) *Client {
+	c := *cl
+	c.cell = replica
+	return &c
 }
 
 // Anonymous returns a client without credentials.

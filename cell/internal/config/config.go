@@ -35,6 +35,10 @@ type Config struct {
 	RateIP        RateConfig
 	RateUser      RateConfig
 	ShutdownGrace time.Duration
+	// PushLog is the file the local push recorder appends to; empty records
+	// pushes in the log. (FCM replaces the recorder in production.)
+	PushLog  string
+	Realtime RealtimeConfig
 }
 
 // FirebaseConfig selects the Firebase project and, in development, the Auth
@@ -42,6 +46,15 @@ type Config struct {
 type FirebaseConfig struct {
 	ProjectID    string
 	EmulatorHost string
+}
+
+// RealtimeConfig tunes the WebSocket sessions; zero values take defaults.
+type RealtimeConfig struct {
+	QueueLimit int
+	FrameRate  float64
+	FrameBurst float64
+	Heartbeat  time.Duration
+	Sweep      time.Duration
 }
 
 // RateConfig is a per-second rate with a burst.
@@ -80,6 +93,12 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (Config,
 	fs.IntVar(&c.RateUser.PerSecond, "rate-user", 20, "requests per second per user")
 	fs.IntVar(&c.RateUser.Burst, "rate-user-burst", 60, "burst per user")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 20*time.Second, "how long in-flight requests may finish at shutdown")
+	fs.IntVar(&c.Realtime.QueueLimit, "realtime-queue", 512, "frames waiting for one slow WebSocket client before it is closed (4008)")
+	fs.Float64Var(&c.Realtime.FrameRate, "realtime-frame-rate", 20, "frames per second one WebSocket client may send")
+	fs.Float64Var(&c.Realtime.FrameBurst, "realtime-frame-burst", 60, "frames one WebSocket client may send in a burst")
+	fs.DurationVar(&c.Realtime.Heartbeat, "realtime-heartbeat", 25*time.Second, "how often WebSocket clients ping; silent for twice as long (+5s) closes them")
+	fs.DurationVar(&c.Realtime.Sweep, "realtime-sweep", 2*time.Second, "how often delivered conversation heads are checked against PostgreSQL")
+	fs.StringVar(&c.PushLog, "push-log", env("PUSH_LOG", ""), "file recording the push notifications the cell would send (PUSH_LOG); empty: the log")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}

@@ -7,9 +7,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/pushnchat/pushnchat/cell/internal/authz"
 	"github.com/pushnchat/pushnchat/cell/internal/messaging"
+	"github.com/pushnchat/pushnchat/cell/internal/postgres"
 	"github.com/pushnchat/pushnchat/internal/errs"
 )
 
@@ -35,6 +37,7 @@ func (s *server) handleCreateConversation() http.Handler {
 		if err != nil {
 			return err
 		}
+		s.Realtime.ConversationCreated(r.Context(), c)
 		w.Header().Set("Location", "/v1/t/"+sc.tenant.Slug+"/conversations/"+c.ID)
 		writeJSON(w, http.StatusCreated, c)
 		return nil
@@ -133,6 +136,7 @@ func (s *server) handleSendMessage() http.Handler {
 		if err != nil {
 			return err
 		}
+		s.Realtime.Publish(r.Context(), m) // retries too: receivers drop what they have
 		status := http.StatusOK
 		if created {
 			status = http.StatusCreated
@@ -190,6 +194,64 @@ func (s *server) handleSync() http.Handler {
 			writeJSON(w, http.StatusOK, map[string]any{"messages": ms, "next_cursor": base64.RawURLEncoding.EncodeToString(b), "more": len(ms) == limit})
 			return nil
 		}()
+		if err != nil {
+			s.fail(w, r, err)
+		}
+	})
+}
+
+// handleReportMessage files an abuse report on one message of a
+// conversation the caller belongs to; reporting it again returns the
+// first report.
+func (s *server) handleReportMessage() http.Handler {
+	return s.tenantHandler(authz.ConversationRead, func(w http.ResponseWriter, r *http.Request, sc scope) error {
+		id, err := s.inConversation(r, sc)
+		if err != nil {
+			return err
+		}
+		seq, err := strconv.ParseInt(r.PathValue("seq"), 10, 64)
+		if err != nil || seq < 1 {
+			return errs.E(errs.NotFound, "no such message")
+		}
+		var in struct {
+			Reason string `json:"reason"`
+			Note   string `json:"note"`
+		}
+		if err := decodeJSON(r, &in); err != nil {
+			return err
+		}
+		var f errs.Fields
+		if !slices.Contains([]string{"spam", "harassment", "fraud", "illegal", "other"}, in.Reason) {
+			f.Add("reason", "must be spam, harassment, fraud, illegal or other")
+		}
+		if utf8.RuneCountInString(in.Note) > 1000 {
+			f.Add("note", "must be at most 1000 characters")
+		}
+		if err := f.Err(); err != nil {
+			return err
+		}
+		rep, created, err := s.DB.ReportMessage(r.Context(), postgres.Report{ConversationID: id, Seq: seq, ReporterID: sc.ID, Reason: in.Reason, Note: strings.TrimSpace(in.Note)})
+		if err != nil {
+			return err
+		}
+		status := http.StatusOK
+		if created {
+			status = http.StatusCreated
+		}
+		writeJSON(w, status, rep)
+		return nil
+	})
+}
+
+// handleRealtime upgrades to the realtime protocol (docs/realtime.md) for
+// the signed-in caller: an ID token (apps) or the session cookie (web,
+// from an allowed origin).
+func (s *server) handleRealtime() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := s.caller(r)
+		if err == nil {
+			err = s.Realtime.Serve(w, r, c.ID)
+		}
 		if err != nil {
 			s.fail(w, r, err)
 		}

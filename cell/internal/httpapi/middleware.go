@@ -404,6 +404,10 @@ type problemWriter struct {
 	replaced bool
 }
 
+// Unwrap lets http.ResponseController (and the WebSocket upgrade) reach
+// the connection.
+func (w *problemWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 func (w *problemWriter) WriteHeader(code int) {
 	if !strings.HasPrefix(w.Header().Get("Content-Type"), "text/plain") {
 		w.ResponseWriter.WriteHeader(code)

@@ -46,7 +46,9 @@ func (s *server) routes() []route {
 		{"POST", "/v1/t/{tenant}/conversations", s.handleCreateConversation()},
 		{"GET", "/v1/t/{tenant}/conversations/{conversation}/messages", s.handleListMessages()},
 		{"POST", "/v1/t/{tenant}/conversations/{conversation}/messages", s.handleSendMessage()},
+		{"POST", "/v1/t/{tenant}/conversations/{conversation}/messages/{seq}/reports", s.handleReportMessage()},
 		{"GET", "/v1/me/sync", s.handleSync()},
+		{"GET", "/v1/realtime", s.handleRealtime()},
 
 		{"GET", "/v1/markets/{country}/listings", s.handleMarket()},
 		{"GET", "/v1/markets/{country}/listings/{listing}", s.handleMarketListing()},

@@ -14,6 +14,7 @@ import (
 
 	"github.com/pushnchat/pushnchat/cell/internal/media"
 	"github.com/pushnchat/pushnchat/cell/internal/postgres"
+	"github.com/pushnchat/pushnchat/cell/internal/realtime"
 	"github.com/pushnchat/pushnchat/internal/firebaseauth"
 	"github.com/pushnchat/pushnchat/internal/ratelimit"
 )
@@ -25,6 +26,7 @@ type Deps struct {
 	DB             *postgres.DB
 	Verifier       *firebaseauth.Verifier
 	Media          *media.Store
+	Realtime       *realtime.Hub
 	Limiter        *ratelimit.Limiter
 	RateIP         ratelimit.Rate
 	RateUser       ratelimit.Rate

@@ -1,0 +1,601 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/pushnchat/pushnchat/cell/internal/messaging"
+	"github.com/pushnchat/pushnchat/cell/internal/postgres"
+)
+
+// Config tunes a Hub; zero values take the defaults in parentheses.
+type Config struct {
+	DB     *postgres.DB
+	Redis  *redis.Client
+	Pusher Pusher
+	Logger *slog.Logger
+	Meter  metric.MeterProvider
+	// OriginPatterns are the web app's hosts allowed to open a connection
+	// from a browser (requests without Origin, from apps, are allowed).
+	OriginPatterns []string
+	StreamLength   int           // entries kept per conversation stream (256)
+	Heartbeat      time.Duration // how often clients ping (25s); silent for 2×+5s → closed
+	Sweep          time.Duration // how often delivered heads are checked against PostgreSQL (2s)
+	QueueLimit     int           // frames waiting for one slow client before it is closed (512)
+	ResumeLimit    int           // messages sent on resume before "refetch" (500)
+	MaxConvs       int           // conversations one connection follows (5000)
+	FrameRate      float64       // frames per second a client may send (20)
+	FrameBurst     float64       // and in a burst (60)
+}
+
+func (c *Config) defaults() {
+	set := func(p *int, v int) {
+		if *p == 0 {
+			*p = v
+		}
+	}
+	set(&c.StreamLength, 256)
+	set(&c.QueueLimit, 512)
+	set(&c.ResumeLimit, 500)
+	set(&c.MaxConvs, 5000)
+	if c.Heartbeat == 0 {
+		c.Heartbeat = 25 * time.Second
+	}
+	if c.Sweep == 0 {
+		c.Sweep = 2 * time.Second
+	}
+	if c.FrameRate == 0 {
+		c.FrameRate = 20
+	}
+	if c.FrameBurst == 0 {
+		c.FrameBurst = 60
+	}
+	if c.Pusher == nil {
+		c.Pusher = LogPusher{Logger: c.Logger}
+	}
+}
+
+// Redis names. Channels are shared by every logical database of a server,
+// so they carry ids that are unique anyway.
+func convChannel(id string) string { return "rt:c:" + id }
+func userChannel(id string) string { return "rt:u:" + id }
+func streamKey(id string) string   { return "rt:s:" + id }
+func presenceKey(id string) string { return "rt:p:" + id }
+
+// publishScript appends a message frame to the conversation's bounded
+// stream and publishes it, atomically: a reader of the stream never misses
+// what subscribers were told, and the reverse.
+var publishScript = redis.NewScript(`
+redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[1], '*', 's', ARGV[2], 'f', ARGV[3])
+redis.call('EXPIRE', KEYS[1], 604800)
+return redis.call('PUBLISH', ARGV[4], ARGV[5])
+`)
+
+// envelope is what travels on the channels.
+type envelope struct {
+	Kind  string          `json:"k"`           // m message, r receipt, y typing, j joined
+	Conv  string          `json:"c"`           // conversation
+	Seq   int64           `json:"s,omitempty"` // message seq
+	Frame json.RawMessage `json:"f,omitempty"` // the frame clients get
+	Head  *headInfo       `json:"h,omitempty"` // j: the conversation joined
+}
+
+// Hub is one replica's side of realtime messaging: its sessions, its
+// Redis subscriptions, and the sweep.
+type Hub struct {
+	cfg Config
+	log *slog.Logger
+	ps  *redis.PubSub
+
+	mu        sync.Mutex
+	sessions  map[*session]struct{}
+	convs     map[string]map[*session]struct{} // conversation → local sessions following it
+	users     map[string]map[*session]struct{} // user → local sessions
+	confirmed map[string]bool                  // channels Redis confirmed
+	waiters   map[string][]chan struct{}
+	seen      map[string]int64 // conversation → highest seq heard of
+	suspect   map[string]int64 // conversation → head the last sweep found above seen
+	draining  bool
+
+	kick     chan struct{} // sweep now, unconditionally (after a Redis reconnect)
+	ctx      context.Context
+	stop     context.CancelFunc
+	done     sync.WaitGroup
+	conns    sync.WaitGroup // live sessions
+	pushJobs chan messaging.Message
+	members  sync.Map // conversation → membersEntry
+
+	mConns  metric.Int64UpDownCounter
+	mFrames metric.Int64Counter
+	mFills  metric.Int64Counter
+	mCloses metric.Int64Counter
+}
+
+type membersEntry struct {
+	ids []string
+	at  time.Time
+}
+
+// NewHub starts a replica's hub; Close stops it.
+func NewHub(cfg Config) (*Hub, error) {
+	cfg.defaults()
+	h := &Hub{
+		cfg: cfg, log: cfg.Logger,
+		sessions: map[*session]struct{}{}, convs: map[string]map[*session]struct{}{}, users: map[string]map[*session]struct{}{},
+		confirmed: map[string]bool{}, waiters: map[string][]chan struct{}{}, seen: map[string]int64{}, suspect: map[string]int64{},
+		kick: make(chan struct{}, 1), pushJobs: make(chan messaging.Message, 4096),
+	}
+	m := cfg.Meter.Meter("pushnchat/cell/realtime")
+	var err error
+	if h.mConns, err = m.Int64UpDownCounter("realtime.connections", metric.WithDescription("Open WebSocket sessions.")); err != nil {
+		return nil, err
+	}
+	if h.mFrames, err = m.Int64Counter("realtime.frames.sent", metric.WithDescription("Frames written to clients.")); err != nil {
+		return nil, err
+	}
+	if h.mFills, err = m.Int64Counter("realtime.gap.fills", metric.WithDescription("Gaps filled on resume or out-of-order arrival, by source.")); err != nil {
+		return nil, err
+	}
+	if h.mCloses, err = m.Int64Counter("realtime.closes", metric.WithDescription("Sessions closed by the server, by close code.")); err != nil {
+		return nil, err
+	}
+	h.ctx, h.stop = context.WithCancel(context.Background())
+	h.ps = cfg.Redis.Subscribe(h.ctx)
+	h.done.Add(3)
+	go h.receive()
+	go h.sweep()
+	go h.pushLoop()
+	return h, nil
+}
+
+// Close stops the hub's background work. Sessions are closed by Drain.
+func (h *Hub) Close() error {
+	h.stop()
+	err := h.ps.Close()
+	h.done.Wait()
+	return err
+}
+
+// Drain closes every session with CloseRestart, so clients reconnect to
+// another replica at once, refuses new ones, and waits for the sessions'
+// goroutines to finish or ctx to end.
+func (h *Hub) Drain(ctx context.Context) error {
+	h.mu.Lock()
+	h.draining = true
+	ss := make([]*session, 0, len(h.sessions))
+	for s := range h.sessions {
+		ss = append(ss, s)
+	}
+	h.mu.Unlock()
+	for _, s := range ss {
+		s.closeWith(CloseRestart, "the server is restarting; reconnect")
+	}
+	done := make(chan struct{})
+	go func() { h.conns.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return errors.New("realtime: sessions still open at the end of the drain")
+	}
+}
+
+// receive dispatches what Redis sends until the hub closes. go-redis
+// reconnects and subscribes again by itself; a confirmation of a channel
+// confirmed before means messages may have been missed meanwhile, so the
+// sweep runs at once.
+func (h *Hub) receive() {
+	defer h.done.Done()
+	backoff := 50 * time.Millisecond
+	for {
+		msg, err := h.ps.Receive(h.ctx)
+		if err != nil {
+			if h.ctx.Err() != nil {
+				return
+			}
+			h.log.Warn("realtime: redis subscription interrupted", "err", err)
+			select {
+			case <-h.ctx.Done():
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, time.Second)
+			continue
+		}
+		backoff = 50 * time.Millisecond
+		switch m := msg.(type) {
+		case *redis.Subscription:
+			if m.Kind != "subscribe" {
+				continue
+			}
+			h.mu.Lock()
+			again := h.confirmed[m.Channel]
+			h.confirmed[m.Channel] = true
+			for _, w := range h.waiters[m.Channel] {
+				close(w)
+			}
+			delete(h.waiters, m.Channel)
+			h.mu.Unlock()
+			if again {
+				select {
+				case h.kick <- struct{}{}:
+				default:
+				}
+			}
+		case *redis.Message:
+			h.dispatch(m.Channel, m.Payload)
+		}
+	}
+}
+
+func (h *Hub) dispatch(channel, payload string) {
+	var env envelope
+	if err := json.Unmarshal([]byte(payload), &env); err != nil {
+		h.log.Error("realtime: unreadable envelope", "channel", channel, "err", err)
+		return
+	}
+	switch {
+	case strings.HasPrefix(channel, "rt:c:"):
+		conv := channel[len("rt:c:"):]
+		h.mu.Lock()
+		if env.Kind == "m" && env.Seq > h.seen[conv] {
+			h.seen[conv] = env.Seq
+		}
+		targets := make([]*session, 0, len(h.convs[conv]))
+		for s := range h.convs[conv] {
+			targets = append(targets, s)
+		}
+		h.mu.Unlock()
+		e := event{conv: conv, seq: env.Seq, frame: env.Frame}
+		switch env.Kind {
+		case "m":
+			e.kind = evMessage
+		case "r", "y":
+			e.kind = evFrame
+		default:
+			return
+		}
+		for _, s := range targets {
+			s.enqueue(e)
+		}
+	case strings.HasPrefix(channel, "rt:u:") && env.Kind == "j" && env.Head != nil:
+		user := channel[len("rt:u:"):]
+		h.mu.Lock()
+		targets := make([]*session, 0, len(h.users[user]))
+		for s := range h.users[user] {
+			targets = append(targets, s)
+		}
+		h.mu.Unlock()
+		for _, s := range targets {
+			s.join(*env.Head)
+		}
+	}
+}
+
+// follow adds s to the local followers of convs (and its user channel),
+// subscribing in Redis to what no local session followed yet, and waits
+// for Redis to confirm, so that nothing published after follow returns is
+// missed. A confirmation that does not come in time is logged: the sweep
+// covers what the subscription misses.
+func (h *Hub) follow(ctx context.Context, s *session, withUser bool, convs []string) {
+	var fresh []string
+	var waits []chan struct{}
+	h.mu.Lock()
+	add := func(set map[string]map[*session]struct{}, key, channel string) {
+		m := set[key]
+		if m == nil {
+			m = map[*session]struct{}{}
+			set[key] = m
+			fresh = append(fresh, channel)
+		}
+		m[s] = struct{}{}
+		if !h.confirmed[channel] {
+			w := make(chan struct{})
+			h.waiters[channel] = append(h.waiters[channel], w)
+			waits = append(waits, w)
+		}
+	}
+	if withUser {
+		add(h.users, s.user, userChannel(s.user))
+	}
+	for _, c := range convs {
+		add(h.convs, c, convChannel(c))
+	}
+	h.mu.Unlock()
+	if len(fresh) > 0 {
+		if err := h.ps.Subscribe(ctx, fresh...); err != nil {
+			h.log.Warn("realtime: subscribe", "err", err)
+			return
+		}
+	}
+	deadline := time.After(3 * time.Second)
+	for _, w := range waits {
+		select {
+		case <-w:
+		case <-deadline:
+			h.log.Warn("realtime: subscription not confirmed in time; the sweep covers the gap")
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// unfollow removes s everywhere and unsubscribes channels no local session
+// needs any more.
+func (h *Hub) unfollow(s *session, convs []string) {
+	var gone []string
+	h.mu.Lock()
+	drop := func(set map[string]map[*session]struct{}, key, channel string) {
+		if m := set[key]; m != nil {
+			delete(m, s)
+			if len(m) == 0 {
+				delete(set, key)
+				delete(h.confirmed, channel)
+				gone = append(gone, channel)
+				if strings.HasPrefix(channel, "rt:c:") {
+					delete(h.seen, key)
+					delete(h.suspect, key)
+				}
+			}
+		}
+	}
+	drop(h.users, s.user, userChannel(s.user))
+	for _, c := range convs {
+		drop(h.convs, c, convChannel(c))
+	}
+	h.mu.Unlock()
+	if len(gone) > 0 {
+		if err := h.ps.Unsubscribe(context.WithoutCancel(h.ctx), gone...); err != nil && h.ctx.Err() == nil {
+			h.log.Warn("realtime: unsubscribe", "err", err)
+		}
+	}
+}
+
+// Publish tells every replica about a committed message: the frame goes to
+// the conversation's stream and channel in one script. It is called after
+// the commit, for retries too (a repeated publish is dropped by receivers
+// by its seq). A failure is logged, not returned to the sender — the
+// message is stored, and the sweep delivers it.
+func (h *Hub) Publish(ctx context.Context, m messaging.Message) {
+	frame := encode(messageFrame{Type: "message", Message: m})
+	env := encode(envelope{Kind: "m", Conv: m.ConversationID, Seq: m.Seq, Frame: frame})
+	err := publishScript.Run(ctx, h.cfg.Redis, []string{streamKey(m.ConversationID)},
+		h.cfg.StreamLength, m.Seq, frame, convChannel(m.ConversationID), env).Err()
+	if err != nil {
+		h.log.Warn("realtime: publish failed; the sweep will deliver", "conversation", m.ConversationID, "seq", m.Seq, "err", err)
+	}
+	select {
+	case h.pushJobs <- m:
+	default:
+		h.log.Warn("realtime: push queue full; notification skipped (the message is stored and syncs)", "conversation", m.ConversationID, "seq", m.Seq)
+	}
+}
+
+// publishEphemeral sends a receipt or typing frame to a conversation's
+// followers; nothing is stored in Redis.
+func (h *Hub) publishEphemeral(ctx context.Context, kind, conv string, frame []byte) {
+	env := encode(envelope{Kind: kind, Conv: conv, Frame: frame})
+	if err := h.cfg.Redis.Publish(ctx, convChannel(conv), env).Err(); err != nil {
+		h.log.Warn("realtime: publish", "kind", kind, "err", err)
+	}
+}
+
+// ConversationCreated tells the members' live sessions about a new
+// conversation, so they follow it without reconnecting.
+func (h *Hub) ConversationCreated(ctx context.Context, c messaging.Conversation) {
+	env := encode(envelope{Kind: "j", Conv: c.ID, Head: &headInfo{ID: c.ID, TenantID: c.TenantID, LastSeq: c.LastSeq}})
+	pipe := h.cfg.Redis.Pipeline()
+	for _, u := range c.Members {
+		pipe.Publish(ctx, userChannel(u), env)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		h.log.Warn("realtime: publish new conversation", "conversation", c.ID, "err", err)
+	}
+}
+
+// sweep compares, every Sweep, the head of each followed conversation in
+// PostgreSQL with the highest seq heard of here. A head that stays above
+// for two sweeps in a row (or any after a Redis reconnect) is delivered
+// from PostgreSQL: a publish was lost.
+func (h *Hub) sweep() {
+	defer h.done.Done()
+	t := time.NewTicker(h.cfg.Sweep)
+	defer t.Stop()
+	presence := time.NewTicker(h.cfg.Heartbeat)
+	defer presence.Stop()
+	for {
+		force := false
+		select {
+		case <-h.ctx.Done():
+			return
+		case <-t.C:
+		case <-h.kick:
+			force = true
+		case <-presence.C:
+			h.refreshPresence()
+			h.closeSilent()
+			h.members.Range(func(k, v any) bool {
+				if time.Since(v.(membersEntry).at) > 30*time.Second {
+					h.members.Delete(k)
+				}
+				return true
+			})
+			continue
+		}
+		h.mu.Lock()
+		ids := make([]string, 0, len(h.convs))
+		for c := range h.convs {
+			ids = append(ids, c)
+		}
+		h.mu.Unlock()
+		for start := 0; start < len(ids); start += 5000 {
+			batch := ids[start:min(start+5000, len(ids))]
+			ctx, cancel := context.WithTimeout(h.ctx, 5*time.Second)
+			heads, err := h.cfg.DB.Heads(ctx, batch)
+			cancel()
+			if err != nil {
+				if h.ctx.Err() == nil {
+					h.log.Warn("realtime: sweep", "err", err)
+				}
+				break
+			}
+			h.catchUp(heads, force)
+		}
+	}
+}
+
+func (h *Hub) catchUp(heads map[string]int64, force bool) {
+	type job struct {
+		ss   []*session
+		conv string
+		head int64
+	}
+	var jobs []job
+	h.mu.Lock()
+	for conv, head := range heads {
+		if head <= h.seen[conv] {
+			delete(h.suspect, conv)
+			continue
+		}
+		if prev, ok := h.suspect[conv]; !force && (!ok || prev < head) {
+			h.suspect[conv] = head // note it; act if it is still missing next time
+			continue
+		}
+		delete(h.suspect, conv)
+		h.seen[conv] = head
+		j := job{conv: conv, head: head}
+		for s := range h.convs[conv] {
+			j.ss = append(j.ss, s)
+		}
+		jobs = append(jobs, j)
+	}
+	h.mu.Unlock()
+	for _, j := range jobs {
+		for _, s := range j.ss {
+			s.enqueue(event{kind: evCatchUp, conv: j.conv, seq: j.head})
+		}
+	}
+}
+
+// refreshPresence re-marks every local session online in Redis.
+func (h *Hub) refreshPresence() {
+	h.mu.Lock()
+	ss := make([]*session, 0, len(h.sessions))
+	for s := range h.sessions {
+		ss = append(ss, s)
+	}
+	h.mu.Unlock()
+	exp := float64(time.Now().Add(3 * h.cfg.Heartbeat).Unix())
+	pipe := h.cfg.Redis.Pipeline()
+	for i, s := range ss {
+		pipe.ZAdd(h.ctx, presenceKey(s.user), redis.Z{Score: exp, Member: s.id})
+		pipe.Expire(h.ctx, presenceKey(s.user), 4*h.cfg.Heartbeat)
+		if (i+1)%1000 == 0 || i == len(ss)-1 {
+			if _, err := pipe.Exec(h.ctx); err != nil && h.ctx.Err() == nil {
+				h.log.Warn("realtime: presence", "err", err)
+			}
+		}
+	}
+}
+
+// closeSilent closes sessions that sent nothing for twice the heartbeat.
+func (h *Hub) closeSilent() {
+	limit := time.Now().Add(-(2*h.cfg.Heartbeat + 5*time.Second)).UnixNano()
+	h.mu.Lock()
+	var silent []*session
+	for s := range h.sessions {
+		if s.lastRead.Load() < limit {
+			silent = append(silent, s)
+		}
+	}
+	h.mu.Unlock()
+	for _, s := range silent {
+		s.closeWith(CloseHeartbeat, "no heartbeat")
+	}
+}
+
+// pushLoop notifies members who have no live session of new messages.
+func (h *Hub) pushLoop() {
+	defer h.done.Done()
+	for {
+		select {
+		case <-h.ctx.Done():
+			return
+		case m := <-h.pushJobs:
+			h.notifyOffline(m)
+		}
+	}
+}
+
+func (h *Hub) notifyOffline(m messaging.Message) {
+	ctx, cancel := context.WithTimeout(h.ctx, 5*time.Second)
+	defer cancel()
+	members, err := h.conversationMembers(ctx, m.ConversationID)
+	if err != nil {
+		h.log.Warn("realtime: push: members", "err", err)
+		return
+	}
+	now := strconv.FormatInt(time.Now().Unix(), 10)
+	pipe := h.cfg.Redis.Pipeline()
+	var targets []string
+	var counts []*redis.IntCmd
+	for _, u := range members {
+		if u != m.SenderID {
+			targets = append(targets, u)
+			counts = append(counts, pipe.ZCount(ctx, presenceKey(u), now, "+inf"))
+		}
+	}
+	if len(targets) == 0 {
+		return
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		h.log.Warn("realtime: push: presence", "err", err)
+		return
+	}
+	for i, u := range targets {
+		if counts[i].Val() > 0 {
+			continue // online: the live frame is the notification
+		}
+		n := Notification{UserID: u, ConversationID: m.ConversationID, Seq: m.Seq, SenderID: m.SenderID, Preview: preview(m.Body)}
+		if err := h.cfg.Pusher.Push(ctx, n); err != nil {
+			h.log.Warn("realtime: push", "user", u, "err", err)
+		}
+	}
+}
+
+// conversationMembers caches member lists for 30 s: a member added since
+// then gets the message by sync rather than a push.
+func (h *Hub) conversationMembers(ctx context.Context, conv string) ([]string, error) {
+	if v, ok := h.members.Load(conv); ok && time.Since(v.(membersEntry).at) < 30*time.Second {
+		return v.(membersEntry).ids, nil
+	}
+	ids, err := h.cfg.DB.ConversationMembers(ctx, conv)
+	if err != nil {
+		return nil, err
+	}
+	h.members.Store(conv, membersEntry{ids: ids, at: time.Now()})
+	return ids, nil
+}
+
+func preview(body string) string {
+	r := []rune(body)
+	if len(r) > 80 {
+		return string(r[:79]) + "…"
+	}
+	return body
+}
+
+func (h *Hub) countClose(code int) {
+	h.mCloses.Add(context.Background(), 1, metric.WithAttributes(attribute.Int("code", code)))
+}

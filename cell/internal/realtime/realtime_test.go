@@ -1,0 +1,463 @@
+package realtime_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/pushnchat/pushnchat/cell/internal/celltest"
+	"github.com/pushnchat/pushnchat/cell/internal/config"
+	"github.com/pushnchat/pushnchat/cell/internal/realtime"
+	"github.com/pushnchat/pushnchat/internal/testenv"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
+const wait = 10 * time.Second
+
+// team is a business with an owner and a member who share a direct
+// conversation.
+type team struct {
+	slug          string
+	owner, member *celltest.Client
+	ownerID       string
+	memberID      string
+	conv          string
+}
+
+func newTeam(t *testing.T, cell *celltest.Cell) team {
+	t.Helper()
+	tm := team{slug: "rt-" + uuid.NewString()[:8], owner: cell.SignUp(t), member: cell.SignUp(t)}
+	cell.CreateTenant(t, tm.owner, map[string]any{"slug": tm.slug, "name": "Realtime Shop", "country": "NG", "categories": []string{"fabrics"},
+		"contact": map[string]string{"name": "Ada Obi", "email": "ada@example.test", "phone": "+2348012345678"}}).Want(t, 201)
+	var inv struct{ ID, Token string }
+	tm.owner.Do(t, "POST", "/v1/t/"+tm.slug+"/invitations", map[string]string{"email": tm.member.Email, "role": "member"}).Want(t, 201).JSON(t, &inv)
+	var m struct {
+		UserID string `json:"user_id"`
+	}
+	tm.member.Do(t, "POST", "/v1/t/"+tm.slug+"/invitations/"+inv.ID+"/accept", map[string]string{"token": inv.Token}).Want(t, 200).JSON(t, &m)
+	tm.memberID = m.UserID
+	var me struct{ User struct{ ID string } }
+	tm.owner.Do(t, "GET", "/v1/me", nil).Want(t, 200).JSON(t, &me)
+	tm.ownerID = me.User.ID
+	tm.conv = tm.newConversation(t, tm.owner)
+	return tm
+}
+
+func (tm team) newConversation(t *testing.T, by *celltest.Client) string {
+	t.Helper()
+	var conv struct{ ID string }
+	by.Do(t, "POST", "/v1/t/"+tm.slug+"/conversations", map[string]any{"kind": "direct", "members": []string{tm.ownerID, tm.memberID}}).Want(t, 201).JSON(t, &conv)
+	return conv.ID
+}
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// connect opens a session and starts every conversation at its head.
+func connect(t *testing.T, cl *celltest.Client) (*celltest.RT, celltest.Frame) {
+	t.Helper()
+	rt := cl.Realtime(t)
+	hello := rt.Next(t, wait)
+	if hello.Type != "hello" || hello.Session == "" {
+		t.Fatalf("first frame = %+v; want hello", hello)
+	}
+	rt.Send(t, map[string]any{"type": "resume", "conversations": []any{}})
+	return rt, hello
+}
+
+func send(t *testing.T, rt *celltest.RT, conv, body string) celltest.Frame {
+	t.Helper()
+	id := newID()
+	rt.Send(t, map[string]any{"type": "send", "ref": id, "conversation": conv, "id": id, "body": body})
+	for {
+		f := rt.Next(t, wait)
+		if f.Ref == id {
+			if f.Type != "ack" || f.Seq == 0 || f.ID != id {
+				t.Fatalf("answer to send = %+v; want an ack", f)
+			}
+			return f
+		}
+	}
+}
+
+// Two replicas of one cell on one PostgreSQL and Redis: people connected
+// to different replicas converse, see receipts and typing, learn of new
+// conversations live, and get messages sent over REST.
+func TestConverseAcrossReplicas(t *testing.T) {
+	t.Parallel()
+	pushLog := filepath.Join(t.TempDir(), "push.jsonl")
+	r1 := celltest.Start(t, celltest.Options{PushLog: pushLog})
+	r2 := celltest.Start(t, celltest.Options{Replica: r1, PushLog: pushLog + ".2"})
+	tm := newTeam(t, r1)
+
+	// The member is offline: a push is recorded for them, none for the sender.
+	ack0 := send(t, connectOnly(t, tm.owner.On(r1)), tm.conv, "are you there?")
+	waitPush(t, pushLog, tm.memberID, tm.conv, ack0.Seq)
+
+	a, _ := connect(t, tm.owner.On(r1))
+	b, hello := connect(t, tm.member.On(r2))
+	if len(hello.Conversations) != 1 || hello.Conversations[0].ID != tm.conv || hello.Conversations[0].LastSeq != 1 {
+		t.Fatalf("hello conversations = %+v; want [%s at 1]", hello.Conversations, tm.conv)
+	}
+
+	ack := send(t, a, tm.conv, "hello from replica 1")
+	if ack.Seq != 2 {
+		t.Fatalf("seq = %d; want 2", ack.Seq)
+	}
+	got := b.NextOf(t, "message", wait)
+	if got.Message.Body != "hello from replica 1" || got.Message.Seq != 2 || got.Message.SenderID != tm.ownerID {
+		t.Fatalf("member got %+v", got.Message)
+	}
+	if own := a.NextOf(t, "message", wait); own.Message.Seq != 2 {
+		t.Fatalf("sender's own stream: %+v", own.Message)
+	}
+	send(t, b, tm.conv, "hello back from replica 2")
+	for _, rt := range []*celltest.RT{a, b} { // the sender's stream has its own messages too
+		if f := rt.NextOf(t, "message", wait); f.Message.Body != "hello back from replica 2" || f.Message.Seq != 3 {
+			t.Fatalf("got %+v", f.Message)
+		}
+	}
+
+	// Receipts and typing cross replicas.
+	b.Send(t, map[string]any{"type": "read", "conversation": tm.conv, "seq": 3})
+	if r := a.NextOf(t, "receipt", wait); r.User != tm.memberID || r.Seq != 3 {
+		t.Fatalf("receipt = %+v", r)
+	}
+	b.Send(t, map[string]any{"type": "typing", "conversation": tm.conv})
+	if y := a.NextOf(t, "typing", wait); y.User != tm.memberID || y.Conversation != tm.conv {
+		t.Fatalf("typing = %+v", y)
+	}
+
+	// A message sent over REST reaches both.
+	var rest struct{ Seq int64 }
+	tm.owner.On(r2).Do(t, "POST", "/v1/t/"+tm.slug+"/conversations/"+tm.conv+"/messages", map[string]string{"id": newID(), "body": "over REST"}).
+		Want(t, 201).JSON(t, &rest)
+	for _, rt := range []*celltest.RT{a, b} {
+		if f := rt.NextOf(t, "message", wait); f.Message.Seq != rest.Seq || f.Message.Body != "over REST" {
+			t.Fatalf("REST message arrived as %+v", f.Message)
+		}
+	}
+
+	// A new conversation is joined live on both replicas, with its first
+	// message.
+	conv2 := tm.newConversation(t, tm.member.On(r2))
+	if f := a.NextOf(t, "joined", wait); f.Conversation != conv2 {
+		t.Fatalf("joined = %+v; want %s", f, conv2)
+	}
+	b.NextOf(t, "joined", wait)
+	send(t, a, conv2, "first in the new one")
+	if f := b.NextOf(t, "message", wait); f.Message.ConversationID != conv2 || f.Message.Seq != 1 {
+		t.Fatalf("new conversation's message = %+v", f.Message)
+	}
+
+	// The same id again is acknowledged with the same seq, not stored twice.
+	id := newID()
+	a.Send(t, map[string]any{"type": "send", "ref": "x", "conversation": tm.conv, "id": id, "body": "once"})
+	first := ackFor(t, a, "x")
+	a.Send(t, map[string]any{"type": "send", "ref": "y", "conversation": tm.conv, "id": id, "body": "once"})
+	again := ackFor(t, a, "y")
+	if again.Seq != first.Seq || !again.Duplicate {
+		t.Fatalf("retry ack = %+v; first = %+v", again, first)
+	}
+	a.Send(t, map[string]any{"type": "send", "ref": "z", "conversation": tm.conv, "id": id, "body": "something else"})
+	if e := ackFor(t, a, "z"); e.Type != "error" || e.Code != realtime.ErrIDReused {
+		t.Fatalf("reused id answer = %+v", e)
+	}
+}
+
+func connectOnly(t *testing.T, cl *celltest.Client) *celltest.RT {
+	rt, _ := connect(t, cl)
+	return rt
+}
+
+func ackFor(t *testing.T, rt *celltest.RT, ref string) celltest.Frame {
+	t.Helper()
+	for {
+		if f := rt.Next(t, wait); f.Ref == ref {
+			return f
+		}
+	}
+}
+
+// waitPush waits until the push log names user for conv's message seq.
+func waitPush(t *testing.T, path, user, conv string, seq int64) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for time.Now().Before(deadline) {
+		f, err := os.Open(path)
+		if err == nil {
+			sc := bufio.NewScanner(f)
+			for sc.Scan() {
+				var n realtime.Notification
+				if json.Unmarshal(sc.Bytes(), &n) == nil && n.UserID == user && n.ConversationID == conv && n.Seq == seq {
+					f.Close()
+					return
+				}
+			}
+			f.Close()
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	b, _ := os.ReadFile(path)
+	t.Fatalf("no push for %s of %s/%d within %v; log:\n%s", user, conv, seq, wait, b)
+}
+
+// Resuming after a reconnect sends exactly what the client lacks: from the
+// Redis stream when it covers the gap, from PostgreSQL when it does not,
+// and a refetch frame instead of a flood when the gap is too long.
+func TestResume(t *testing.T) {
+	t.Parallel()
+	cell := celltest.Start(t, celltest.Options{})
+	tm := newTeam(t, cell)
+	a, _ := connect(t, tm.owner)
+	for i := range 5 {
+		send(t, a, tm.conv, "message "+string(rune('a'+i)))
+	}
+	b := tm.member.Realtime(t)
+	b.Next(t, wait) // hello
+	b.Send(t, map[string]any{"type": "resume", "ref": "r1", "conversations": []any{map[string]any{"id": tm.conv, "last_seq": 2}}})
+	for seq := int64(3); seq <= 5; seq++ {
+		if f := b.Next(t, wait); f.Type != "message" || f.Message.Seq != seq {
+			t.Fatalf("resume frame = %+v; want message %d", f, seq)
+		}
+	}
+	if f := b.Next(t, wait); f.Type != "resumed" || f.Source != "stream" || f.HeadSeq != 5 || f.Ref != "r1" {
+		t.Fatalf("after the gap: %+v; want resumed from the stream at 5", f)
+	}
+
+	// The stream gone (evicted, or Redis lost it): PostgreSQL fills in.
+	rdb := redisOf(t, cell)
+	if err := rdb.Del(context.Background(), "rt:s:"+tm.conv).Err(); err != nil {
+		t.Fatal(err)
+	}
+	c := tm.member.Realtime(t)
+	c.Next(t, wait)
+	c.Send(t, map[string]any{"type": "resume", "conversations": []any{map[string]any{"id": tm.conv, "last_seq": 1}}})
+	for seq := int64(2); seq <= 5; seq++ {
+		if f := c.Next(t, wait); f.Type != "message" || f.Message.Seq != seq {
+			t.Fatalf("resume frame = %+v; want message %d", f, seq)
+		}
+	}
+	if f := c.Next(t, wait); f.Type != "resumed" || f.Source != "database" {
+		t.Fatalf("after the gap: %+v; want resumed from the database", f)
+	}
+	// Live messages follow the resumed ones, in order.
+	send(t, a, tm.conv, "live")
+	if f := c.NextOf(t, "message", wait); f.Message.Seq != 6 {
+		t.Fatalf("live after resume: %+v", f.Message)
+	}
+}
+
+func TestResumeBeyondTheLimitAsksForRefetch(t *testing.T) {
+	t.Parallel()
+	cell := celltest.Start(t, celltest.Options{})
+	tm := newTeam(t, cell)
+	path := "/v1/t/" + tm.slug + "/conversations/" + tm.conv + "/messages"
+	for range 503 {
+		tm.owner.Do(t, "POST", path, map[string]string{"id": newID(), "body": "backlog"}).Want(t, 201)
+	}
+	b := tm.member.Realtime(t)
+	b.Next(t, wait)
+	b.Send(t, map[string]any{"type": "resume", "ref": "r", "conversations": []any{map[string]any{"id": tm.conv, "last_seq": 0}}})
+	f := b.Next(t, wait)
+	if f.Type != "refetch" || f.AfterSeq != 0 || f.HeadSeq != 503 || f.Conversation != tm.conv {
+		t.Fatalf("frame = %+v; want refetch after 0 up to 503", f)
+	}
+	a, _ := connect(t, tm.owner)
+	send(t, a, tm.conv, "after the backlog")
+	if f := b.NextOf(t, "message", wait); f.Message.Seq != 504 {
+		t.Fatalf("live after refetch: %+v", f.Message)
+	}
+}
+
+// Bad clients get the documented answer and never hurt the server.
+func TestProtocolAbuse(t *testing.T) {
+	t.Parallel()
+	cell := celltest.Start(t, celltest.Options{Realtime: config.RealtimeConfig{FrameRate: 5, FrameBurst: 10}})
+	tm := newTeam(t, cell)
+	stranger := cell.SignUp(t)
+	stranger.Do(t, "GET", "/v1/me", nil).Want(t, 200)
+
+	t.Run("anonymous", func(t *testing.T) {
+		_, resp, err := cell.Anonymous().DialRealtime(context.Background())
+		if err == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("anonymous dial: %v, %v; want 401", err, resp)
+		}
+	})
+	t.Run("foreign origin", func(t *testing.T) {
+		_, resp, err := tm.owner.DialRealtime(context.Background(), "Origin", "https://evil.example")
+		if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("dial from a foreign origin: %v, %v; want 403", err, resp)
+		}
+		rt := tm.owner.Realtime(t, "Origin", "https://app.pushnchat.test")
+		rt.Next(t, wait)
+	})
+	closes := []struct {
+		name  string
+		frame func(rt *celltest.RT)
+		want  websocket.StatusCode
+	}{
+		{"not JSON", func(rt *celltest.RT) { rt.Send(t, []byte("hello?")) }, realtime.CloseBadFrame},
+		{"no type", func(rt *celltest.RT) { rt.Send(t, []byte(`{"body":"x"}`)) }, realtime.CloseBadFrame},
+		{"binary", func(rt *celltest.RT) {
+			rt.Conn.Write(context.Background(), websocket.MessageBinary, []byte{1, 2, 3})
+		}, realtime.CloseUnsupported},
+		{"oversize", func(rt *celltest.RT) {
+			rt.Send(t, map[string]any{"type": "send", "conversation": tm.conv, "id": newID(), "body": strings.Repeat("x", realtime.MaxFrameBytes)})
+		}, realtime.CloseTooBig},
+		{"flooding", func(rt *celltest.RT) {
+			for range 40 {
+				rt.Send(t, map[string]any{"type": "ping"})
+			}
+		}, realtime.CloseFlooding},
+	}
+	for _, c := range closes {
+		t.Run(c.name, func(t *testing.T) {
+			rt := tm.owner.Realtime(t)
+			rt.Next(t, wait)
+			c.frame(rt)
+			if got := rt.Closed(t, wait); got != c.want {
+				t.Fatalf("close code = %d; want %d", got, c.want)
+			}
+		})
+	}
+	t.Run("errors keep the connection", func(t *testing.T) {
+		rt := stranger.Realtime(t)
+		rt.Next(t, wait)
+		for _, f := range []map[string]any{
+			{"type": "send", "ref": "1", "conversation": tm.conv, "id": newID(), "body": "let me in"},
+			{"type": "resume", "ref": "2", "conversations": []any{map[string]any{"id": tm.conv, "last_seq": 0}}},
+			{"type": "read", "ref": "3", "conversation": tm.conv, "seq": 1},
+			{"type": "typing", "ref": "4", "conversation": tm.conv},
+		} {
+			rt.Send(t, f)
+			if e := rt.Next(t, wait); e.Type != "error" || e.Code != realtime.ErrNotMember {
+				t.Fatalf("%v → %+v; want error not_member", f["type"], e)
+			}
+		}
+		rt.Send(t, map[string]any{"type": "subscribe", "ref": "5"})
+		if e := rt.Next(t, wait); e.Code != realtime.ErrUnknownType || e.Ref != "5" {
+			t.Fatalf("unknown type → %+v", e)
+		}
+		mine := tm.owner.Realtime(t)
+		mine.Next(t, wait)
+		mine.Send(t, map[string]any{"type": "send", "ref": "6", "conversation": tm.conv, "id": "not-a-uuid", "body": " "})
+		if e := mine.Next(t, wait); e.Code != realtime.ErrInvalid {
+			t.Fatalf("invalid send → %+v", e)
+		}
+		rt.Send(t, map[string]any{"type": "ping"})
+		if f := rt.Next(t, wait); f.Type != "pong" {
+			t.Fatalf("ping → %+v", f)
+		}
+	})
+	// Nothing of the above was stored, and the server still serves.
+	var msgs struct{ Items []any }
+	tm.owner.Do(t, "GET", "/v1/t/"+tm.slug+"/conversations/"+tm.conv+"/messages", nil).Want(t, 200).JSON(t, &msgs)
+	if len(msgs.Items) != 0 {
+		t.Fatalf("%d messages stored; want 0", len(msgs.Items))
+	}
+	a, _ := connect(t, tm.owner)
+	send(t, a, tm.conv, "still here")
+}
+
+// A client that stops reading is closed with CloseSlowConsumer once its
+// queue overflows; it reconnects and resumes without loss.
+func TestSlowConsumerIsClosedAndResumes(t *testing.T) {
+	t.Parallel()
+	cell := celltest.Start(t, celltest.Options{Realtime: config.RealtimeConfig{QueueLimit: 4, FrameRate: 1e6, FrameBurst: 1e6}})
+	tm := newTeam(t, cell)
+
+	// A client with a tiny receive window that never reads.
+	dialer := &net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		var serr error
+		err := c.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 2048) })
+		return errors.Join(err, serr)
+	}}
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	slow, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(cell.URL, "http")+"/v1/realtime", &websocket.DialOptions{
+		HTTPHeader: http.Header{"Authorization": {"Bearer " + tm.member.Token}},
+		HTTPClient: &http.Client{Transport: &http.Transport{DialContext: dialer.DialContext}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.CloseNow()
+	if err := slow.Write(ctx, websocket.MessageText, []byte(`{"type":"resume","conversations":[]}`)); err != nil {
+		t.Fatal(err)
+	}
+
+	a, _ := connect(t, tm.owner)
+	body := strings.Repeat("z", 3900)
+	var last int64
+	for i := 0; i < 3000 && !closedWith(t, cell, realtime.CloseSlowConsumer); i++ {
+		last = send(t, a, tm.conv, body).Seq
+	}
+	if !closedWith(t, cell, realtime.CloseSlowConsumer) {
+		t.Fatalf("no session closed with %d after %d messages", realtime.CloseSlowConsumer, last)
+	}
+	// What the slow client still gets ends with the close (or a cut
+	// connection, when the close frame could not get through either).
+	slow.SetReadLimit(1 << 20)
+	for {
+		rctx, rcancel := context.WithTimeout(context.Background(), wait)
+		_, _, err := slow.Read(rctx)
+		rcancel()
+		if err != nil {
+			if errors.Is(err, context.DeadlineExceeded) {
+				t.Fatal("the slow client's connection was not closed")
+			}
+			break
+		}
+	}
+	again := tm.member.Realtime(t)
+	again.Next(t, wait)
+	again.Send(t, map[string]any{"type": "resume", "conversations": []any{map[string]any{"id": tm.conv, "last_seq": 0}}})
+	for seq := int64(1); seq <= last; seq++ {
+		f := again.Next(t, wait)
+		if f.Type == "refetch" && f.AfterSeq == 0 && f.HeadSeq >= last {
+			break // a long gap: the client pages through history instead
+		}
+		if f.Type != "message" || f.Message.Seq != seq {
+			t.Fatalf("after reconnect: %+v; want message %d", f, seq)
+		}
+	}
+}
+
+// closedWith reports whether the cell's metrics count a session closed
+// with code.
+func closedWith(t *testing.T, cell *celltest.Cell, code websocket.StatusCode) bool {
+	t.Helper()
+	r := cell.Anonymous().Do(t, "GET", "/metrics", nil).Want(t, 200)
+	for _, line := range strings.Split(string(r.Body), "\n") {
+		if strings.HasPrefix(line, "realtime_closes_total{") && strings.Contains(line, fmt.Sprintf(`code="%d"`, code)) {
+			return true
+		}
+	}
+	return false
+}
+
+func redisOf(t *testing.T, cell *celltest.Cell) *redis.Client {
+	t.Helper()
+	opts, err := redis.ParseURL(cell.RedisURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opts)
+	t.Cleanup(func() { rdb.Close() })
+	return rdb
+}

@@ -1,0 +1,638 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/pushnchat/pushnchat/cell/internal/messaging"
+	"github.com/pushnchat/pushnchat/internal/errs"
+)
+
+// CloseTryLater (1013) ends a session the cell cannot serve right now (its
+// database is unreachable); the client reconnects with backoff.
+const CloseTryLater = websocket.StatusTryAgainLater
+
+type evKind uint8
+
+const (
+	evFrame   evKind = iota // write frame as it is
+	evMessage               // a message frame with conv and seq: ordered, deduplicated
+	evCatchUp               // the sweep found conv's head at seq
+	evResume                // a client's resume frame
+	evJoin                  // the user joined a conversation after connecting
+)
+
+type event struct {
+	kind      evKind
+	conv      string
+	seq       int64
+	frame     []byte
+	ref       string
+	positions []position
+	head      headInfo
+}
+
+// convState is what one session delivered of one conversation. live is
+// false until the client's first resume: nothing is sent before the
+// client says where it stands.
+type convState struct {
+	pos  int64
+	live bool
+}
+
+// session is one WebSocket connection. Three parties touch it: its reader
+// (the HTTP handler's goroutine), the hub (enqueue), and the pump — a
+// goroutine that exists only while frames wait — which alone writes to the
+// connection and alone owns convs.
+type session struct {
+	hub      *Hub
+	id       string
+	user     string
+	conn     *websocket.Conn
+	ctx      context.Context
+	cancel   context.CancelFunc
+	lastRead atomic.Int64 // unix nanos of the last frame received
+
+	mu      sync.Mutex
+	member  map[string]bool
+	queue   []event
+	pumping bool
+	closed  bool
+
+	convs   map[string]*convState // pump only
+	started bool                  // pump only: the first resume arrived
+
+	tokens   float64 // reader only: the flood budget
+	tokensAt time.Time
+	debt     int
+	typingAt map[string]time.Time
+}
+
+// Serve upgrades r to a session of the cell user userID and serves it until
+// it closes. An error means no upgrade happened and nothing was written;
+// the caller answers with a problem.
+func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, userID string) error {
+	h.mu.Lock()
+	draining := h.draining
+	h.mu.Unlock()
+	if draining {
+		return &errs.Error{Kind: errs.Unavailable, RetryAfter: 1, Message: "this server is restarting; reconnect"}
+	}
+	heads, err := h.cfg.DB.UserConversations(r.Context(), userID, h.cfg.MaxConvs)
+	if err != nil {
+		return err
+	}
+	// Hijacked connections keep the server's request deadlines; a session
+	// sets its own.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Time{})
+	_ = rc.SetWriteDeadline(time.Time{})
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		Subprotocols:    []string{Subprotocol},
+		OriginPatterns:  h.cfg.OriginPatterns,
+		CompressionMode: websocket.CompressionDisabled,
+	})
+	if err != nil {
+		h.log.Info("realtime: upgrade refused", "err", err)
+		return nil // Accept answered
+	}
+	conn.SetReadLimit(MaxFrameBytes)
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	s := &session{hub: h, id: uuid.NewString(), user: userID, conn: conn, ctx: ctx, cancel: cancel,
+		member: make(map[string]bool, len(heads)), convs: make(map[string]*convState, len(heads)),
+		tokens: h.cfg.FrameBurst, tokensAt: time.Now()}
+	s.lastRead.Store(time.Now().UnixNano())
+	ids := make([]string, len(heads))
+	for i, hd := range heads {
+		ids[i] = hd.ID
+		s.member[hd.ID] = true
+	}
+	h.mu.Lock()
+	if h.draining {
+		h.mu.Unlock()
+		conn.Close(CloseRestart, "the server is restarting; reconnect")
+		cancel()
+		return nil
+	}
+	h.sessions[s] = struct{}{}
+	h.conns.Add(1)
+	h.mu.Unlock()
+	h.mConns.Add(ctx, 1)
+	defer func() {
+		h.mu.Lock()
+		delete(h.sessions, s)
+		h.mu.Unlock()
+		s.mu.Lock()
+		convs := make([]string, 0, len(s.member))
+		for c := range s.member {
+			convs = append(convs, c)
+		}
+		s.mu.Unlock()
+		h.unfollow(s, convs)
+		h.cfg.Redis.ZRem(context.WithoutCancel(ctx), presenceKey(userID), s.id)
+		h.mConns.Add(ctx, -1)
+		cancel()
+		h.conns.Done()
+	}()
+
+	// Subscribe first, then read the heads: whatever commits after the
+	// read is published after the subscription, so it is heard.
+	h.follow(ctx, s, true, ids)
+	now, err := h.cfg.DB.Heads(ctx, ids)
+	if err != nil {
+		s.closeWith(CloseTryLater, "the cell is unavailable; reconnect later")
+		s.read()
+		return nil
+	}
+	hello := helloFrame{Type: "hello", Protocol: Protocol, Session: s.id, User: userID, HeartbeatMS: h.cfg.Heartbeat.Milliseconds(),
+		Conversations: make([]headInfo, 0, len(heads))}
+	for _, hd := range heads {
+		s.convs[hd.ID] = &convState{pos: now[hd.ID]}
+		hello.Conversations = append(hello.Conversations, headInfo{ID: hd.ID, TenantID: hd.TenantID, LastSeq: now[hd.ID]})
+	}
+	h.cfg.Redis.ZAdd(ctx, presenceKey(userID), redis.Z{Score: float64(time.Now().Add(3 * h.cfg.Heartbeat).Unix()), Member: s.id})
+	s.enqueue(event{kind: evFrame, frame: encode(hello)})
+	s.read()
+	return nil
+}
+
+// read handles the client's frames until the connection ends.
+func (s *session) read() {
+	for {
+		typ, data, err := s.conn.Read(s.ctx)
+		if err != nil {
+			s.mu.Lock()
+			s.closed = true
+			s.mu.Unlock()
+			if errors.Is(err, websocket.ErrMessageTooBig) {
+				s.hub.countClose(int(CloseTooBig))
+			}
+			s.conn.CloseNow()
+			return
+		}
+		s.lastRead.Store(time.Now().UnixNano())
+		s.mu.Lock()
+		closing := s.closed
+		s.mu.Unlock()
+		if closing {
+			continue // the close handshake is under way
+		}
+		if typ != websocket.MessageText {
+			s.closeWith(CloseUnsupported, "frames are JSON text")
+			continue // read on until the close handshake ends
+		}
+		if !s.allow() {
+			if s.debt > int(s.hub.cfg.FrameBurst) {
+				s.closeWith(CloseFlooding, "too many frames")
+				continue
+			}
+			s.reply(errorFrame{Type: "error", Code: ErrRateLimited, Detail: "too many frames; this one was dropped"})
+			continue
+		}
+		var f inFrame
+		if err := json.Unmarshal(data, &f); err != nil || f.Type == "" {
+			s.closeWith(CloseBadFrame, "a frame is a JSON object with a type")
+			continue
+		}
+		s.handle(f)
+	}
+}
+
+// allow spends one frame of the client's budget.
+func (s *session) allow() bool {
+	now := time.Now()
+	s.tokens = min(s.hub.cfg.FrameBurst, s.tokens+now.Sub(s.tokensAt).Seconds()*s.hub.cfg.FrameRate)
+	s.tokensAt = now
+	if s.tokens < 1 {
+		s.debt++
+		return false
+	}
+	s.tokens--
+	s.debt = 0
+	return true
+}
+
+func (s *session) reply(v any) {
+	b, ok := v.([]byte)
+	if !ok {
+		b = encode(v)
+	}
+	s.enqueue(event{kind: evFrame, frame: b})
+}
+
+func (s *session) handle(f inFrame) {
+	switch f.Type {
+	case "ping":
+		s.reply(pongFrame)
+	case "send":
+		s.send(f)
+	case "resume":
+		if len(f.Positions) > s.hub.cfg.MaxConvs {
+			s.reply(errorFrame{Type: "error", Ref: f.Ref, Code: ErrTooManyConvs, Detail: "resume at most " + strconv.Itoa(s.hub.cfg.MaxConvs) + " conversations per frame"})
+			return
+		}
+		s.enqueue(event{kind: evResume, ref: f.Ref, positions: f.Positions})
+	case "read":
+		if !s.isMember(f.Conversation) {
+			s.notMember(f)
+			return
+		}
+		ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
+		defer cancel()
+		read, err := s.hub.cfg.DB.MarkRead(ctx, f.Conversation, s.user, f.Seq)
+		if err != nil {
+			s.reply(errorFrame{Type: "error", Ref: f.Ref, Conversation: f.Conversation, Code: ErrUnavailable, Detail: "could not record the read position; retry"})
+			return
+		}
+		s.hub.publishEphemeral(ctx, "r", f.Conversation, encode(receiptFrame{Type: "receipt", Conversation: f.Conversation, User: s.user, Seq: read}))
+	case "typing":
+		if !s.isMember(f.Conversation) {
+			s.notMember(f)
+			return
+		}
+		if s.typingAt == nil {
+			s.typingAt = map[string]time.Time{}
+		}
+		if time.Since(s.typingAt[f.Conversation]) < 2*time.Second {
+			return // one typing notice per conversation every 2 s is plenty
+		}
+		s.typingAt[f.Conversation] = time.Now()
+		s.hub.publishEphemeral(s.ctx, "y", f.Conversation, encode(typingFrame{Type: "typing", Conversation: f.Conversation, User: s.user}))
+	default:
+		s.reply(errorFrame{Type: "error", Ref: f.Ref, Code: ErrUnknownType, Detail: "unknown frame type " + strconv.Quote(f.Type)})
+	}
+}
+
+func (s *session) notMember(f inFrame) {
+	s.reply(errorFrame{Type: "error", Ref: f.Ref, Conversation: f.Conversation, Code: ErrNotMember, Detail: "no such conversation"})
+}
+
+// isMember reports whether the user belongs to conv, asking the database
+// about a conversation joined since the session began (and adopting it).
+func (s *session) isMember(conv string) bool {
+	s.mu.Lock()
+	ok := s.member[conv]
+	s.mu.Unlock()
+	if ok {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
+	defer cancel()
+	hd, ok, err := s.hub.cfg.DB.MemberHead(ctx, conv, s.user)
+	if err != nil || !ok {
+		return false
+	}
+	s.join(headInfo{ID: hd.ID, TenantID: hd.TenantID, LastSeq: hd.LastSeq})
+	return true
+}
+
+// join follows a conversation the user joined after the session began.
+func (s *session) join(hd headInfo) {
+	s.mu.Lock()
+	if s.member[hd.ID] || len(s.member) >= s.hub.cfg.MaxConvs {
+		s.mu.Unlock()
+		return
+	}
+	s.member[hd.ID] = true
+	s.mu.Unlock()
+	s.enqueue(event{kind: evJoin, head: hd})
+}
+
+func (s *session) send(f inFrame) {
+	if !s.isMember(f.Conversation) {
+		s.notMember(f)
+		return
+	}
+	m := messaging.Message{ConversationID: f.Conversation, ID: f.ID, SenderID: s.user, Body: f.Body}
+	if err := m.Validate(); err != nil {
+		s.reply(errorFrame{Type: "error", Ref: f.Ref, Conversation: f.Conversation, Code: ErrInvalid, Detail: err.Error()})
+		return
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
+	defer cancel()
+	stored, created, err := s.hub.cfg.DB.AppendMessage(ctx, m)
+	if err != nil {
+		code, detail := ErrUnavailable, "the message was not stored; send the same frame again"
+		var e *errs.Error
+		if errors.As(err, &e) && e.Code == ErrIDReused {
+			code, detail = ErrIDReused, e.Message
+		} else {
+			s.hub.log.Warn("realtime: send", "err", err)
+		}
+		s.reply(errorFrame{Type: "error", Ref: f.Ref, Conversation: f.Conversation, Code: code, Detail: detail})
+		return
+	}
+	s.reply(ackFrame{Type: "ack", Ref: f.Ref, Conversation: stored.ConversationID, ID: stored.ID, Seq: stored.Seq,
+		CreatedAt: stored.CreatedAt, Duplicate: !created})
+	s.hub.Publish(ctx, stored)
+}
+
+// enqueue hands e to the pump, starting it when idle. A client that lets
+// QueueLimit frames pile up is closed: it resumes after reconnecting.
+func (s *session) enqueue(e event) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	if len(s.queue) >= s.hub.cfg.QueueLimit {
+		s.mu.Unlock()
+		s.closeWith(CloseSlowConsumer, "too slow; reconnect and resume")
+		return
+	}
+	s.queue = append(s.queue, e)
+	if !s.pumping {
+		s.pumping = true
+		go s.pump()
+	}
+	s.mu.Unlock()
+}
+
+func (s *session) pump() {
+	for {
+		s.mu.Lock()
+		if s.closed || len(s.queue) == 0 {
+			s.pumping = false
+			s.queue = nil // an idle session holds no buffer
+			s.mu.Unlock()
+			return
+		}
+		e := s.queue[0]
+		s.queue[0] = event{}
+		s.queue = s.queue[1:]
+		s.mu.Unlock()
+		if err := s.process(e); err != nil {
+			if s.ctx.Err() == nil {
+				s.hub.log.Info("realtime: session ends", "session", s.id, "err", err)
+			}
+			if errors.Is(err, errStore) {
+				s.closeWith(CloseTryLater, "the cell is unavailable; reconnect later")
+			} else {
+				s.conn.CloseNow()
+			}
+			s.mu.Lock()
+			s.closed, s.pumping, s.queue = true, false, nil
+			s.mu.Unlock()
+			return
+		}
+	}
+}
+
+var errStore = errors.New("realtime: the database did not answer")
+
+func (s *session) process(e event) error {
+	switch e.kind {
+	case evFrame:
+		return s.write(e.frame)
+	case evMessage:
+		st := s.convs[e.conv]
+		if st == nil || !st.live || e.seq <= st.pos {
+			return nil // not followed yet, or already delivered
+		}
+		if e.seq > st.pos+1 {
+			if _, err := s.fill(e.conv, st, e.seq-1, ""); err != nil {
+				return err
+			}
+			if e.seq <= st.pos { // the fill reached it (a refetch)
+				return nil
+			}
+		}
+		if err := s.write(e.frame); err != nil {
+			return err
+		}
+		st.pos = e.seq
+		return nil
+	case evCatchUp:
+		if st := s.convs[e.conv]; st != nil && st.live && e.seq > st.pos {
+			_, err := s.fill(e.conv, st, e.seq, "")
+			return err
+		}
+		return nil
+	case evJoin:
+		if s.convs[e.head.ID] != nil {
+			return nil
+		}
+		s.hub.follow(s.ctx, s, false, []string{e.head.ID})
+		st := &convState{live: s.started}
+		s.convs[e.head.ID] = st
+		if err := s.write(encode(joinedFrame{Type: "joined", Conversation: e.head.ID, TenantID: e.head.TenantID})); err != nil {
+			return err
+		}
+		if st.live {
+			return s.catchUpFromHead(e.head.ID, st)
+		}
+		return nil
+	case evResume:
+		return s.resume(e)
+	}
+	return nil
+}
+
+func (s *session) catchUpFromHead(conv string, st *convState) error {
+	heads, err := s.heads([]string{conv})
+	if err != nil {
+		return err
+	}
+	_, err = s.fill(conv, st, heads[conv], "")
+	return err
+}
+
+func (s *session) heads(ids []string) (map[string]int64, error) {
+	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
+	defer cancel()
+	h, err := s.hub.cfg.DB.Heads(ctx, ids)
+	if err != nil {
+		return nil, errors.Join(errStore, err)
+	}
+	return h, nil
+}
+
+// resume starts (or restarts) delivery of the listed conversations after
+// the client's last_seq; the first resume also starts every other
+// conversation from the head the hello frame announced.
+func (s *session) resume(e event) error {
+	ids := make([]string, 0, len(e.positions))
+	listed := make(map[string]bool, len(e.positions))
+	for _, p := range e.positions {
+		if s.convs[p.ID] == nil {
+			if _, err := uuid.Parse(p.ID); err == nil && s.adopt(p.ID) {
+				// a conversation joined since the hello: now followed
+			} else {
+				if err := s.write(encode(errorFrame{Type: "error", Ref: e.ref, Conversation: p.ID, Code: ErrNotMember, Detail: "no such conversation"})); err != nil {
+					return err
+				}
+				continue
+			}
+		}
+		if !listed[p.ID] {
+			listed[p.ID] = true
+			ids = append(ids, p.ID)
+		}
+	}
+	first := !s.started
+	s.started = true
+	if first {
+		for id := range s.convs {
+			if !listed[id] {
+				ids = append(ids, id)
+			}
+		}
+	}
+	heads, err := s.heads(ids)
+	if err != nil {
+		return err
+	}
+	for _, p := range e.positions {
+		st := s.convs[p.ID]
+		if st == nil || !listed[p.ID] {
+			continue
+		}
+		listed[p.ID] = false // once per frame
+		head := heads[p.ID]
+		st.pos, st.live = min(max(p.LastSeq, 0), head), true
+		src, err := s.fill(p.ID, st, head, e.ref)
+		if err != nil {
+			return err
+		}
+		if src == "refetch" {
+			continue
+		}
+		if err := s.write(encode(resumedFrame{Type: "resumed", Ref: e.ref, Conversation: p.ID, HeadSeq: head, Source: src})); err != nil {
+			return err
+		}
+	}
+	if first {
+		for id, st := range s.convs {
+			if st.live {
+				continue
+			}
+			st.live = true
+			if _, err := s.fill(id, st, heads[id], e.ref); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// adopt follows conv if the user is a member (joined since the hello).
+func (s *session) adopt(conv string) bool {
+	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
+	defer cancel()
+	_, ok, err := s.hub.cfg.DB.MemberHead(ctx, conv, s.user)
+	if err != nil || !ok {
+		return false
+	}
+	s.mu.Lock()
+	s.member[conv] = true
+	s.mu.Unlock()
+	s.hub.follow(s.ctx, s, false, []string{conv})
+	s.convs[conv] = &convState{pos: 0, live: s.started}
+	return true
+}
+
+// fill delivers conv's messages after st.pos up to to: from the Redis
+// stream when it holds every one of them, else from PostgreSQL; more than
+// ResumeLimit are not sent — a refetch frame tells the client to page
+// through the history API instead. It returns where they came from.
+func (s *session) fill(conv string, st *convState, to int64, ref string) (string, error) {
+	if to <= st.pos {
+		return "none", nil
+	}
+	if to-st.pos > int64(s.hub.cfg.ResumeLimit) {
+		if err := s.write(encode(refetchFrame{Type: "refetch", Ref: ref, Conversation: conv, AfterSeq: st.pos, HeadSeq: to})); err != nil {
+			return "", err
+		}
+		st.pos = to
+		s.hub.mFills.Add(s.ctx, 1, metricSource("refetch"))
+		return "refetch", nil
+	}
+	src := "stream"
+	frames := s.fromStream(conv, st.pos, to)
+	if frames == nil {
+		src = "database"
+		ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
+		ms, err := s.hub.cfg.DB.Messages(ctx, conv, st.pos, 0, int(to-st.pos))
+		cancel()
+		if err != nil {
+			return "", errors.Join(errStore, err)
+		}
+		for i, m := range ms {
+			if m.Seq != st.pos+int64(i)+1 {
+				return "", errors.Join(errStore, errors.New("realtime: history has a gap"))
+			}
+			frames = append(frames, encode(messageFrame{Type: "message", Message: m}))
+		}
+	}
+	s.hub.mFills.Add(s.ctx, 1, metricSource(src))
+	for _, f := range frames {
+		if err := s.write(f); err != nil {
+			return "", err
+		}
+		st.pos++
+	}
+	return src, nil
+}
+
+// fromStream returns the frames of seqs (from, to] from conv's stream, or
+// nil unless it holds all of them.
+func (s *session) fromStream(conv string, from, to int64) [][]byte {
+	n := to - from
+	ctx, cancel := context.WithTimeout(s.ctx, 2*time.Second)
+	defer cancel()
+	entries, err := s.hub.cfg.Redis.XRevRangeN(ctx, streamKey(conv), "+", "-", min(int64(s.hub.cfg.StreamLength), n+32)).Result()
+	if err != nil || int64(len(entries)) < n {
+		return nil
+	}
+	frames := make([][]byte, n)
+	found := int64(0)
+	for _, e := range entries {
+		seqS, _ := e.Values["s"].(string)
+		f, _ := e.Values["f"].(string)
+		seq, err := strconv.ParseInt(seqS, 10, 64)
+		if err != nil || seq <= from || seq > to || frames[seq-from-1] != nil {
+			continue
+		}
+		frames[seq-from-1] = []byte(f)
+		found++
+	}
+	if found != n {
+		return nil
+	}
+	return frames
+}
+
+func (s *session) write(frame []byte) error {
+	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
+	defer cancel()
+	s.hub.mFrames.Add(ctx, 1)
+	return s.conn.Write(ctx, websocket.MessageText, frame)
+}
+
+// closeWith ends the session with code; the close handshake runs on its
+// own goroutine, bounded by the library's timeouts.
+func (s *session) closeWith(code websocket.StatusCode, reason string) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	s.queue = nil
+	s.mu.Unlock()
+	s.hub.countClose(int(code))
+	go func() {
+		_ = s.conn.Close(code, reason)
+		s.cancel()
+	}()
+}
