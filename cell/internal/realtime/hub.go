@@ -97,6 +97,11 @@ type Hub struct {
 	log *slog.Logger
 	ps  *redis.PubSub
 
+	// subMu orders subscription changes: the bookkeeping and the Redis
+	// command of one change happen before those of the next, so a channel
+	// unsubscribed by one session's exit and followed again by another's
+	// arrival ends up subscribed.
+	subMu     sync.Mutex
 	mu        sync.Mutex
 	sessions  map[*session]struct{}
 	convs     map[string]map[*session]struct{} // conversation → local sessions following it
@@ -290,6 +295,7 @@ func (h *Hub) dispatch(channel, payload string) {
 func (h *Hub) follow(ctx context.Context, s *session, withUser bool, convs []string) {
 	var fresh []string
 	var waits []chan struct{}
+	h.subMu.Lock()
 	h.mu.Lock()
 	add := func(set map[string]map[*session]struct{}, key, channel string) {
 		m := set[key]
@@ -313,11 +319,14 @@ func (h *Hub) follow(ctx context.Context, s *session, withUser bool, convs []str
 	}
 	h.mu.Unlock()
 	if len(fresh) > 0 {
-		if err := h.ps.Subscribe(ctx, fresh...); err != nil {
-			h.log.Warn("realtime: subscribe", "err", err)
+		err := h.ps.Subscribe(ctx, fresh...)
+		if err != nil {
+			h.subMu.Unlock()
+			h.log.Warn("realtime: subscribe (go-redis subscribes again when Redis is back)", "err", err)
 			return
 		}
 	}
+	h.subMu.Unlock()
 	deadline := time.After(3 * time.Second)
 	for _, w := range waits {
 		select {
@@ -335,6 +344,8 @@ func (h *Hub) follow(ctx context.Context, s *session, withUser bool, convs []str
 // needs any more.
 func (h *Hub) unfollow(s *session, convs []string) {
 	var gone []string
+	h.subMu.Lock()
+	defer h.subMu.Unlock()
 	h.mu.Lock()
 	drop := func(set map[string]map[*session]struct{}, key, channel string) {
 		if m := set[key]; m != nil {
