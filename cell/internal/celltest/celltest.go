@@ -277,7 +277,7 @@ func (c *Cell) State(t testing.TB) State {
 	}
 	defer conn.Close(ctx)
 	st := State{}
-	for _, table := range []string{"app_user", "tenant", "membership", "invitation", "listing", "photo", "conversation", "conversation_member", "message"} {
+	for _, table := range []string{"app_user", "tenant", "membership", "invitation", "listing", "photo", "conversation", "conversation_member", "message", "message_report"} {
 		var n int64
 		if err := conn.QueryRow(ctx, "SELECT count(*) FROM "+table).Scan(&n); err != nil {
 			t.Fatal(err)

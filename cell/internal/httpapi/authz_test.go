@@ -179,6 +179,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"send message", "member", false, func(t *testing.T, cl *celltest.Client) celltest.Response {
 			return cl.Do(t, "POST", base+"/conversations/"+tm.teamConversation(t)+"/messages", map[string]any{"id": uuid.Must(uuid.NewV7()).String(), "body": "hello team"})
 		}},
+		{"report message", "viewer", false, func(t *testing.T, cl *celltest.Client) celltest.Response {
+			conv := tm.teamConversation(t)
+			tm.byRole["owner"].Do(t, "POST", base+"/conversations/"+conv+"/messages", map[string]any{"id": uuid.Must(uuid.NewV7()).String(), "body": "buy followers here"}).Want(t, 201)
+			return cl.Do(t, "POST", base+"/conversations/"+conv+"/messages/1/reports", map[string]any{"reason": "spam"})
+		}},
 		{"team media", "viewer", true, func(t *testing.T, cl *celltest.Client) celltest.Response {
 			_, photo := tm.draft(t, true)
 			return cl.Do(t, "GET", base+"/media/"+photo+"/thumb", nil)

@@ -338,7 +338,27 @@ func TestChatOverREST(t *testing.T) {
 	}
 	owner.Do(t, "GET", path+"?after_seq=1&before_seq=3", nil).Want(t, 400)
 	owner.Do(t, "GET", "/v1/me/sync?cursor=garbage", nil).Want(t, 400)
+	for _, bad := range []struct {
+		seq    string
+		body   any
+		status int
+	}{
+		{"2", map[string]string{"reason": "boring"}, 400},
+		{"2", map[string]string{"reason": "spam", "note": strings.Repeat("n", 1001)}, 400},
+		{"2", map[string]any{"reason": "spam", "extra": true}, 400},
+		{"99", map[string]string{"reason": "spam"}, 404},
+		{"zero", map[string]string{"reason": "spam"}, 404},
+	} {
+		owner.Do(t, "POST", path+"/"+bad.seq+"/reports", bad.body).Want(t, bad.status).Problem(t)
+	}
+	viewer.Do(t, "POST", path+"/2/reports", map[string]string{"reason": "spam"}).Want(t, 404)
 	if diff := before.Diff(cell.State(t)); diff != "" {
-		t.Errorf("refused messages changed the cell: %s", diff)
+		t.Errorf("refused messages and reports changed the cell: %s", diff)
+	}
+	var rep, again struct{ ID, Reason string }
+	owner.Do(t, "POST", path+"/2/reports", map[string]string{"reason": "harassment", "note": "threatening"}).Want(t, 201).JSON(t, &rep)
+	owner.Do(t, "POST", path+"/2/reports", map[string]string{"reason": "spam"}).Want(t, 200).JSON(t, &again)
+	if again.ID != rep.ID || again.Reason != "harassment" {
+		t.Errorf("second report = %+v; want the first %+v", again, rep)
 	}
 }
