@@ -57,8 +57,8 @@ type Cell struct {
 	DBURL    string
 	RedisURL string
 	BlobDir  string
-	Auth    testenv.AuthEnv
-	App     *app.App
+	Auth     testenv.AuthEnv
+	App      *app.App
 }
 
 // Start runs a cell for t and stops it when t ends.

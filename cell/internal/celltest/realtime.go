@@ -41,6 +41,10 @@ type Msg struct {
 	ID             string `json:"id"`
 	SenderID       string `json:"sender_id"`
 	Body           string `json:"body"`
+	Attachments    []struct {
+		ID          string `json:"id"`
+		ContentType string `json:"content_type"`
+	} `json:"attachments"`
 }
 
 // RT is a test client's realtime connection.

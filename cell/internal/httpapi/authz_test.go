@@ -184,6 +184,16 @@ func TestAuthorizationMatrix(t *testing.T) {
 			tm.byRole["owner"].Do(t, "POST", base+"/conversations/"+conv+"/messages", map[string]any{"id": uuid.Must(uuid.NewV7()).String(), "body": "buy followers here"}).Want(t, 201)
 			return cl.Do(t, "POST", base+"/conversations/"+conv+"/messages/1/reports", map[string]any{"reason": "spam"})
 		}},
+		{"upload attachment", "member", false, func(t *testing.T, cl *celltest.Client) celltest.Response {
+			return cl.Do(t, "POST", base+"/conversations/"+tm.teamConversation(t)+"/attachments", photoJPEG(t, 32, 32))
+		}},
+		{"get attachment", "viewer", false, func(t *testing.T, cl *celltest.Client) celltest.Response {
+			conv := tm.teamConversation(t)
+			var a struct{ ID string }
+			tm.byRole["owner"].Do(t, "POST", base+"/conversations/"+conv+"/attachments", photoJPEG(t, 32, 32)).Want(t, 201).JSON(t, &a)
+			tm.byRole["owner"].Do(t, "POST", base+"/conversations/"+conv+"/messages", map[string]any{"id": uuid.Must(uuid.NewV7()).String(), "attachments": []string{a.ID}}).Want(t, 201)
+			return cl.Do(t, "GET", base+"/conversations/"+conv+"/attachments/"+a.ID, nil)
+		}},
 		{"team media", "viewer", true, func(t *testing.T, cl *celltest.Client) celltest.Response {
 			_, photo := tm.draft(t, true)
 			return cl.Do(t, "GET", base+"/media/"+photo+"/thumb", nil)

@@ -1,13 +1,20 @@
 package httpapi
 
 import (
+	"cmp"
+	"context"
 	"encoding/base64"
 	"encoding/json"
+	"io"
+	"mime"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
+
+	"github.com/google/uuid"
 
 	"github.com/pushnchat/pushnchat/cell/internal/authz"
 	"github.com/pushnchat/pushnchat/cell/internal/messaging"
@@ -122,13 +129,14 @@ func (s *server) handleSendMessage() http.Handler {
 			return err
 		}
 		var in struct {
-			ID   string `json:"id"`
-			Body string `json:"body"`
+			ID          string   `json:"id"`
+			Body        string   `json:"body"`
+			Attachments []string `json:"attachments"`
 		}
 		if err := decodeJSON(r, &in); err != nil {
 			return err
 		}
-		m := messaging.Message{ConversationID: id, ID: in.ID, SenderID: sc.ID, Body: in.Body}
+		m := messaging.Message{ConversationID: id, ID: in.ID, SenderID: sc.ID, Body: in.Body, AttachmentIDs: in.Attachments}
 		if err := m.Validate(); err != nil {
 			return err
 		}
@@ -255,5 +263,93 @@ func (s *server) handleRealtime() http.Handler {
 		if err != nil {
 			s.fail(w, r, err)
 		}
+	})
+}
+
+// handleUploadAttachment stores a file (the raw request body) in the
+// conversation, for one of the uploader's next messages to claim. Its type
+// is sniffed from the bytes, never taken from the client.
+func (s *server) handleUploadAttachment() http.Handler {
+	return s.tenantHandler(authz.ConversationSend, func(w http.ResponseWriter, r *http.Request, sc scope) error {
+		conv, err := s.inConversation(r, sc)
+		if err != nil {
+			return err
+		}
+		data, err := io.ReadAll(r.Body)
+		if err != nil {
+			return bodyError(err)
+		}
+		if len(data) == 0 {
+			return errs.E(errs.Invalid, "the request body is the file, and it is empty")
+		}
+		ct := http.DetectContentType(data)
+		if !slices.Contains(messaging.AttachmentTypes, ct) {
+			return errs.E(errs.Unsupported, "files of type %s cannot be attached; send one of %s", ct, strings.Join(messaging.AttachmentTypes, ", "))
+		}
+		name, err := attachmentName(r.URL.Query().Get("name"))
+		if err != nil {
+			return err
+		}
+		a := messaging.Attachment{ID: uuid.Must(uuid.NewV7()).String(), ContentType: ct, Size: int64(len(data)), Name: name}
+		key := attachmentKey(conv, a.ID)
+		if err := s.Media.Put(r.Context(), key, data); err != nil {
+			return err
+		}
+		if err := s.DB.CreateAttachment(r.Context(), conv, sc.ID, a); err != nil {
+			_ = s.Media.Delete(context.WithoutCancel(r.Context()), key)
+			return err
+		}
+		writeJSON(w, http.StatusCreated, a)
+		return nil
+	})
+}
+
+func attachmentKey(conv, id string) string { return "attachments/" + conv + "/" + id }
+
+// attachmentName keeps a display name: a base name of printable
+// characters, at most 200.
+func attachmentName(n string) (string, error) {
+	n = strings.TrimSpace(n)
+	bad := utf8.RuneCountInString(n) > 200 || strings.ContainsAny(n, "/\\")
+	for _, r := range n {
+		if unicode.IsControl(r) {
+			bad = true
+		}
+	}
+	if bad {
+		return "", errs.InvalidFields([]errs.FieldError{{Field: "name", Detail: "must be a file name of at most 200 printable characters, without slashes"}})
+	}
+	return n, nil
+}
+
+// handleGetAttachment serves a file of a message (or one the caller
+// uploaded) to conversation members.
+func (s *server) handleGetAttachment() http.Handler {
+	return s.tenantHandler(authz.ConversationRead, func(w http.ResponseWriter, r *http.Request, sc scope) error {
+		conv, err := s.inConversation(r, sc)
+		if err != nil {
+			return err
+		}
+		a, err := s.DB.Attachment(r.Context(), conv, r.PathValue("attachment"), sc.ID)
+		if err != nil {
+			return err
+		}
+		rc, err := s.Media.Open(r.Context(), attachmentKey(conv, a.ID))
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		h := w.Header()
+		h.Set("Content-Type", a.ContentType)
+		h.Set("Content-Length", strconv.FormatInt(a.Size, 10))
+		h.Set("Cache-Control", "private, max-age=86400, immutable")
+		h.Set("Content-Security-Policy", "sandbox")
+		disp := "attachment"
+		if strings.HasPrefix(a.ContentType, "image/") {
+			disp = "inline"
+		}
+		h.Set("Content-Disposition", mime.FormatMediaType(disp, map[string]string{"filename": cmp.Or(a.Name, a.ID)}))
+		_, _ = io.Copy(w, rc)
+		return nil
 	})
 }

@@ -362,3 +362,86 @@ func TestChatOverREST(t *testing.T) {
 		t.Errorf("second report = %+v; want the first %+v", again, rep)
 	}
 }
+
+// Files travel with messages: uploaded into the conversation, claimed by
+// one message of the uploader, served only to members.
+func TestAttachments(t *testing.T) {
+	t.Parallel()
+	cell := celltest.Start(t, celltest.Options{})
+	owner := cell.SignUp(t)
+	slug := unique(t)
+	newTenant(t, cell, owner, slug)
+	staff := cell.SignUp(t)
+	var inv struct{ ID, Token string }
+	owner.Do(t, "POST", "/v1/t/"+slug+"/invitations", map[string]string{"email": staff.Email, "role": "member"}).Want(t, 201).JSON(t, &inv)
+	var m struct {
+		UserID string `json:"user_id"`
+	}
+	staff.Do(t, "POST", "/v1/t/"+slug+"/invitations/"+inv.ID+"/accept", map[string]string{"token": inv.Token}).Want(t, 200).JSON(t, &m)
+	var conv struct{ ID string }
+	owner.Do(t, "POST", "/v1/t/"+slug+"/conversations", map[string]any{"kind": "direct", "members": []string{m.UserID}}).Want(t, 201).JSON(t, &conv)
+	base := "/v1/t/" + slug + "/conversations/" + conv.ID
+
+	before := cell.State(t)
+	jpeg := photoJPEG(t, 64, 48)
+	for _, bad := range []struct {
+		name   string
+		body   []byte
+		query  string
+		status int
+	}{
+		{"empty", []byte{}, "", 400},
+		{"text", []byte("just some text, not a file we take"), "", 415},
+		{"html posing as an image", []byte("<html><script>alert(1)</script></html>"), "", 415},
+		{"name with a slash", jpeg, "?name=../../etc/passwd", 400},
+		{"too large", append(append([]byte{}, jpeg...), make([]byte, 10<<20)...), "", 413},
+	} {
+		owner.Do(t, "POST", base+"/attachments"+bad.query, bad.body, "Content-Type", "application/octet-stream").Want(t, bad.status).Problem(t)
+	}
+	if diff := before.Diff(cell.State(t)); diff != "" {
+		t.Fatalf("refused uploads changed the cell: %s", diff)
+	}
+
+	var att struct {
+		ID          string
+		ContentType string `json:"content_type"`
+		Size        int64
+		Name        string
+	}
+	owner.Do(t, "POST", base+"/attachments?name=invoice%20photo.jpg", jpeg, "Content-Type", "image/png").Want(t, 201).JSON(t, &att)
+	if att.ContentType != "image/jpeg" || att.Size != int64(len(jpeg)) || att.Name != "invoice photo.jpg" {
+		t.Fatalf("attachment = %+v", att)
+	}
+	// Not yet sent: only its uploader sees it.
+	staff.Do(t, "GET", base+"/attachments/"+att.ID, nil).Want(t, 404)
+	// Someone else cannot send it.
+	staff.Do(t, "POST", base+"/messages", map[string]any{"id": uuid.Must(uuid.NewV7()).String(), "body": "mine now", "attachments": []string{att.ID}}).Want(t, 400)
+	var sent struct {
+		Seq         int64
+		Attachments []struct{ ID, Name string }
+	}
+	id := uuid.Must(uuid.NewV7()).String()
+	owner.Do(t, "POST", base+"/messages", map[string]any{"id": id, "attachments": []string{att.ID}}).Want(t, 201).JSON(t, &sent)
+	if len(sent.Attachments) != 1 || sent.Attachments[0].ID != att.ID {
+		t.Fatalf("sent = %+v", sent)
+	}
+	// A retry is the same message; the file cannot be claimed twice.
+	owner.Do(t, "POST", base+"/messages", map[string]any{"id": id, "attachments": []string{att.ID}}).Want(t, 200)
+	owner.Do(t, "POST", base+"/messages", map[string]any{"id": uuid.Must(uuid.NewV7()).String(), "body": "again", "attachments": []string{att.ID}}).Want(t, 400)
+
+	r := staff.Do(t, "GET", base+"/attachments/"+att.ID, nil).Want(t, 200)
+	if !bytes.Equal(r.Body, jpeg) || r.Header.Get("Content-Type") != "image/jpeg" || r.Header.Get("Content-Security-Policy") != "sandbox" {
+		t.Fatalf("download: %d bytes, %q", len(r.Body), r.Header)
+	}
+	outsider := cell.SignUp(t)
+	outsider.Do(t, "GET", base+"/attachments/"+att.ID, nil).Want(t, 404)
+	var page struct {
+		Items []struct {
+			Attachments []struct{ ID string }
+		}
+	}
+	staff.Do(t, "GET", base+"/messages", nil).Want(t, 200).JSON(t, &page)
+	if len(page.Items) != 1 || len(page.Items[0].Attachments) != 1 {
+		t.Fatalf("history = %+v", page.Items)
+	}
+}

@@ -24,6 +24,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/pushnchat/pushnchat/cell/internal/messaging"
 	"github.com/pushnchat/pushnchat/cell/internal/postgres"
 	"github.com/pushnchat/pushnchat/internal/errs"
 	"github.com/pushnchat/pushnchat/internal/firebaseauth"
@@ -217,6 +218,9 @@ func (s *server) limitBody(next http.Handler) http.Handler {
 		limit := int64(maxJSONBody)
 		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/photos") {
 			limit = maxPhotoBody
+		}
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/attachments") {
+			limit = messaging.MaxAttachmentBytes
 		}
 		if r.ContentLength > limit {
 			s.fail(w, r, errs.E(errs.TooLarge, "the request body is over its limit of %d bytes", limit))

@@ -47,6 +47,8 @@ func (s *server) routes() []route {
 		{"GET", "/v1/t/{tenant}/conversations/{conversation}/messages", s.handleListMessages()},
 		{"POST", "/v1/t/{tenant}/conversations/{conversation}/messages", s.handleSendMessage()},
 		{"POST", "/v1/t/{tenant}/conversations/{conversation}/messages/{seq}/reports", s.handleReportMessage()},
+		{"POST", "/v1/t/{tenant}/conversations/{conversation}/attachments", s.handleUploadAttachment()},
+		{"GET", "/v1/t/{tenant}/conversations/{conversation}/attachments/{attachment}", s.handleGetAttachment()},
 		{"GET", "/v1/me/sync", s.handleSync()},
 		{"GET", "/v1/realtime", s.handleRealtime()},
 

@@ -67,16 +67,12 @@ func (db *DB) IsMember(ctx context.Context, tenantID, id, userID string) (bool, 
 	return ok, err
 }
 
-// AppendMessage stores m as the conversation's next message. The same id
-// again returns the stored message and created=false: a client's retry
-// never duplicates, and it learns the seq it was given.
+// AppendMessage stores m as the conversation's next message, claiming the
+// attachments it names (uploaded by its sender into the conversation and
+// not yet claimed). The same id again returns the stored message and
+// created=false: a client's retry never duplicates, and it learns the seq
+// it was given.
 func (db *DB) AppendMessage(ctx context.Context, m messaging.Message) (_ messaging.Message, created bool, _ error) {
-	const cols = `conversation_id, seq, id, sender_id, body, created_at`
-	scan := func(row pgx.Row) (messaging.Message, error) {
-		var out messaging.Message
-		err := row.Scan(&out.ConversationID, &out.Seq, &out.ID, &out.SenderID, &out.Body, &out.CreatedAt)
-		return out, err
-	}
 	var out messaging.Message
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		// The conversation row is the per-conversation lock: seqs are
@@ -86,21 +82,55 @@ func (db *DB) AppendMessage(ctx context.Context, m messaging.Message) (_ messagi
 			m.ConversationID).Scan(&seq); err != nil {
 			return notFound(err, "no such conversation")
 		}
-		var err error
-		out, err = scan(tx.QueryRow(ctx, `INSERT INTO message (conversation_id, seq, id, sender_id, body) VALUES ($1, $2, $3, $4, $5)
-			ON CONFLICT (conversation_id, id) DO NOTHING RETURNING `+cols, m.ConversationID, seq, m.ID, m.SenderID, m.Body))
-		if err == pgx.ErrNoRows {
+		// Under the lock, a retry sees the first attempt's commit.
+		var exists bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM message WHERE conversation_id = $1 AND id = $2)`,
+			m.ConversationID, m.ID).Scan(&exists); err != nil {
+			return err
+		}
+		if exists {
 			return errRetry
 		}
+		atts := []messaging.Attachment{}
+		if len(m.AttachmentIDs) > 0 {
+			rows, err := tx.Query(ctx, `UPDATE attachment SET message_seq = $4
+				WHERE id = ANY($1::uuid[]) AND conversation_id = $2 AND uploader_id = $3 AND message_seq IS NULL
+				RETURNING id, content_type, size, name`, m.AttachmentIDs, m.ConversationID, m.SenderID, seq)
+			if err != nil {
+				return err
+			}
+			byID, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (messaging.Attachment, error) {
+				var a messaging.Attachment
+				err := r.Scan(&a.ID, &a.ContentType, &a.Size, &a.Name)
+				return a, err
+			})
+			if err != nil {
+				return err
+			}
+			if len(byID) != len(m.AttachmentIDs) {
+				return errs.InvalidFields([]errs.FieldError{{Field: "attachments",
+					Detail: "each must be a file you uploaded to this conversation and not yet sent"}})
+			}
+			for _, id := range m.AttachmentIDs { // in the sender's order
+				for _, a := range byID {
+					if a.ID == id {
+						atts = append(atts, a)
+					}
+				}
+			}
+		}
+		var err error
+		out, err = scanMessage(tx.QueryRow(ctx, `INSERT INTO message (conversation_id, seq, id, sender_id, body, attachments)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING `+messageCols, m.ConversationID, seq, m.ID, m.SenderID, m.Body, atts))
 		return err
 	})
 	if errors.Is(err, errRetry) {
 		// Already stored: the transaction that bumped last_seq rolled back.
-		out, err = scan(db.pool.QueryRow(ctx, `SELECT `+cols+` FROM message WHERE conversation_id = $1 AND id = $2`, m.ConversationID, m.ID))
+		out, err = scanMessage(db.pool.QueryRow(ctx, `SELECT `+messageCols+` FROM message WHERE conversation_id = $1 AND id = $2`, m.ConversationID, m.ID))
 		if err != nil {
 			return messaging.Message{}, false, fmt.Errorf("postgres: message retry: %w", err)
 		}
-		if out.SenderID != m.SenderID || out.Body != m.Body {
+		if out.SenderID != m.SenderID || out.Body != m.Body || !sameAttachments(out.Attachments, m.AttachmentIDs) {
 			return messaging.Message{}, false, &errs.Error{Kind: errs.Unprocessable, Code: "message_id_reused",
 				Message: "this message id was used for a different message"}
 		}
@@ -110,6 +140,52 @@ func (db *DB) AppendMessage(ctx context.Context, m messaging.Message) (_ messagi
 		return messaging.Message{}, false, err
 	}
 	return out, true, nil
+}
+
+const messageCols = `conversation_id, seq, id, sender_id, body, attachments, created_at`
+
+func scanMessage(row pgx.Row) (messaging.Message, error) {
+	var m messaging.Message
+	err := row.Scan(&m.ConversationID, &m.Seq, &m.ID, &m.SenderID, &m.Body, &m.Attachments, &m.CreatedAt)
+	if len(m.Attachments) == 0 {
+		m.Attachments = nil
+	}
+	return m, err
+}
+
+func sameAttachments(stored []messaging.Attachment, ids []string) bool {
+	if len(stored) != len(ids) {
+		return false
+	}
+	for i, a := range stored {
+		if a.ID != ids[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// CreateAttachment records an uploaded file of a conversation.
+func (db *DB) CreateAttachment(ctx context.Context, conversationID, uploaderID string, a messaging.Attachment) error {
+	_, err := db.pool.Exec(ctx, `INSERT INTO attachment (id, conversation_id, uploader_id, content_type, size, name) VALUES ($1, $2, $3, $4, $5, $6)`,
+		a.ID, conversationID, uploaderID, a.ContentType, a.Size, a.Name)
+	if err != nil {
+		return fmt.Errorf("postgres: attachment: %w", err)
+	}
+	return nil
+}
+
+// Attachment returns a file of a conversation that a message has claimed,
+// or that viewerID uploaded (so the uploader can preview it before sending).
+func (db *DB) Attachment(ctx context.Context, conversationID, id, viewerID string) (messaging.Attachment, error) {
+	var a messaging.Attachment
+	if _, err := uuid.Parse(id); err != nil {
+		return a, errs.E(errs.NotFound, "no such attachment")
+	}
+	err := db.pool.QueryRow(ctx, `SELECT id, content_type, size, name FROM attachment
+		WHERE id = $1 AND conversation_id = $2 AND (message_seq IS NOT NULL OR uploader_id = $3)`, id, conversationID, viewerID).
+		Scan(&a.ID, &a.ContentType, &a.Size, &a.Name)
+	return a, notFound(err, "no such attachment")
 }
 
 // errRetry ends the transaction of a message already stored.
@@ -122,10 +198,10 @@ func (db *DB) Messages(ctx context.Context, conversationID string, after, before
 	var rows pgx.Rows
 	var err error
 	if before > 0 {
-		rows, err = db.pool.Query(ctx, `SELECT * FROM (SELECT conversation_id, seq, id, sender_id, body, created_at FROM message
+		rows, err = db.pool.Query(ctx, `SELECT * FROM (SELECT `+messageCols+` FROM message
 			WHERE conversation_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3) m ORDER BY seq`, conversationID, before, limit)
 	} else {
-		rows, err = db.pool.Query(ctx, `SELECT conversation_id, seq, id, sender_id, body, created_at FROM message
+		rows, err = db.pool.Query(ctx, `SELECT `+messageCols+` FROM message
 			WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, conversationID, after, limit)
 	}
 	if err != nil {
@@ -149,7 +225,7 @@ func (db *DB) SyncMessages(ctx context.Context, userID string, known map[string]
 	}
 	rows, err := db.pool.Query(ctx, `
 		WITH k AS (SELECT * FROM unnest($2::uuid[], $3::bigint[]) AS k(conversation_id, seq))
-		SELECT m.conversation_id, m.seq, m.id, m.sender_id, m.body, m.created_at
+		SELECT m.conversation_id, m.seq, m.id, m.sender_id, m.body, m.attachments, m.created_at
 		FROM conversation_member cm
 		JOIN message m ON m.conversation_id = cm.conversation_id
 		LEFT JOIN k ON k.conversation_id = cm.conversation_id
@@ -162,11 +238,7 @@ func (db *DB) SyncMessages(ctx context.Context, userID string, known map[string]
 }
 
 func collectMessages(rows pgx.Rows) ([]messaging.Message, error) {
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (messaging.Message, error) {
-		var m messaging.Message
-		err := r.Scan(&m.ConversationID, &m.Seq, &m.ID, &m.SenderID, &m.Body, &m.CreatedAt)
-		return m, err
-	})
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (messaging.Message, error) { return scanMessage(r) })
 	if err != nil {
 		return nil, fmt.Errorf("postgres: messages: %w", err)
 	}

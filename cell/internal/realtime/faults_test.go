@@ -90,7 +90,7 @@ func (rs *replicas) pick() string {
 type device struct {
 	name, token, conv string
 	slug              string
-	toSend            []string // message ids, in order
+	toSend            []string      // message ids, in order
 	chaos             time.Duration // drops its connection at random within this (0: never)
 
 	mu       sync.Mutex

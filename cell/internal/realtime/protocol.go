@@ -67,6 +67,7 @@ type inFrame struct {
 	Conversation string     `json:"conversation,omitempty"`
 	ID           string     `json:"id,omitempty"`
 	Body         string     `json:"body,omitempty"`
+	Attachments  []string   `json:"attachments,omitempty"`
 	Seq          int64      `json:"seq,omitempty"`
 	Positions    []position `json:"conversations,omitempty"`
 }

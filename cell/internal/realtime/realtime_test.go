@@ -164,6 +164,18 @@ func TestConverseAcrossReplicas(t *testing.T) {
 		t.Fatalf("new conversation's message = %+v", f.Message)
 	}
 
+	// Files go with messages sent over the socket too.
+	var att struct{ ID string }
+	tm.owner.On(r1).Do(t, "POST", "/v1/t/"+tm.slug+"/conversations/"+conv2+"/attachments", []byte("%PDF-1.4\n%\xe2\xe3\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")).
+		Want(t, 201).JSON(t, &att)
+	a.Send(t, map[string]any{"type": "send", "ref": "f", "conversation": conv2, "id": newID(), "attachments": []string{att.ID}})
+	if ack := ackFor(t, a, "f"); ack.Type != "ack" {
+		t.Fatalf("send with a file: %+v", ack)
+	}
+	if f := b.NextOf(t, "message", wait); len(f.Message.Attachments) != 1 || f.Message.Attachments[0].ID != att.ID || f.Message.Attachments[0].ContentType != "application/pdf" {
+		t.Fatalf("message with a file arrived as %+v", f.Message)
+	}
+
 	// The same id again is acknowledged with the same seq, not stored twice.
 	id := newID()
 	a.Send(t, map[string]any{"type": "send", "ref": "x", "conversation": tm.conv, "id": id, "body": "once"})

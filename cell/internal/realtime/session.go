@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -313,9 +314,9 @@ func (s *session) send(f inFrame) {
 		s.notMember(f)
 		return
 	}
-	m := messaging.Message{ConversationID: f.Conversation, ID: f.ID, SenderID: s.user, Body: f.Body}
+	m := messaging.Message{ConversationID: f.Conversation, ID: f.ID, SenderID: s.user, Body: f.Body, AttachmentIDs: f.Attachments}
 	if err := m.Validate(); err != nil {
-		s.reply(errorFrame{Type: "error", Ref: f.Ref, Conversation: f.Conversation, Code: ErrInvalid, Detail: err.Error()})
+		s.reply(errorFrame{Type: "error", Ref: f.Ref, Conversation: f.Conversation, Code: ErrInvalid, Detail: describe(err)})
 		return
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
@@ -324,9 +325,12 @@ func (s *session) send(f inFrame) {
 	if err != nil {
 		code, detail := ErrUnavailable, "the message was not stored; send the same frame again"
 		var e *errs.Error
-		if errors.As(err, &e) && e.Code == ErrIDReused {
+		switch {
+		case errors.As(err, &e) && e.Code == ErrIDReused:
 			code, detail = ErrIDReused, e.Message
-		} else {
+		case errors.As(err, &e) && e.Kind == errs.Invalid:
+			code, detail = ErrInvalid, describe(err)
+		default:
 			s.hub.log.Warn("realtime: send", "err", err)
 		}
 		s.reply(errorFrame{Type: "error", Ref: f.Ref, Conversation: f.Conversation, Code: code, Detail: detail})
@@ -635,4 +639,17 @@ func (s *session) closeWith(code websocket.StatusCode, reason string) {
 		_ = s.conn.Close(code, reason)
 		s.cancel()
 	}()
+}
+
+// describe renders an input error for an error frame: its fields' details.
+func describe(err error) string {
+	var e *errs.Error
+	if !errors.As(err, &e) {
+		return "invalid"
+	}
+	parts := []string{e.Message}
+	for _, f := range e.Fields {
+		parts = append(parts, f.Field+": "+f.Detail)
+	}
+	return strings.Join(parts, "; ")
 }
