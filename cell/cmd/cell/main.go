@@ -1,11 +1,13 @@
-// Command cell runs one PushNchat cell: the HTTP API (and later the
-// realtime endpoint) for the businesses homed in one region.
+// Command cell runs one PushNchat cell: the HTTP API and the realtime
+// endpoint for the businesses homed in one region.
 package main
 
 import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
+	_ "net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -31,6 +33,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	a, err := app.Start(ctx, cfg, stdout)
 	if err != nil {
 		return err
+	}
+	if cfg.DebugListen != "" {
+		go func() { _ = http.ListenAndServe(cfg.DebugListen, http.DefaultServeMux) }() // net/http/pprof registers there
 	}
 	select {
 	case <-ctx.Done():

@@ -39,6 +39,8 @@ type Config struct {
 	// pushes in the log. (FCM replaces the recorder in production.)
 	PushLog  string
 	Realtime RealtimeConfig
+	// DebugListen serves /debug/pprof when set; never expose it.
+	DebugListen string
 }
 
 // FirebaseConfig selects the Firebase project and, in development, the Auth
@@ -98,6 +100,7 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (Config,
 	fs.Float64Var(&c.Realtime.FrameBurst, "realtime-frame-burst", 60, "frames one WebSocket client may send in a burst")
 	fs.DurationVar(&c.Realtime.Heartbeat, "realtime-heartbeat", 25*time.Second, "how often WebSocket clients ping; silent for twice as long (+5s) closes them")
 	fs.DurationVar(&c.Realtime.Sweep, "realtime-sweep", 2*time.Second, "how often delivered conversation heads are checked against PostgreSQL")
+	fs.StringVar(&c.DebugListen, "debug-listen", env("DEBUG_LISTEN", ""), "address for /debug/pprof (off when empty; never expose it) (DEBUG_LISTEN)")
 	fs.StringVar(&c.PushLog, "push-log", env("PUSH_LOG", ""), "file recording the push notifications the cell would send (PUSH_LOG); empty: the log")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -105,7 +106,7 @@ type Hub struct {
 	mu        sync.Mutex
 	sessions  map[*session]struct{}
 	convs     map[string]map[*session]struct{} // conversation → local sessions following it
-	users     map[string]map[*session]struct{} // user → local sessions
+	users     map[string][]*session            // user → local sessions (usually one or two)
 	confirmed map[string]bool                  // channels Redis confirmed
 	waiters   map[string][]chan struct{}
 	seen      map[string]int64 // conversation → highest seq heard of
@@ -136,7 +137,7 @@ func NewHub(cfg Config) (*Hub, error) {
 	cfg.defaults()
 	h := &Hub{
 		cfg: cfg, log: cfg.Logger,
-		sessions: map[*session]struct{}{}, convs: map[string]map[*session]struct{}{}, users: map[string]map[*session]struct{}{},
+		sessions: map[*session]struct{}{}, convs: map[string]map[*session]struct{}{}, users: map[string][]*session{},
 		confirmed: map[string]bool{}, waiters: map[string][]chan struct{}{}, seen: map[string]int64{}, suspect: map[string]int64{},
 		kick: make(chan struct{}, 1), pushJobs: make(chan messaging.Message, 4096),
 	}
@@ -276,10 +277,7 @@ func (h *Hub) dispatch(channel, payload string) {
 	case strings.HasPrefix(channel, "rt:u:") && env.Kind == "j" && env.Head != nil:
 		user := channel[len("rt:u:"):]
 		h.mu.Lock()
-		targets := make([]*session, 0, len(h.users[user]))
-		for s := range h.users[user] {
-			targets = append(targets, s)
-		}
+		targets := slices.Clone(h.users[user])
 		h.mu.Unlock()
 		for _, s := range targets {
 			s.join(*env.Head)
@@ -312,7 +310,16 @@ func (h *Hub) follow(ctx context.Context, s *session, withUser bool, convs []str
 		}
 	}
 	if withUser {
-		add(h.users, s.user, userChannel(s.user))
+		ch := userChannel(s.user)
+		if len(h.users[s.user]) == 0 {
+			fresh = append(fresh, ch)
+		}
+		h.users[s.user] = append(h.users[s.user], s)
+		if !h.confirmed[ch] {
+			w := make(chan struct{})
+			h.waiters[ch] = append(h.waiters[ch], w)
+			waits = append(waits, w)
+		}
 	}
 	for _, c := range convs {
 		add(h.convs, c, convChannel(c))
@@ -361,7 +368,18 @@ func (h *Hub) unfollow(s *session, convs []string) {
 			}
 		}
 	}
-	drop(h.users, s.user, userChannel(s.user))
+	if l := h.users[s.user]; len(l) > 0 {
+		if i := slices.Index(l, s); i >= 0 {
+			l = slices.Delete(l, i, i+1)
+		}
+		if len(l) == 0 {
+			delete(h.users, s.user)
+			delete(h.confirmed, userChannel(s.user))
+			gone = append(gone, userChannel(s.user))
+		} else {
+			h.users[s.user] = l
+		}
+	}
 	for _, c := range convs {
 		drop(h.convs, c, convChannel(c))
 	}

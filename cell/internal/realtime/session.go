@@ -52,9 +52,9 @@ type convState struct {
 }
 
 // session is one WebSocket connection. Three parties touch it: its reader
-// (the HTTP handler's goroutine), the hub (enqueue), and the pump — a
-// goroutine that exists only while frames wait — which alone writes to the
-// connection and alone owns convs.
+// goroutine, the hub (enqueue), and the pump — a goroutine that exists only
+// while frames wait — which alone writes to the connection and alone
+// changes a convState. convs (the conversations followed) is under mu.
 type session struct {
 	hub      *Hub
 	id       string
@@ -65,13 +65,12 @@ type session struct {
 	lastRead atomic.Int64 // unix nanos of the last frame received
 
 	mu      sync.Mutex
-	member  map[string]bool
+	convs   map[string]*convState
 	queue   []event
 	pumping bool
 	closed  bool
 
-	convs   map[string]*convState // pump only
-	started bool                  // pump only: the first resume arrived
+	started bool // pump only: the first resume arrived
 
 	tokens   float64 // reader only: the flood budget
 	tokensAt time.Time
@@ -98,7 +97,7 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, userID string) error
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Time{})
 	_ = rc.SetWriteDeadline(time.Time{})
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	conn, err := websocket.Accept(&leanHijacker{ResponseWriter: w}, r, &websocket.AcceptOptions{
 		Subprotocols:    []string{Subprotocol},
 		OriginPatterns:  h.cfg.OriginPatterns,
 		CompressionMode: websocket.CompressionDisabled,
@@ -108,15 +107,15 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, userID string) error
 		return nil // Accept answered
 	}
 	conn.SetReadLimit(MaxFrameBytes)
-	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	ctx, cancel := context.WithCancel(context.Background())
 	s := &session{hub: h, id: uuid.NewString(), user: userID, conn: conn, ctx: ctx, cancel: cancel,
-		member: make(map[string]bool, len(heads)), convs: make(map[string]*convState, len(heads)),
+		convs: make(map[string]*convState, len(heads)),
 		tokens: h.cfg.FrameBurst, tokensAt: time.Now()}
 	s.lastRead.Store(time.Now().UnixNano())
 	ids := make([]string, len(heads))
 	for i, hd := range heads {
 		ids[i] = hd.ID
-		s.member[hd.ID] = true
+		s.convs[hd.ID] = &convState{}
 	}
 	h.mu.Lock()
 	if h.draining {
@@ -129,22 +128,6 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, userID string) error
 	h.conns.Add(1)
 	h.mu.Unlock()
 	h.mConns.Add(ctx, 1)
-	defer func() {
-		h.mu.Lock()
-		delete(h.sessions, s)
-		h.mu.Unlock()
-		s.mu.Lock()
-		convs := make([]string, 0, len(s.member))
-		for c := range s.member {
-			convs = append(convs, c)
-		}
-		s.mu.Unlock()
-		h.unfollow(s, convs)
-		h.cfg.Redis.ZRem(context.WithoutCancel(ctx), presenceKey(userID), s.id)
-		h.mConns.Add(ctx, -1)
-		cancel()
-		h.conns.Done()
-	}()
 
 	// Subscribe first, then read the heads: whatever commits after the
 	// read is published after the subscription, so it is heard.
@@ -152,25 +135,52 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, userID string) error
 	now, err := h.cfg.DB.Heads(ctx, ids)
 	if err != nil {
 		s.closeWith(CloseTryLater, "the cell is unavailable; reconnect later")
-		s.read()
-		return nil
+	} else {
+		hello := helloFrame{Type: "hello", Protocol: Protocol, Session: s.id, User: s.user, HeartbeatMS: h.cfg.Heartbeat.Milliseconds(),
+			Conversations: make([]headInfo, 0, len(heads))}
+		for _, hd := range heads {
+			s.convs[hd.ID].pos = now[hd.ID] // the pump has not started
+			hello.Conversations = append(hello.Conversations, headInfo{ID: hd.ID, TenantID: hd.TenantID, LastSeq: now[hd.ID]})
+		}
+		h.cfg.Redis.ZAdd(ctx, presenceKey(s.user), redis.Z{Score: float64(time.Now().Add(3 * h.cfg.Heartbeat).Unix()), Member: s.id})
+		s.enqueue(event{kind: evFrame, frame: encode(hello)})
 	}
-	hello := helloFrame{Type: "hello", Protocol: Protocol, Session: s.id, User: userID, HeartbeatMS: h.cfg.Heartbeat.Milliseconds(),
-		Conversations: make([]headInfo, 0, len(heads))}
-	for _, hd := range heads {
-		s.convs[hd.ID] = &convState{pos: now[hd.ID]}
-		hello.Conversations = append(hello.Conversations, headInfo{ID: hd.ID, TenantID: hd.TenantID, LastSeq: now[hd.ID]})
-	}
-	h.cfg.Redis.ZAdd(ctx, presenceKey(userID), redis.Z{Score: float64(time.Now().Add(3 * h.cfg.Heartbeat).Unix()), Member: s.id})
-	s.enqueue(event{kind: evFrame, frame: encode(hello)})
-	s.read()
+	// The session reads on a goroutine of its own: the handler's, deep in
+	// the middleware and grown by the handshake's queries, ends here, and
+	// with it the request's memory. An idle session is that small
+	// goroutine, blocked in a read, and its buffers.
+	go s.serve()
 	return nil
+}
+
+// serve reads until the connection ends, then forgets the session.
+func (s *session) serve() {
+	h := s.hub
+	defer func() {
+		h.mu.Lock()
+		delete(h.sessions, s)
+		h.mu.Unlock()
+		s.mu.Lock()
+		convs := make([]string, 0, len(s.convs))
+		for c := range s.convs {
+			convs = append(convs, c)
+		}
+		s.mu.Unlock()
+		h.unfollow(s, convs)
+		h.cfg.Redis.ZRem(context.WithoutCancel(s.ctx), presenceKey(s.user), s.id)
+		h.mConns.Add(s.ctx, -1)
+		s.cancel()
+		h.conns.Done()
+	}()
+	s.read()
 }
 
 // read handles the client's frames until the connection ends.
 func (s *session) read() {
 	for {
-		typ, data, err := s.conn.Read(s.ctx)
+		// No context: an idle read then costs no timer or callback; the
+		// session ends reads by closing the connection.
+		typ, data, err := s.conn.Read(context.Background())
 		if err != nil {
 			s.mu.Lock()
 			s.closed = true
@@ -282,7 +292,7 @@ func (s *session) notMember(f inFrame) {
 // about a conversation joined since the session began (and adopting it).
 func (s *session) isMember(conv string) bool {
 	s.mu.Lock()
-	ok := s.member[conv]
+	ok := s.convs[conv] != nil
 	s.mu.Unlock()
 	if ok {
 		return true
@@ -300,11 +310,11 @@ func (s *session) isMember(conv string) bool {
 // join follows a conversation the user joined after the session began.
 func (s *session) join(hd headInfo) {
 	s.mu.Lock()
-	if s.member[hd.ID] || len(s.member) >= s.hub.cfg.MaxConvs {
+	if s.convs[hd.ID] != nil || len(s.convs) >= s.hub.cfg.MaxConvs {
 		s.mu.Unlock()
 		return
 	}
-	s.member[hd.ID] = true
+	s.convs[hd.ID] = &convState{} // the pump makes it live
 	s.mu.Unlock()
 	s.enqueue(event{kind: evJoin, head: hd})
 }
@@ -399,7 +409,7 @@ func (s *session) process(e event) error {
 	case evFrame:
 		return s.write(e.frame)
 	case evMessage:
-		st := s.convs[e.conv]
+		st := s.conv(e.conv)
 		if st == nil || !st.live || e.seq <= st.pos {
 			return nil // not followed yet, or already delivered
 		}
@@ -417,18 +427,18 @@ func (s *session) process(e event) error {
 		st.pos = e.seq
 		return nil
 	case evCatchUp:
-		if st := s.convs[e.conv]; st != nil && st.live && e.seq > st.pos {
+		if st := s.conv(e.conv); st != nil && st.live && e.seq > st.pos {
 			_, err := s.fill(e.conv, st, e.seq, "")
 			return err
 		}
 		return nil
 	case evJoin:
-		if s.convs[e.head.ID] != nil {
+		st := s.conv(e.head.ID)
+		if st == nil {
 			return nil
 		}
 		s.hub.follow(s.ctx, s, false, []string{e.head.ID})
-		st := &convState{live: s.started}
-		s.convs[e.head.ID] = st
+		st.live = s.started
 		if err := s.write(encode(joinedFrame{Type: "joined", Conversation: e.head.ID, TenantID: e.head.TenantID})); err != nil {
 			return err
 		}
@@ -468,7 +478,7 @@ func (s *session) resume(e event) error {
 	ids := make([]string, 0, len(e.positions))
 	listed := make(map[string]bool, len(e.positions))
 	for _, p := range e.positions {
-		if s.convs[p.ID] == nil {
+		if s.conv(p.ID) == nil {
 			if _, err := uuid.Parse(p.ID); err == nil && s.adopt(p.ID) {
 				// a conversation joined since the hello: now followed
 			} else {
@@ -486,18 +496,20 @@ func (s *session) resume(e event) error {
 	first := !s.started
 	s.started = true
 	if first {
+		s.mu.Lock()
 		for id := range s.convs {
 			if !listed[id] {
 				ids = append(ids, id)
 			}
 		}
+		s.mu.Unlock()
 	}
 	heads, err := s.heads(ids)
 	if err != nil {
 		return err
 	}
 	for _, p := range e.positions {
-		st := s.convs[p.ID]
+		st := s.conv(p.ID)
 		if st == nil || !listed[p.ID] {
 			continue
 		}
@@ -516,10 +528,15 @@ func (s *session) resume(e event) error {
 		}
 	}
 	if first {
+		s.mu.Lock()
+		rest := make(map[string]*convState)
 		for id, st := range s.convs {
-			if st.live {
-				continue
+			if !st.live {
+				rest[id] = st
 			}
+		}
+		s.mu.Unlock()
+		for id, st := range rest {
 			st.live = true
 			if _, err := s.fill(id, st, heads[id], e.ref); err != nil {
 				return err
@@ -538,10 +555,12 @@ func (s *session) adopt(conv string) bool {
 		return false
 	}
 	s.mu.Lock()
-	s.member[conv] = true
+	if s.convs[conv] == nil {
+		s.convs[conv] = &convState{}
+	}
 	s.mu.Unlock()
 	s.hub.follow(s.ctx, s, false, []string{conv})
-	s.convs[conv] = &convState{pos: 0, live: s.started}
+	s.conv(conv).live = s.started
 	return true
 }
 
@@ -652,4 +671,11 @@ func describe(err error) string {
 		parts = append(parts, f.Field+": "+f.Detail)
 	}
 	return strings.Join(parts, "; ")
+}
+
+// conv returns the state of a followed conversation, or nil.
+func (s *session) conv(id string) *convState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.convs[id]
 }

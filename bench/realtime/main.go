@@ -1,0 +1,843 @@
+// Command realtime compares the cell's realtime messaging with Socket.io
+// 4.8 and its Redis adapter on one scenario: conversations of 10 members,
+// connections split over two server processes sharing one Redis (and, for
+// the cell, one PostgreSQL), each conversation sending one message a
+// second, so deliveries are ten times the sends. For 1k, 5k and 10k
+// connections it records delivery latency (scheduled send → every
+// receiver) and memory per idle connection; then a saturation run raises
+// the send rate until p99 passes 100 ms. Both sides run in the same
+// process, one after the other, on the same machine, against the same
+// load generator.
+//
+//	go run ./bench/realtime            (make bench NAME=realtime)
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pushnchat/pushnchat/internal/authemu"
+	"github.com/pushnchat/pushnchat/internal/devstack"
+	"github.com/pushnchat/pushnchat/internal/probe"
+	"github.com/pushnchat/pushnchat/internal/proc"
+)
+
+var (
+	out      = flag.String("out", "bench/results/realtime.json", "result file")
+	sizesF   = flag.String("sizes", "1000,5000,10000", "connection counts")
+	duration = flag.Duration("duration", 15*time.Second, "measured send phase per size and side")
+	warmup   = flag.Duration("warmup", 3*time.Second, "send phase before measuring")
+	satConns = flag.Int("sat-conns", 1000, "connections of the saturation run")
+	satStep  = flag.Duration("sat-step", 8*time.Second, "length of each saturation step")
+	satMax   = flag.Int("sat-max", 12000, "highest send rate tried (messages/s)")
+	settle   = flag.Duration("settle", 20*time.Second, "how long connections stay idle before memory is read")
+	sidesF   = flag.String("sides", "pushnchat,socketio", "sides to run (for a quick look at one)")
+)
+
+const (
+	members = 10
+	token   = "bench-service-token"
+)
+
+func main() {
+	flag.Parse()
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench realtime:", err)
+		os.Exit(1)
+	}
+}
+
+// server is one side under test: two processes.
+type server interface {
+	name() string
+	start() error
+	stop()
+	urls() []string
+	pids() []int
+	dial(ctx context.Context, url string, u user, conv int) (client, error)
+}
+
+// client is one connection of the load generator.
+type client interface {
+	send(ctx context.Context, conv int, scheduled int64) error
+	close()
+}
+
+type user struct {
+	uid, token, cellID string
+}
+
+// recorder collects delivery latencies within a window.
+type recorder struct {
+	from, to  atomic.Int64 // unix nanos of the scheduled sends counted
+	mu        sync.Mutex
+	lat       []float64 // ms
+	delivered atomic.Int64
+}
+
+func (r *recorder) deliver(scheduled int64) {
+	if scheduled < r.from.Load() || scheduled >= r.to.Load() {
+		return
+	}
+	ms := float64(time.Now().UnixNano()-scheduled) / 1e6
+	r.delivered.Add(1)
+	r.mu.Lock()
+	r.lat = append(r.lat, ms)
+	r.mu.Unlock()
+}
+
+func (r *recorder) reset(from, to time.Time) {
+	r.mu.Lock()
+	r.lat = r.lat[:0]
+	r.mu.Unlock()
+	r.delivered.Store(0)
+	r.from.Store(from.UnixNano())
+	r.to.Store(to.UnixNano())
+}
+
+func (r *recorder) percentiles() (p50, p99, p999 float64, n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := slices.Clone(r.lat)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return math.NaN(), math.NaN(), math.NaN(), 0
+	}
+	at := func(q float64) float64 { return s[min(len(s)-1, int(q*float64(len(s))))] }
+	return at(0.50), at(0.99), at(0.999), len(s)
+}
+
+func run() error {
+	root, err := devstack.RepoRoot(".")
+	if err != nil {
+		return err
+	}
+	var sizes []int
+	for _, f := range strings.Split(*sizesF, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n%members != 0 {
+			return fmt.Errorf("-sizes: %q is not a multiple of %d", f, members)
+		}
+		sizes = append(sizes, n)
+	}
+	maxConns := slices.Max(append(slices.Clone(sizes), *satConns))
+	// Generator, servers and their children share the file limit.
+	var lim syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) == nil {
+		lim.Cur = lim.Max
+		_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
+		if lim.Cur < uint64(maxConns)+1000 {
+			return fmt.Errorf("the open-file limit %d is too low for %d connections", lim.Cur, maxConns)
+		}
+	}
+	tools := devstack.FindTools(os.Getenv, root)
+	tmp, err := os.MkdirTemp("", "pnc-bench-realtime-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	os.Chmod(tmp, 0o755)
+	ctx := context.Background()
+
+	logf("building the cell; installing the Socket.io side (npm ci)")
+	if err := proc.Run(ctx, proc.Spec{Name: "go build", Path: "go", Dir: root, Args: []string{"build", "-o", tmp + "/", "./cell/cmd/cell"}}, 5*time.Minute); err != nil {
+		return err
+	}
+	sioDir := filepath.Join(root, "bench", "realtime", "socketio")
+	if err := proc.Run(ctx, proc.Spec{Name: "npm ci", Path: "npm", Dir: sioDir, Args: []string{"ci", "--no-audit", "--no-fund", "--loglevel=error"}}, 5*time.Minute); err != nil {
+		return err
+	}
+	pg, err := devstack.StartPostgres(ctx, devstack.PostgresConfig{Bin: tools.PostgresBin, DataDir: filepath.Join(tmp, "pg")})
+	if err != nil {
+		return err
+	}
+	defer pg.Stop()
+	rdb, err := devstack.StartRedis(ctx, devstack.RedisConfig{Path: tools.Redis, Dir: filepath.Join(tmp, "redis")})
+	if err != nil {
+		return err
+	}
+	defer rdb.Stop()
+	auth, err := devstack.StartAuthEmulator(ctx, devstack.AuthEmulatorConfig{Firebase: tools.Firebase, Dir: filepath.Join(tmp, "auth")})
+	if err != nil {
+		return err
+	}
+	defer auth.Stop()
+
+	cell := &cellSide{bin: filepath.Join(tmp, "cell"), tmp: tmp, db: pg.URL("postgres"), redis: rdb.URL(0), auth: auth}
+	sio := &sioSide{dir: sioDir, redis: rdb.URL(1)}
+	if err := cell.start(); err != nil {
+		return err
+	}
+	logf("signing up %d users in the Auth emulator", maxConns)
+	users, err := signUp(ctx, auth, maxConns)
+	if err != nil {
+		return err
+	}
+	convIDs, err := cell.seed(ctx, users)
+	if err != nil {
+		return err
+	}
+	cell.stop()
+	cell.convs = convIDs
+
+	metrics := map[string]any{}
+	r3 := func(x float64) float64 { return math.Round(x*1000) / 1000 }
+	var sides []server
+	for _, s := range []server{cell, sio} {
+		if slices.Contains(strings.Split(*sidesF, ","), s.name()) {
+			sides = append(sides, s)
+		}
+	}
+	for _, n := range sizes {
+		for _, s := range sides {
+			res, err := scenario(s, users[:n], *duration)
+			if err != nil {
+				return fmt.Errorf("%s at %d connections: %w", s.name(), n, err)
+			}
+			p := prefix(s)
+			metrics[fmt.Sprintf("%sdeliver_p50_ms_%d", p, n)] = r3(res.p50)
+			metrics[fmt.Sprintf("%sdeliver_p99_ms_%d", p, n)] = r3(res.p99)
+			metrics[fmt.Sprintf("%sdeliver_p999_ms_%d", p, n)] = r3(res.p999)
+			metrics[fmt.Sprintf("%sdelivered_mps_%d", p, n)] = r3(res.mps)
+			metrics[fmt.Sprintf("%smissing_deliveries_count_%d", p, n)] = res.missing
+			metrics[fmt.Sprintf("%sidle_conn_kb_%d", p, n)] = r3(res.idleKB)
+			if n == slices.Max(sizes) {
+				metrics[p+"idle_conn_kb"] = r3(res.idleKB)
+			}
+		}
+	}
+	for _, s := range sides {
+		mps, err := saturation(s, users[:*satConns])
+		if err != nil {
+			return fmt.Errorf("%s saturation: %w", s.name(), err)
+		}
+		metrics[prefix(s)+"saturation_mps"] = r3(mps)
+	}
+	big := slices.Max(sizes)
+	if v, ok := metrics[fmt.Sprintf("socketio_deliver_p99_ms_%d", big)].(float64); ok && v > 0 {
+		metrics["p99_vs_socketio_ratio"] = r3(metrics[fmt.Sprintf("deliver_p99_ms_%d", big)].(float64) / v)
+	}
+	if v, ok := metrics["socketio_saturation_mps"].(float64); ok && v > 0 {
+		metrics["mps_vs_socketio_ratio"] = r3(metrics["saturation_mps"].(float64) / v)
+	}
+	res := map[string]any{
+		"name": "realtime", "command": "make bench NAME=realtime", "date": time.Now().UTC().Format(time.RFC3339),
+		"machine": fmt.Sprintf("%d cores, Go %s, Node %s", runtime.NumCPU(), strings.TrimPrefix(runtime.Version(), "go"), nodeVersion()),
+		"runs": 1, "metrics": metrics,
+		"notes": fmt.Sprintf("Scenario: conversations of %d members; connections split evenly over 2 server processes on one Redis "+
+			"(the cell's also on one PostgreSQL); each conversation sends 1 message/s from a rotating member (open loop: latency counts from the "+
+			"scheduled send time), every member receives it (deliveries = %d x sends); %s warm-up, %s measured per size and side; "+
+			"missing_deliveries = expected minus received within the window. Saturation: %d connections, the total send rate rises "+
+			"(%s per step) until p99 passes 100 ms or deliveries go missing; saturation_mps is the highest deliveries/s below that. "+
+			"idle_conn_kb: RSS growth of both server processes with every connection open and idle, divided by the connections. "+
+			"The cell authenticates every connection (Firebase ID token, emulator), commits every message to PostgreSQL before "+
+			"publishing it, assigns per-conversation seqs and acks after the commit; the Socket.io side (socket.io 4.8.3, "+
+			"@socket.io/redis-adapter 8.3.0, websocket transport only, no auth) stores nothing and acks after emitting. One load "+
+			"generator process (Go) speaks both protocols. Everything shares the same %d cores.",
+			members, members, *warmup, *duration, *satConns, *satStep, runtime.NumCPU()),
+	}
+	b, _ := json.MarshalIndent(res, "", "  ")
+	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(*out, append(b, '\n'), 0o644)
+}
+
+func prefix(s server) string {
+	if s.name() == "socketio" {
+		return "socketio_"
+	}
+	return ""
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, time.Now().Format("15:04:05 ")+format+"\n", args...)
+}
+
+func nodeVersion() string {
+	b, err := exec.Command("node", "--version").Output()
+	if err != nil {
+		return "?"
+	}
+	return strings.TrimPrefix(strings.TrimSpace(string(b)), "v")
+}
+
+// signUp creates n users in the emulator, 16 at a time.
+func signUp(ctx context.Context, auth *devstack.AuthEmulator, n int) ([]user, error) {
+	cl := authemu.New(auth.Host(), auth.Project())
+	users := make([]user, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errc := make(chan error, 16)
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				s, err := cl.SignUp(ctx, fmt.Sprintf("bench-%d@example.test", i), "a long password 123")
+				if err != nil {
+					errc <- err
+					return
+				}
+				users[i] = user{uid: s.UID, token: s.IDToken}
+			}
+		}()
+	}
+	wg.Wait()
+	select {
+	case err := <-errc:
+		return nil, err
+	default:
+	}
+	return users, nil
+}
+
+type result struct {
+	p50, p99, p999, mps, idleKB float64
+	missing                     int64
+}
+
+// scenario connects users (in conversations of ten, in order), measures
+// idle memory, then sends one message per conversation per second.
+func scenario(s server, users []user, measure time.Duration) (result, error) {
+	if err := s.start(); err != nil {
+		return result{}, err
+	}
+	defer s.stop()
+	time.Sleep(time.Second)
+	base := rss(s.pids())
+	memstats("before")
+	rec := &recorder{}
+	clients, err := connectAll(s, users, rec)
+	defer func() {
+		for _, c := range clients {
+			c.close()
+		}
+	}()
+	if err != nil {
+		return result{}, err
+	}
+	time.Sleep(*settle) // idle for a while: the runtimes return what the handshakes left behind
+	memstats("idle")
+	idle := float64(rss(s.pids())-base) / 1024 / float64(len(users))
+	logf("%-9s RSS %.1f MB → %.1f MB", s.name(), float64(base)/1e6, float64(rss(s.pids()))/1e6)
+	convs := len(users) / members
+	p50, p99, p999, n, err := drive(clients, convs, float64(convs), measure, rec)
+	if err != nil {
+		return result{}, err
+	}
+	expected := int64(float64(convs)*measure.Seconds()) * members
+	res := result{p50: p50, p99: p99, p999: p999, mps: float64(n) / measure.Seconds(), idleKB: idle, missing: max(0, expected-int64(n))}
+	logf("%-9s %5d conns: p50 %.2f ms p99 %.2f ms p999 %.2f ms, %.0f deliveries/s, %d missing, %.1f KB/idle conn",
+		s.name(), len(users), p50, p99, p999, res.mps, res.missing, idle)
+	return res, nil
+}
+
+// saturation raises the total send rate until p99 passes 100 ms (or
+// deliveries go missing) and returns the highest deliveries/s below it.
+func saturation(s server, users []user) (float64, error) {
+	if err := s.start(); err != nil {
+		return 0, err
+	}
+	defer s.stop()
+	rec := &recorder{}
+	clients, err := connectAll(s, users, rec)
+	defer func() {
+		for _, c := range clients {
+			c.close()
+		}
+	}()
+	if err != nil {
+		return 0, err
+	}
+	convs := len(users) / members
+	best := 0.0
+	for rate := 100.0; rate <= float64(*satMax); rate *= 1.4 {
+		p50, p99, _, n, err := drive(clients, convs, rate, *satStep, rec)
+		if err != nil {
+			return 0, err
+		}
+		expected := rate * satStep.Seconds() * members
+		mps := float64(n) / satStep.Seconds()
+		logf("%-9s saturation: %6.0f sends/s → %8.0f deliveries/s, p50 %.2f ms, p99 %.2f ms", s.name(), rate, mps, p50, p99)
+		if p99 > 100 || float64(n) < 0.99*expected {
+			break
+		}
+		best = mps
+	}
+	return best, nil
+}
+
+// connectAll opens a connection per user, 64 at a time.
+func connectAll(s server, users []user, rec *recorder) ([]client, error) {
+	clients := make([]client, len(users))
+	urls := s.urls()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var firstErr error
+	var mu sync.Mutex
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	for range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(users) || ctx.Err() != nil {
+					return
+				}
+				var c client
+				var err error
+				for attempt := 0; attempt < 5; attempt++ {
+					dctx, dcancel := context.WithTimeout(ctx, 30*time.Second)
+					c, err = s.dial(dctx, urls[i%len(urls)], users[i], i/members)
+					dcancel()
+					if err == nil {
+						break
+					}
+					time.Sleep(100 * time.Millisecond)
+				}
+				if err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = fmt.Errorf("connection %d: %w", i, err)
+					}
+					mu.Unlock()
+					cancel()
+					return
+				}
+				clients[i] = c
+			}
+		}()
+	}
+	wg.Wait()
+	for _, c := range clients {
+		if c != nil {
+			if cc, ok := c.(interface{ attach(*recorder) }); ok {
+				cc.attach(rec)
+			}
+		}
+	}
+	if firstErr != nil {
+		return clients, firstErr
+	}
+	logf("%-9s %d connections open", s.name(), len(users))
+	return clients, nil
+}
+
+// drive sends rate messages/s in total, spread evenly over the
+// conversations (each from the next member in turn), for warmup + d, and
+// returns the latencies of the sends scheduled in the measured part.
+func drive(clients []client, convs int, rate float64, d time.Duration, rec *recorder) (p50, p99, p999 float64, n int, err error) {
+	start := time.Now().Add(100 * time.Millisecond)
+	measureFrom := start.Add(*warmup)
+	rec.reset(measureFrom, measureFrom.Add(d))
+	total := int((d + *warmup).Seconds() * rate)
+	interval := time.Duration(float64(time.Second) / rate)
+	var errs atomic.Int64
+	ctx, cancel := context.WithTimeout(context.Background(), d+*warmup+30*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	for k := range total {
+		at := start.Add(time.Duration(k) * interval)
+		if w := time.Until(at); w > 0 {
+			time.Sleep(w)
+		}
+		conv := k % convs
+		member := (k / convs) % members
+		c := clients[conv*members+member]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if c.send(ctx, conv, at.UnixNano()) != nil {
+				errs.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	time.Sleep(2 * time.Second) // the last deliveries
+	if e := errs.Load(); e > 0 {
+		return 0, 0, 0, 0, fmt.Errorf("%d sends failed", e)
+	}
+	p50, p99, p999, n = rec.percentiles()
+	return p50, p99, p999, n, nil
+}
+
+// rss sums the resident memory of pids, in bytes.
+func rss(pids []int) int64 {
+	var total int64
+	for _, pid := range pids {
+		f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+		if err != nil {
+			continue
+		}
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+				kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+				total += kb * 1024
+			}
+		}
+		f.Close()
+	}
+	return total
+}
+
+// wsClient is the shared part of both sides' connections.
+type wsClient struct {
+	conn *websocket.Conn
+	rec  atomic.Pointer[recorder]
+	mu   sync.Mutex // serialises writes
+}
+
+func (w *wsClient) attach(r *recorder) { w.rec.Store(r) }
+
+func (w *wsClient) write(ctx context.Context, b []byte) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.conn.Write(ctx, websocket.MessageText, b)
+}
+
+func (w *wsClient) close() { w.conn.CloseNow() }
+
+// --- the cell ---
+
+type cellSide struct {
+	bin, tmp, db, redis string
+	auth                *devstack.AuthEmulator
+	procs               []*proc.Process
+	addrs               []string
+	convs               []string
+}
+
+func (c *cellSide) name() string { return "pushnchat" }
+
+func (c *cellSide) start() error {
+	c.procs, c.addrs = nil, nil
+	for i := range 2 {
+		port, err := devstack.FreePort()
+		if err != nil {
+			return err
+		}
+		addr := "127.0.0.1:" + strconv.Itoa(port)
+		p, err := proc.Start(proc.Spec{Name: fmt.Sprintf("cell replica %d", i+1), Path: c.bin, StopSignal: syscall.SIGTERM, StopTimeout: 15 * time.Second, Args: []string{
+			"-listen", addr, "-cell", "lagos-1", "-markets", "NG", "-database-url", c.db, "-redis-url", c.redis,
+			"-blob-url", "file://" + c.tmp + "/blobs?create_dir=true&no_tmp_dir=true",
+			"-firebase-project", c.auth.Project(), "-firebase-emulator", c.auth.Host(), "-service-token", token,
+			"-rate-ip", "1000000", "-rate-ip-burst", "1000000", "-rate-user", "1000000", "-rate-user-burst", "1000000",
+			"-log-level", "warn", "-shutdown-grace", "5s", "-debug-listen", debugAddr(i)}})
+		if err != nil {
+			return err
+		}
+		c.procs = append(c.procs, p)
+		if err := p.WaitReady(context.Background(), time.Minute, probe.Ready("http://"+addr+"/readyz")); err != nil {
+			return err
+		}
+		c.addrs = append(c.addrs, addr)
+	}
+	return nil
+}
+
+func (c *cellSide) stop() {
+	for _, p := range c.procs {
+		p.Stop()
+	}
+}
+
+func (c *cellSide) urls() []string {
+	var u []string
+	for _, a := range c.addrs {
+		u = append(u, "ws://"+a+"/v1/realtime")
+	}
+	return u
+}
+
+func (c *cellSide) pids() []int {
+	var p []int
+	for _, pr := range c.procs {
+		p = append(p, pr.Pid())
+	}
+	return p
+}
+
+// seed creates the business (through the internal API, as the control
+// plane does), the users' cell accounts and the conversations of ten.
+func (c *cellSide) seed(ctx context.Context, users []user) ([]string, error) {
+	tenantID := uuid.Must(uuid.NewV7()).String()
+	body, _ := json.Marshal(map[string]any{"owner": map[string]string{"firebase_uid": users[0].uid, "email": "bench-0@example.test"},
+		"slug": "bench-chat", "name": "Bench Chat", "country": "NG", "categories": []string{"fabrics"},
+		"contact": map[string]string{"name": "Ada Obi", "email": "ada@example.test", "phone": "+2348012345678"}})
+	req, _ := http.NewRequest(http.MethodPut, "http://"+c.addrs[0]+"/internal/v1/tenants/"+tenantID, strings.NewReader(string(body)))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-PushNchat-Service-Token", token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		return nil, fmt.Errorf("create tenant: %d %s", resp.StatusCode, b)
+	}
+	conn, err := pgx.Connect(ctx, c.db)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(ctx)
+	var owner string
+	if err := conn.QueryRow(ctx, `SELECT id FROM app_user WHERE firebase_uid = $1`, users[0].uid).Scan(&owner); err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(users))
+	rows := make([][]any, 0, len(users))
+	for i, u := range users {
+		ids[i] = uuid.Must(uuid.NewV7()).String()
+		if i == 0 {
+			ids[i] = owner
+			continue
+		}
+		rows = append(rows, []any{ids[i], u.uid, fmt.Sprintf("bench-%d@example.test", i)})
+	}
+	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"app_user"}, []string{"id", "firebase_uid", "email"}, pgx.CopyFromRows(rows)); err != nil {
+		return nil, err
+	}
+	convs := make([]string, len(users)/members)
+	var cr, mr [][]any
+	for k := range convs {
+		convs[k] = uuid.Must(uuid.NewV7()).String()
+		cr = append(cr, []any{convs[k], tenantID, "group", fmt.Sprintf("Bench %d", k), ids[k*members]})
+		for m := range members {
+			mr = append(mr, []any{convs[k], ids[k*members+m]})
+		}
+	}
+	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"conversation"}, []string{"id", "tenant_id", "kind", "title", "created_by"}, pgx.CopyFromRows(cr)); err != nil {
+		return nil, err
+	}
+	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"conversation_member"}, []string{"conversation_id", "user_id"}, pgx.CopyFromRows(mr)); err != nil {
+		return nil, err
+	}
+	return convs, nil
+}
+
+type cellClient struct {
+	wsClient
+	conv string
+}
+
+func (c *cellSide) dial(ctx context.Context, url string, u user, conv int) (client, error) {
+	conn, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {"Bearer " + u.token}}})
+	if err != nil {
+		return nil, err
+	}
+	conn.SetReadLimit(1 << 20)
+	if _, _, err := conn.Read(ctx); err != nil { // hello
+		conn.CloseNow()
+		return nil, err
+	}
+	cl := &cellClient{wsClient: wsClient{conn: conn}, conv: c.convs[conv]}
+	if err := cl.write(ctx, []byte(`{"type":"resume","conversations":[]}`)); err != nil {
+		conn.CloseNow()
+		return nil, err
+	}
+	go func() {
+		for {
+			_, b, err := conn.Read(context.Background())
+			if err != nil {
+				return
+			}
+			var f struct {
+				Type    string `json:"type"`
+				Message struct {
+					Body string `json:"body"`
+				} `json:"message"`
+			}
+			if json.Unmarshal(b, &f) != nil || f.Type != "message" {
+				continue
+			}
+			if t, err := strconv.ParseInt(f.Message.Body, 10, 64); err == nil {
+				if r := cl.rec.Load(); r != nil {
+					r.deliver(t)
+				}
+			}
+		}
+	}()
+	return cl, nil
+}
+
+func (c *cellClient) send(ctx context.Context, _ int, scheduled int64) error {
+	id := uuid.Must(uuid.NewV7()).String()
+	b := fmt.Appendf(nil, `{"type":"send","conversation":%q,"id":%q,"body":"%d"}`, c.conv, id, scheduled)
+	return c.write(ctx, b)
+}
+
+// --- Socket.io ---
+
+type sioSide struct {
+	dir, redis string
+	procs      []*proc.Process
+	addrs      []string
+}
+
+func (s *sioSide) name() string { return "socketio" }
+
+func (s *sioSide) start() error {
+	s.procs, s.addrs = nil, nil
+	for i := range 2 {
+		port, err := devstack.FreePort()
+		if err != nil {
+			return err
+		}
+		p, err := proc.Start(proc.Spec{Name: fmt.Sprintf("socket.io %d", i+1), Path: "node", Dir: s.dir, StopSignal: syscall.SIGTERM,
+			Args: []string{"server.js", strconv.Itoa(port), s.redis}})
+		if err != nil {
+			return err
+		}
+		s.procs = append(s.procs, p)
+		addr := "127.0.0.1:" + strconv.Itoa(port)
+		if err := p.WaitReady(context.Background(), time.Minute, probe.Ready("http://"+addr+"/healthz")); err != nil {
+			return err
+		}
+		s.addrs = append(s.addrs, addr)
+	}
+	return nil
+}
+
+func (s *sioSide) stop() {
+	for _, p := range s.procs {
+		p.Stop()
+	}
+}
+
+func (s *sioSide) urls() []string {
+	var u []string
+	for _, a := range s.addrs {
+		u = append(u, "ws://"+a+"/socket.io/?EIO=4&transport=websocket")
+	}
+	return u
+}
+
+func (s *sioSide) pids() []int {
+	var p []int
+	for _, pr := range s.procs {
+		p = append(p, pr.Pid())
+	}
+	return p
+}
+
+type sioClient struct {
+	wsClient
+	ack atomic.Int64
+}
+
+// dial speaks Engine.IO 4 over WebSocket: the open packet, a namespace
+// connect carrying the conversation, then events; the server's pings ("2")
+// get pongs ("3").
+func (s *sioSide) dial(ctx context.Context, url string, u user, conv int) (client, error) {
+	conn, _, err := websocket.Dial(ctx, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	conn.SetReadLimit(1 << 20)
+	fail := func(err error) (client, error) { conn.CloseNow(); return nil, err }
+	if _, b, err := conn.Read(ctx); err != nil || len(b) == 0 || b[0] != '0' {
+		return fail(fmt.Errorf("engine.io open: %q, %v", b, err))
+	}
+	cl := &sioClient{wsClient: wsClient{conn: conn}}
+	if err := cl.write(ctx, fmt.Appendf(nil, `40{"conv":"c%d"}`, conv)); err != nil {
+		return fail(err)
+	}
+	if _, b, err := conn.Read(ctx); err != nil || !strings.HasPrefix(string(b), "40") {
+		return fail(fmt.Errorf("socket.io connect: %q, %v", b, err))
+	}
+	go func() {
+		for {
+			_, b, err := conn.Read(context.Background())
+			if err != nil {
+				return
+			}
+			switch {
+			case len(b) == 1 && b[0] == '2':
+				_ = cl.write(context.Background(), []byte("3"))
+			case strings.HasPrefix(string(b), `42["message",`):
+				var ev []json.RawMessage
+				if json.Unmarshal(b[2:], &ev) != nil || len(ev) != 2 {
+					continue
+				}
+				var m struct {
+					T int64 `json:"t"`
+				}
+				if json.Unmarshal(ev[1], &m) == nil {
+					if r := cl.rec.Load(); r != nil {
+						r.deliver(m.T)
+					}
+				}
+			}
+		}
+	}()
+	return cl, nil
+}
+
+func (c *sioClient) send(ctx context.Context, _ int, scheduled int64) error {
+	n := c.ack.Add(1)
+	return c.write(ctx, fmt.Appendf(nil, `42%d["send",{"id":%q,"t":%d}]`, n, uuid.Must(uuid.NewV7()).String(), scheduled))
+}
+
+
+// debugAddr is where replica i serves pprof: CELL_PPROF (host:port) for
+// the first replica, when set, to profile a run.
+func debugAddr(i int) string {
+	if i == 0 {
+		return os.Getenv("CELL_PPROF")
+	}
+	return ""
+}
+
+// memstats prints the first replica's Go memory statistics when it serves
+// pprof (CELL_PPROF).
+func memstats(when string) {
+	addr := os.Getenv("CELL_PPROF")
+	if addr == "" {
+		return
+	}
+	resp, err := http.Get("http://" + addr + "/debug/pprof/heap?debug=1")
+	if err != nil {
+		return
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	var parts []string
+	for sc.Scan() {
+		for _, k := range []string{"# HeapAlloc", "# HeapInuse", "# HeapIdle", "# HeapReleased", "# Stack", "# Sys", "# NumGC"} {
+			if strings.HasPrefix(sc.Text(), k+" ") {
+				parts = append(parts, strings.TrimPrefix(sc.Text(), "# "))
+			}
+		}
+	}
+	logf("replica 1 memory %s: %s", when, strings.Join(parts, ", "))
+}
