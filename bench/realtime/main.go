@@ -244,7 +244,7 @@ func run() error {
 	res := map[string]any{
 		"name": "realtime", "command": "make bench NAME=realtime", "date": time.Now().UTC().Format(time.RFC3339),
 		"machine": fmt.Sprintf("%d cores, Go %s, Node %s", runtime.NumCPU(), strings.TrimPrefix(runtime.Version(), "go"), nodeVersion()),
-		"runs": 1, "metrics": metrics,
+		"runs":    1, "metrics": metrics,
 		"notes": fmt.Sprintf("Scenario: conversations of %d members; connections split evenly over 2 server processes on one Redis "+
 			"(the cell's also on one PostgreSQL); each conversation sends 1 message/s from a rotating member (open loop: latency counts from the "+
 			"scheduled send time), every member receives it (deliveries = %d x sends); %s warm-up, %s measured per size and side; "+
@@ -807,7 +807,6 @@ func (c *sioClient) send(ctx context.Context, _ int, scheduled int64) error {
 	n := c.ack.Add(1)
 	return c.write(ctx, fmt.Appendf(nil, `42%d["send",{"id":%q,"t":%d}]`, n, uuid.Must(uuid.NewV7()).String(), scheduled))
 }
-
 
 // debugAddr is where replica i serves pprof: CELL_PPROF (host:port) for
 // the first replica, when set, to profile a run.

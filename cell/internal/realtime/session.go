@@ -109,7 +109,7 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, userID string) error
 	conn.SetReadLimit(MaxFrameBytes)
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &session{hub: h, id: uuid.NewString(), user: userID, conn: conn, ctx: ctx, cancel: cancel,
-		convs: make(map[string]*convState, len(heads)),
+		convs:  make(map[string]*convState, len(heads)),
 		tokens: h.cfg.FrameBurst, tokensAt: time.Now()}
 	s.lastRead.Store(time.Now().UnixNano())
 	ids := make([]string, len(heads))
