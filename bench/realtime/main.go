@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
@@ -511,7 +512,8 @@ func rss(pids []int) int64 {
 
 // wsClient is the shared part of both sides' connections.
 type wsClient struct {
-	conn *websocket.Conn
+	conn   *websocket.Conn
+	closed chan struct{}
 	rec  atomic.Pointer[recorder]
 	mu   sync.Mutex // serialises writes
 }
@@ -524,7 +526,12 @@ func (w *wsClient) write(ctx context.Context, b []byte) error {
 	return w.conn.Write(ctx, websocket.MessageText, b)
 }
 
-func (w *wsClient) close() { w.conn.CloseNow() }
+func (w *wsClient) close() {
+	w.conn.CloseNow()
+	if w.closed != nil {
+		close(w.closed)
+	}
+}
 
 // --- the cell ---
 
@@ -660,11 +667,26 @@ func (c *cellSide) dial(ctx context.Context, url string, u user, conv int) (clie
 		conn.CloseNow()
 		return nil, err
 	}
-	cl := &cellClient{wsClient: wsClient{conn: conn}, conv: c.convs[conv]}
+	cl := &cellClient{wsClient: wsClient{conn: conn, closed: make(chan struct{})}, conv: c.convs[conv]}
 	if err := cl.write(ctx, []byte(`{"type":"resume","conversations":[]}`)); err != nil {
 		conn.CloseNow()
 		return nil, err
 	}
+	// Heartbeats as the apps send them: a ping every 25 s, the first at a
+	// random moment so they spread (Socket.io's server pings the same way).
+	go func() {
+		t := time.NewTimer(time.Duration(rand.Int64N(int64(25 * time.Second))))
+		defer t.Stop()
+		for {
+			select {
+			case <-cl.closed:
+				return
+			case <-t.C:
+				_ = cl.write(context.Background(), []byte(`{"type":"ping"}`))
+				t.Reset(25 * time.Second)
+			}
+		}
+	}()
 	go func() {
 		for {
 			_, b, err := conn.Read(context.Background())

@@ -74,6 +74,9 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 		}
 		mopts = append(mopts, sdkmetric.WithReader(sdkmetric.NewPeriodicReader(me)))
 	} else {
+		// Nothing exports spans: record none. Spans still get ids, so logs
+		// keep their trace_id, at almost no cost on hot paths.
+		topts = append(topts, sdktrace.WithSampler(sdktrace.NeverSample()))
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 		pe, err := otelprom.New(otelprom.WithRegisterer(reg))

@@ -67,7 +67,10 @@ func Start(ctx context.Context, cfg config.Config, logOut io.Writer) (_ *App, er
 		return nil, fmt.Errorf("cell: redis url: %w", err)
 	}
 	a.rdb = redis.NewClient(ropts)
-	if err = redisotel.InstrumentTracing(a.rdb, redisotel.WithTracerProvider(a.tel.Tracer)); err != nil {
+	if err = redisotel.InstrumentTracing(a.rdb, redisotel.WithTracerProvider(a.tel.Tracer),
+		// Commands carry message content (the realtime publish): never put
+		// them in spans, which leave the cell's jurisdiction.
+		redisotel.WithDBStatement(false)); err != nil {
 		return nil, fmt.Errorf("cell: redis tracing: %w", err)
 	}
 	verifier, err := firebaseauth.NewVerifier(ctx, cfg.Firebase.ProjectID, cfg.Firebase.EmulatorHost)

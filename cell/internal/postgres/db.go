@@ -26,7 +26,8 @@ var migrations embed.FS
 
 // DB is the cell's database.
 type DB struct {
-	pool *pgxpool.Pool
+	pool     *pgxpool.Pool
+	appender appender
 }
 
 // Open connects a pool to url, traced and measured with the given providers
@@ -52,7 +53,9 @@ func Open(ctx context.Context, url string, tp trace.TracerProvider, mp metric.Me
 			return nil, fmt.Errorf("postgres: pool metrics: %w", err)
 		}
 	}
-	return &DB{pool: pool}, nil
+	db := &DB{pool: pool}
+	db.appender.db = db
+	return db, nil
 }
 
 // Close closes the pool.

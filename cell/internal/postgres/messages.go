@@ -73,6 +73,14 @@ func (db *DB) IsMember(ctx context.Context, tenantID, id, userID string) (bool, 
 // created=false: a client's retry never duplicates, and it learns the seq
 // it was given.
 func (db *DB) AppendMessage(ctx context.Context, m messaging.Message) (_ messaging.Message, created bool, _ error) {
+	if len(m.AttachmentIDs) == 0 {
+		return db.appender.append(ctx, m)
+	}
+	return db.appendOne(ctx, m)
+}
+
+// appendOne is AppendMessage for one message in its own transaction.
+func (db *DB) appendOne(ctx context.Context, m messaging.Message) (_ messaging.Message, created bool, _ error) {
 	var out messaging.Message
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		// The conversation row is the per-conversation lock: seqs are

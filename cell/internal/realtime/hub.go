@@ -119,6 +119,7 @@ type Hub struct {
 	done     sync.WaitGroup
 	conns    sync.WaitGroup // live sessions
 	pushJobs chan messaging.Message
+	presence chan *session
 	members  sync.Map // conversation → membersEntry
 
 	mConns  metric.Int64UpDownCounter
@@ -139,7 +140,7 @@ func NewHub(cfg Config) (*Hub, error) {
 		cfg: cfg, log: cfg.Logger,
 		sessions: map[*session]struct{}{}, convs: map[string]map[*session]struct{}{}, users: map[string][]*session{},
 		confirmed: map[string]bool{}, waiters: map[string][]chan struct{}{}, seen: map[string]int64{}, suspect: map[string]int64{},
-		kick: make(chan struct{}, 1), pushJobs: make(chan messaging.Message, 4096),
+		kick: make(chan struct{}, 1), pushJobs: make(chan messaging.Message, 4096), presence: make(chan *session, 8192),
 	}
 	m := cfg.Meter.Meter("pushnchat/cell/realtime")
 	var err error
@@ -157,10 +158,11 @@ func NewHub(cfg Config) (*Hub, error) {
 	}
 	h.ctx, h.stop = context.WithCancel(context.Background())
 	h.ps = cfg.Redis.Subscribe(h.ctx)
-	h.done.Add(3)
+	h.done.Add(4)
 	go h.receive()
 	go h.sweep()
 	go h.pushLoop()
+	go h.presenceLoop()
 	return h, nil
 }
 
@@ -452,7 +454,6 @@ func (h *Hub) sweep() {
 		case <-h.kick:
 			force = true
 		case <-presence.C:
-			h.refreshPresence()
 			h.closeSilent()
 			h.members.Range(func(k, v any) bool {
 				if time.Since(v.(membersEntry).at) > 30*time.Second {
@@ -517,24 +518,50 @@ func (h *Hub) catchUp(heads map[string]int64, force bool) {
 	}
 }
 
-// refreshPresence re-marks every local session online in Redis.
-func (h *Hub) refreshPresence() {
-	h.mu.Lock()
-	ss := make([]*session, 0, len(h.sessions))
-	for s := range h.sessions {
-		ss = append(ss, s)
+// markPresent notes s as online; presenceLoop writes it to Redis with
+// others, so the session's reader never waits on Redis for it.
+func (h *Hub) markPresent(s *session) {
+	select {
+	case h.presence <- s:
+	default: // presence is a hint for pushes; a full queue skips one renewal
 	}
-	h.mu.Unlock()
-	exp := float64(time.Now().Add(3 * h.cfg.Heartbeat).Unix())
-	pipe := h.cfg.Redis.Pipeline()
-	for i, s := range ss {
-		pipe.ZAdd(h.ctx, presenceKey(s.user), redis.Z{Score: exp, Member: s.id})
-		pipe.Expire(h.ctx, presenceKey(s.user), 4*h.cfg.Heartbeat)
-		if (i+1)%1000 == 0 || i == len(ss)-1 {
-			if _, err := pipe.Exec(h.ctx); err != nil && h.ctx.Err() == nil {
-				h.log.Warn("realtime: presence", "err", err)
+}
+
+// presenceLoop records sessions as online until three heartbeats from now,
+// in one pipeline per batch; clients renew it with every ping.
+func (h *Hub) presenceLoop() {
+	defer h.done.Done()
+	for {
+		var batch []*session
+		select {
+		case <-h.ctx.Done():
+			return
+		case s := <-h.presence:
+			batch = append(batch, s)
+		}
+	more:
+		for len(batch) < 512 {
+			select {
+			case s := <-h.presence:
+				batch = append(batch, s)
+			default:
+				break more
 			}
 		}
+		now := time.Now()
+		exp := float64(now.Add(3 * h.cfg.Heartbeat).Unix())
+		ctx, cancel := context.WithTimeout(h.ctx, 5*time.Second)
+		pipe := h.cfg.Redis.Pipeline()
+		for _, s := range batch {
+			key := presenceKey(s.user)
+			pipe.ZAdd(ctx, key, redis.Z{Score: exp, Member: s.id})
+			pipe.Expire(ctx, key, 4*h.cfg.Heartbeat)
+			pipe.ZRemRangeByScore(ctx, key, "-inf", "("+strconv.FormatInt(now.Unix(), 10))
+		}
+		if _, err := pipe.Exec(ctx); err != nil && h.ctx.Err() == nil {
+			h.log.Debug("realtime: presence", "err", err)
+		}
+		cancel()
 	}
 }
 

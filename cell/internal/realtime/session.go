@@ -13,7 +13,6 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/google/uuid"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/pushnchat/pushnchat/cell/internal/messaging"
 	"github.com/pushnchat/pushnchat/internal/errs"
@@ -142,7 +141,7 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, userID string) error
 			s.convs[hd.ID].pos = now[hd.ID] // the pump has not started
 			hello.Conversations = append(hello.Conversations, headInfo{ID: hd.ID, TenantID: hd.TenantID, LastSeq: now[hd.ID]})
 		}
-		h.cfg.Redis.ZAdd(ctx, presenceKey(s.user), redis.Z{Score: float64(time.Now().Add(3 * h.cfg.Heartbeat).Unix()), Member: s.id})
+		h.markPresent(s)
 		s.enqueue(event{kind: evFrame, frame: encode(hello)})
 	}
 	// The session reads on a goroutine of its own: the handler's, deep in
@@ -245,6 +244,7 @@ func (s *session) handle(f inFrame) {
 	switch f.Type {
 	case "ping":
 		s.reply(pongFrame)
+		s.hub.markPresent(s)
 	case "send":
 		s.send(f)
 	case "resume":
@@ -635,11 +635,12 @@ func (s *session) fromStream(conv string, from, to int64) [][]byte {
 	return frames
 }
 
+// write sends one frame. It has no deadline of its own: a client that
+// stops reading fills its queue and is closed (4008), and a dead one is
+// closed by the heartbeat check; closing ends a blocked write.
 func (s *session) write(frame []byte) error {
-	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
-	defer cancel()
-	s.hub.mFrames.Add(ctx, 1)
-	return s.conn.Write(ctx, websocket.MessageText, frame)
+	s.hub.mFrames.Add(s.ctx, 1)
+	return s.conn.Write(context.Background(), websocket.MessageText, frame)
 }
 
 // closeWith ends the session with code; the close handshake runs on its

@@ -1,0 +1,153 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/pushnchat/pushnchat/cell/internal/messaging"
+)
+
+// appender commits concurrent sends together: while one batch is in the
+// database the next one gathers, so a lone message goes at once and a busy
+// cell pays one round trip and one commit for many. Attachments, retries
+// and anything unusual take the one-by-one path.
+type appender struct {
+	db      *DB
+	mu      sync.Mutex
+	pending []*appendReq
+	running bool
+}
+
+type appendReq struct {
+	ctx  context.Context
+	m    messaging.Message
+	done chan appendRes
+}
+
+type appendRes struct {
+	m       messaging.Message
+	created bool
+	err     error
+}
+
+const maxBatch = 256
+
+func (a *appender) append(ctx context.Context, m messaging.Message) (messaging.Message, bool, error) {
+	req := &appendReq{ctx: ctx, m: m, done: make(chan appendRes, 1)}
+	a.mu.Lock()
+	a.pending = append(a.pending, req)
+	if !a.running {
+		a.running = true
+		go a.run()
+	}
+	a.mu.Unlock()
+	select {
+	case r := <-req.done:
+		return r.m, r.created, r.err
+	case <-ctx.Done():
+		// The batch may still commit it: the client's retry with the same
+		// id learns its seq.
+		return messaging.Message{}, false, ctx.Err()
+	}
+}
+
+func (a *appender) run() {
+	for {
+		a.mu.Lock()
+		batch := a.pending[:min(len(a.pending), maxBatch)]
+		a.pending = a.pending[len(batch):]
+		if len(batch) == 0 {
+			a.running = false
+			a.pending = nil
+			a.mu.Unlock()
+			return
+		}
+		a.mu.Unlock()
+		a.commit(batch)
+	}
+}
+
+// commit stores batch in one implicit transaction: lock the conversations
+// in id order (so concurrent batches never deadlock), bump each one's
+// last_seq by its number of messages, insert the messages with their seqs
+// in arrival order. If any message fails (a retried id, a vanished
+// conversation), the transaction rolls back whole and each message takes
+// the one-by-one path, which knows the answer for every case.
+func (a *appender) commit(batch []*appendReq) {
+	live := batch[:0:0]
+	for _, r := range batch {
+		if r.ctx.Err() == nil {
+			live = append(live, r)
+		}
+	}
+	if len(live) == 0 {
+		return
+	}
+	convs := make([]string, len(live))
+	ids := make([]string, len(live))
+	senders := make([]string, len(live))
+	bodies := make([]string, len(live))
+	for i, r := range live {
+		convs[i], ids[i], senders[i], bodies[i] = r.m.ConversationID, r.m.ID, r.m.SenderID, r.m.Body
+	}
+	ctx := context.WithoutCancel(live[0].ctx)
+	b := &pgx.Batch{}
+	b.Queue(`SELECT id FROM conversation WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, convs)
+	b.Queue(`WITH input AS (
+			SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[]) WITH ORDINALITY AS t(conversation_id, id, sender_id, body, ord)
+		), counts AS (
+			SELECT conversation_id, count(*) AS n FROM input GROUP BY conversation_id
+		), bumped AS (
+			UPDATE conversation c SET last_seq = c.last_seq + counts.n FROM counts WHERE c.id = counts.conversation_id
+			RETURNING c.id, c.last_seq, counts.n
+		)
+		INSERT INTO message (conversation_id, seq, id, sender_id, body)
+		SELECT i.conversation_id, b.last_seq - b.n + row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.ord), i.id, i.sender_id, i.body
+		FROM input i JOIN bumped b ON b.id = i.conversation_id
+		RETURNING `+messageCols, convs, ids, senders, bodies)
+	out := map[string]messaging.Message{}
+	err := func() error {
+		br := a.db.pool.SendBatch(ctx, b)
+		defer br.Close()
+		if _, err := br.Exec(); err != nil {
+			return err
+		}
+		rows, err := br.Query()
+		if err != nil {
+			return err
+		}
+		ms, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (messaging.Message, error) { return scanMessage(r) })
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			out[m.ConversationID+"/"+m.ID] = m
+		}
+		return br.Close()
+	}()
+	var pgErr *pgconn.PgError
+	if err == nil && len(out) == len(live) {
+		for _, r := range live {
+			r.done <- appendRes{m: out[r.m.ConversationID+"/"+r.m.ID], created: true}
+		}
+		return
+	}
+	if err != nil && !(errors.As(err, &pgErr) && pgErr.Code == "23505") {
+		// Not a retried id: the database is in trouble; say so to all.
+		for _, r := range live {
+			r.done <- appendRes{err: fmt.Errorf("postgres: append: %w", err)}
+		}
+		return
+	}
+	// A retried id, or a conversation gone: one by one.
+	for _, r := range live {
+		m, created, err := a.db.appendOne(r.ctx, r.m)
+		r.done <- appendRes{m, created, err}
+	}
+}
+
