@@ -514,8 +514,8 @@ func rss(pids []int) int64 {
 type wsClient struct {
 	conn   *websocket.Conn
 	closed chan struct{}
-	rec  atomic.Pointer[recorder]
-	mu   sync.Mutex // serialises writes
+	rec    atomic.Pointer[recorder]
+	mu     sync.Mutex // serialises writes
 }
 
 func (w *wsClient) attach(r *recorder) { w.rec.Store(r) }

@@ -150,4 +150,3 @@ func (a *appender) commit(batch []*appendReq) {
 		r.done <- appendRes{m, created, err}
 	}
 }
-

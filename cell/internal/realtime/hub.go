@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -129,8 +130,8 @@ type Hub struct {
 }
 
 type membersEntry struct {
-	ids []string
-	at  time.Time
+	ids   []string
+	until time.Time
 }
 
 // NewHub starts a replica's hub; Close stops it.
@@ -456,7 +457,7 @@ func (h *Hub) sweep() {
 		case <-presence.C:
 			h.closeSilent()
 			h.members.Range(func(k, v any) bool {
-				if time.Since(v.(membersEntry).at) > 30*time.Second {
+				if time.Now().After(v.(membersEntry).until) {
 					h.members.Delete(k)
 				}
 				return true
@@ -581,35 +582,52 @@ func (h *Hub) closeSilent() {
 	}
 }
 
-// pushLoop notifies members who have no live session of new messages.
+// pushLoop notifies members who have no live session of new messages,
+// checking presence for a batch of messages in one Redis round trip.
 func (h *Hub) pushLoop() {
 	defer h.done.Done()
 	for {
+		var batch []messaging.Message
 		select {
 		case <-h.ctx.Done():
 			return
 		case m := <-h.pushJobs:
-			h.notifyOffline(m)
+			batch = append(batch, m)
 		}
+	more:
+		for len(batch) < 256 {
+			select {
+			case m := <-h.pushJobs:
+				batch = append(batch, m)
+			default:
+				break more
+			}
+		}
+		h.notifyOffline(batch)
 	}
 }
 
-func (h *Hub) notifyOffline(m messaging.Message) {
+func (h *Hub) notifyOffline(batch []messaging.Message) {
 	ctx, cancel := context.WithTimeout(h.ctx, 5*time.Second)
 	defer cancel()
-	members, err := h.conversationMembers(ctx, m.ConversationID)
-	if err != nil {
-		h.log.Warn("realtime: push: members", "err", err)
-		return
+	type target struct {
+		m     messaging.Message
+		user  string
+		count *redis.IntCmd
 	}
+	var targets []target
 	now := strconv.FormatInt(time.Now().Unix(), 10)
 	pipe := h.cfg.Redis.Pipeline()
-	var targets []string
-	var counts []*redis.IntCmd
-	for _, u := range members {
-		if u != m.SenderID {
-			targets = append(targets, u)
-			counts = append(counts, pipe.ZCount(ctx, presenceKey(u), now, "+inf"))
+	for _, m := range batch {
+		members, err := h.conversationMembers(ctx, m.ConversationID)
+		if err != nil {
+			h.log.Warn("realtime: push: members", "err", err)
+			continue
+		}
+		for _, u := range members {
+			if u != m.SenderID {
+				targets = append(targets, target{m: m, user: u, count: pipe.ZCount(ctx, presenceKey(u), now, "+inf")})
+			}
 		}
 	}
 	if len(targets) == 0 {
@@ -619,28 +637,29 @@ func (h *Hub) notifyOffline(m messaging.Message) {
 		h.log.Warn("realtime: push: presence", "err", err)
 		return
 	}
-	for i, u := range targets {
-		if counts[i].Val() > 0 {
+	for _, t := range targets {
+		if t.count.Val() > 0 {
 			continue // online: the live frame is the notification
 		}
-		n := Notification{UserID: u, ConversationID: m.ConversationID, Seq: m.Seq, SenderID: m.SenderID, Preview: preview(m.Body)}
+		n := Notification{UserID: t.user, ConversationID: t.m.ConversationID, Seq: t.m.Seq, SenderID: t.m.SenderID, Preview: preview(t.m.Body)}
 		if err := h.cfg.Pusher.Push(ctx, n); err != nil {
-			h.log.Warn("realtime: push", "user", u, "err", err)
+			h.log.Warn("realtime: push", "user", t.user, "err", err)
 		}
 	}
 }
 
-// conversationMembers caches member lists for 30 s: a member added since
-// then gets the message by sync rather than a push.
+// conversationMembers caches member lists for 20-40 s (spread, so they do
+// not all expire at once): a member added since then gets the message by
+// sync rather than a push.
 func (h *Hub) conversationMembers(ctx context.Context, conv string) ([]string, error) {
-	if v, ok := h.members.Load(conv); ok && time.Since(v.(membersEntry).at) < 30*time.Second {
+	if v, ok := h.members.Load(conv); ok && time.Now().Before(v.(membersEntry).until) {
 		return v.(membersEntry).ids, nil
 	}
 	ids, err := h.cfg.DB.ConversationMembers(ctx, conv)
 	if err != nil {
 		return nil, err
 	}
-	h.members.Store(conv, membersEntry{ids: ids, at: time.Now()})
+	h.members.Store(conv, membersEntry{ids: ids, until: time.Now().Add(20*time.Second + rand.N(20*time.Second))})
 	return ids, nil
 }
 
