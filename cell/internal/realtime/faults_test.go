@@ -22,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pushnchat/pushnchat/cell/internal/celltest"
+	"github.com/pushnchat/pushnchat/cell/internal/realtime"
 	"github.com/pushnchat/pushnchat/internal/devstack"
 	"github.com/pushnchat/pushnchat/internal/probe"
 	"github.com/pushnchat/pushnchat/internal/proc"
@@ -31,11 +32,12 @@ import (
 // replicas are cell processes sharing one PostgreSQL database and one Redis
 // server, which the test may kill and restart.
 type replicas struct {
-	t     *testing.T
-	bin   string
-	args  []string
-	mu    sync.Mutex
-	procs map[string]*proc.Process // URL → process
+	t      *testing.T
+	bin    string
+	signal syscall.Signal // how end stops a replica: SIGKILL unless set
+	args   []string
+	mu     sync.Mutex
+	procs  map[string]*proc.Process // URL → process
 }
 
 func (rs *replicas) start(name string) string {
@@ -45,7 +47,11 @@ func (rs *replicas) start(name string) string {
 		rs.t.Fatal(err)
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	p, err := proc.Start(proc.Spec{Name: name, Path: rs.bin, StopSignal: syscall.SIGKILL, Args: append([]string{"-listen", addr}, rs.args...)})
+	stop := rs.signal
+	if stop == 0 {
+		stop = syscall.SIGKILL
+	}
+	p, err := proc.Start(proc.Spec{Name: name, Path: rs.bin, StopSignal: stop, StopTimeout: 20 * time.Second, Args: append([]string{"-listen", addr}, rs.args...)})
 	if err != nil {
 		rs.t.Fatal(err)
 	}
@@ -60,8 +66,9 @@ func (rs *replicas) start(name string) string {
 	return url
 }
 
-// kill SIGKILLs the replica at url.
-func (rs *replicas) kill(url string) {
+// end stops the replica at url with the replicas' signal (SIGKILL: it
+// dies mid-stream).
+func (rs *replicas) end(url string) {
 	rs.mu.Lock()
 	p := rs.procs[url]
 	delete(rs.procs, url)
@@ -292,33 +299,8 @@ func (d *device) history(url string, head int64) bool {
 // or out of order, on any device.
 func TestNoLossAcrossDisconnectsReplicaDeathAndRedisRestart(t *testing.T) {
 	t.Parallel()
-	root, err := devstack.RepoRoot(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(t.TempDir(), "cell")
-	build := exec.Command("go", "build", "-o", bin, "./cell/cmd/cell")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	dbURL := testenv.Postgres(t, celltest.Schema)
-	auth := testenv.Auth(t)
-	redisDir := t.TempDir()
-	rdb, err := devstack.StartRedis(context.Background(), devstack.RedisConfig{Dir: redisDir, Log: io.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { rdb.Stop() })
-	redisPort := rdb.Port()
-	rs := &replicas{t: t, bin: bin, procs: map[string]*proc.Process{}, args: []string{
-		"-cell", "lagos-1", "-markets", "NG", "-database-url", dbURL, "-redis-url", rdb.URL(0),
-		"-blob-url", "file://" + t.TempDir() + "?create_dir=true&no_tmp_dir=true",
-		"-firebase-project", auth.Project, "-firebase-emulator", auth.Host, "-service-token", celltest.ServiceToken,
-		"-rate-ip", "100000", "-rate-ip-burst", "100000", "-rate-user", "100000", "-rate-user-burst", "100000",
-		"-realtime-frame-rate", "100000", "-realtime-frame-burst", "100000", "-realtime-sweep", "300ms",
-		"-log-level", "error", "-shutdown-grace", "2s",
-	}}
+	rs, rdb, dbURL, auth := startReplicas(t, "-realtime-sweep", "300ms")
+	redisDir, redisPort := rdb.dir, rdb.Port()
 	r1 := rs.start("replica 1")
 	r2 := rs.start("replica 2")
 	cell := &celltest.Cell{URL: r1, DBURL: dbURL, Auth: auth}
@@ -379,7 +361,7 @@ func TestNoLossAcrossDisconnectsReplicaDeathAndRedisRestart(t *testing.T) {
 	}
 
 	waitSent(total * 3 / 10)
-	rs.kill(r1) // mid-stream: its clients reconnect to replica 2
+	rs.end(r1) // mid-stream: its clients reconnect to replica 2
 	t.Logf("killed replica 1 at %d acknowledged", sent())
 	waitSent(total * 45 / 100)
 	rs.start("replica 3")
@@ -387,10 +369,11 @@ func TestNoLossAcrossDisconnectsReplicaDeathAndRedisRestart(t *testing.T) {
 	rdb.Stop() // Redis restarts; what it carried meanwhile comes from PostgreSQL
 	t.Logf("stopped Redis at %d acknowledged", sent())
 	time.Sleep(300 * time.Millisecond)
-	if rdb, err = devstack.StartRedis(context.Background(), devstack.RedisConfig{Dir: redisDir, Port: redisPort, Log: io.Discard}); err != nil {
+	again, err := devstack.StartRedis(context.Background(), devstack.RedisConfig{Dir: redisDir, Port: redisPort, Log: io.Discard})
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { rdb.Stop() })
+	t.Cleanup(func() { again.Stop() })
 	t.Logf("Redis back at %d acknowledged", sent())
 	wg.Wait()
 	_ = r2
@@ -428,5 +411,69 @@ func TestNoLossAcrossDisconnectsReplicaDeathAndRedisRestart(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+type testRedis struct {
+	*devstack.Redis
+	dir string
+}
+
+// startReplicas builds the cell and prepares replicas of it on a fresh
+// database and a Redis server of the test's own; extra are more flags.
+func startReplicas(t *testing.T, extra ...string) (*replicas, testRedis, string, testenv.AuthEnv) {
+	t.Helper()
+	root, err := devstack.RepoRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "cell")
+	build := exec.Command("go", "build", "-o", bin, "./cell/cmd/cell")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	dbURL := testenv.Postgres(t, celltest.Schema)
+	auth := testenv.Auth(t)
+	redisDir := t.TempDir()
+	rdb, err := devstack.StartRedis(context.Background(), devstack.RedisConfig{Dir: redisDir, Log: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rdb.Stop() })
+	rs := &replicas{t: t, bin: bin, procs: map[string]*proc.Process{}, args: append([]string{
+		"-cell", "lagos-1", "-markets", "NG", "-database-url", dbURL, "-redis-url", rdb.URL(0),
+		"-blob-url", "file://" + t.TempDir() + "?create_dir=true&no_tmp_dir=true",
+		"-firebase-project", auth.Project, "-firebase-emulator", auth.Host, "-service-token", celltest.ServiceToken,
+		"-rate-ip", "100000", "-rate-ip-burst", "100000", "-rate-user", "100000", "-rate-user-burst", "100000",
+		"-realtime-frame-rate", "100000", "-realtime-frame-burst", "100000",
+		"-log-level", "error", "-shutdown-grace", "2s",
+	}, extra...)}
+	return rs, testRedis{rdb, redisDir}, dbURL, auth
+}
+
+// A replica asked to stop (SIGTERM, as a deploy does) closes its sessions
+// with 1012 so clients reconnect at once, then exits.
+func TestDrainClosesSessionsWithServiceRestart(t *testing.T) {
+	t.Parallel()
+	rs, _, dbURL, auth := startReplicas(t)
+	rs.signal = syscall.SIGTERM
+	url := rs.start("replica")
+	cell := &celltest.Cell{URL: url, DBURL: dbURL, Auth: auth}
+	tm := newTeam(t, cell)
+	rt := tm.member.Realtime(t)
+	rt.Next(t, wait)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		rs.end(url)
+	}()
+	if got := rt.Closed(t, wait); got != realtime.CloseRestart {
+		t.Fatalf("close code = %d; want %d", got, realtime.CloseRestart)
+	}
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the replica did not exit after its drain")
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pushnchat/pushnchat/control-plane/internal/localup"
@@ -196,6 +197,27 @@ func TestSpineEndToEnd(t *testing.T) {
 	}
 	if r := call(t, "GET", router+"/v1/t/no-such-business", owners["NG"].IDToken, nil); r.status != 404 {
 		t.Errorf("unknown tenant = %d; want 404", r.status)
+	}
+
+	// The realtime WebSocket goes through the router to the user's home
+	// cell, which greets the user by its own account id.
+	for _, country := range []string{"KE", "US"} {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ws, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(router, "http")+"/v1/realtime",
+			&websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {"Bearer " + owners[country].IDToken}}})
+		if err != nil {
+			cancel()
+			t.Fatalf("realtime through the router for %s: %v", country, err)
+		}
+		if cell := resp.Header.Get("X-PushNchat-Cell"); cell != homes[country] {
+			t.Errorf("realtime for %s answered by %q; want %s", country, cell, homes[country])
+		}
+		_, b, err := ws.Read(ctx)
+		if err != nil || !strings.Contains(string(b), `"type":"hello"`) {
+			t.Errorf("realtime for %s: first frame %s, %v; want hello", country, b, err)
+		}
+		ws.CloseNow()
+		cancel()
 	}
 
 	t.Run("a dead cell hurts only its own tenants", func(t *testing.T) {
