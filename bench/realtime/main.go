@@ -87,7 +87,7 @@ type client interface {
 }
 
 type user struct {
-	uid, token, cellID string
+	uid, token string
 }
 
 // recorder collects delivery latencies within a window.
