@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -95,7 +96,9 @@ func (a *appender) commit(batch []*appendReq) {
 	for i, r := range live {
 		convs[i], ids[i], senders[i], bodies[i] = r.m.ConversationID, r.m.ID, r.m.SenderID, r.m.Body
 	}
-	ctx := context.WithoutCancel(live[0].ctx)
+	// The batch outlives any one sender's context, never the cell's patience.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	b := &pgx.Batch{}
 	b.Queue(`SELECT id FROM conversation WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, convs)
 	b.Queue(`WITH input AS (

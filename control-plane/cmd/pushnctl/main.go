@@ -130,9 +130,10 @@ func printPlatform(w io.Writer, pl *localup.Platform, took time.Duration) {
 	fmt.Fprintf(tw, "consul\thttp://%s\tcurl -s http://%s/v1/status/leader\n", pl.Consul.HTTPAddr(), pl.Consul.HTTPAddr())
 	fmt.Fprintf(tw, "firebase auth emulator\t%s\tFIREBASE_AUTH_EMULATOR_HOST=%s\n", pl.Auth.URL(), pl.Auth.Host())
 	tw.Flush()
-	fmt.Fprintf(w, "\nDemo users (password %q), each owning its cell's demo business:\n", localup.DemoPassword)
+	fmt.Fprintf(w, "\nDemo users (password %q), each owning its cell's demo business, and its staff member:\n", localup.DemoPassword)
 	for _, c := range pl.Cells {
 		fmt.Fprintf(w, "  %-42s %s in %s\n", localup.DemoUser(c.Cell), c.Demo, c.Name)
+		fmt.Fprintf(w, "  %-42s chats with the owner (WebSocket: ws://%s/v1/realtime)\n", localup.DemoStaff(c.Cell), pl.RouterAddr)
 	}
 	fmt.Fprintf(w, "\nSign in through the emulator:\n  curl -s -H 'Content-Type: application/json' -d '{\"email\":\"%s\",\"password\":\"%s\",\"returnSecureToken\":true}' '%s/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key=demo'\n",
 		localup.DemoUser(pl.Cells[0].Cell), localup.DemoPassword, pl.Auth.URL())

@@ -367,19 +367,31 @@ const DemoPassword = "pushnchat-demo"
 // DemoUser is the demo account of a cell's market.
 func DemoUser(c Cell) string { return "owner@" + c.Name + ".demo.pushnchat.test" }
 
-// seed creates each cell's database, one demo user per market, and a
-// demo business with published listings in every cell. It is idempotent:
-// a second `up` finds them in place.
+// DemoStaff is the demo business's staff member, who chats with the owner.
+func DemoStaff(c Cell) string { return "staff@" + c.Name + ".demo.pushnchat.test" }
+
+// seed creates each cell's database, two demo users per market (owner and
+// staff), and a demo business with published listings and a conversation
+// in every cell. It is idempotent: a second `up` finds them in place.
 func (pl *Platform) seed(ctx context.Context) error {
 	auth := authemu.New(pl.Auth.Host(), pl.Auth.Project())
-	for _, c := range pl.Cells {
-		s, err := auth.SignIn(ctx, DemoUser(c.Cell), DemoPassword)
+	account := func(email string) (authemu.Session, error) {
+		s, err := auth.SignIn(ctx, email, DemoPassword)
 		if err != nil {
-			if s, err = auth.SignUp(ctx, DemoUser(c.Cell), DemoPassword); err != nil {
-				return err
-			}
+			s, err = auth.SignUp(ctx, email, DemoPassword)
 		}
-		if err := seedCell(ctx, pl.RouterAddr, c, s); err != nil {
+		return s, err
+	}
+	for _, c := range pl.Cells {
+		owner, err := account(DemoUser(c.Cell))
+		if err != nil {
+			return err
+		}
+		staff, err := account(DemoStaff(c.Cell))
+		if err != nil {
+			return err
+		}
+		if err := seedCell(ctx, pl.RouterAddr, c, owner, staff); err != nil {
 			return fmt.Errorf("%s: %w", c.Name, err)
 		}
 	}

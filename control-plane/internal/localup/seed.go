@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/google/uuid"
+
 	"github.com/pushnchat/pushnchat/internal/authemu"
 )
 
@@ -26,8 +28,8 @@ var currencies = map[string]string{"NG": "NGN", "ZA": "ZAR", "KE": "KES", "US": 
 
 // seedCell signs the cell's demo business up through the router, as any
 // business would, and publishes its listings, unless it exists.
-func seedCell(ctx context.Context, router string, c RunningCell, owner authemu.Session) error {
-	call := func(method, path string, body any, hdr ...string) (int, []byte, error) {
+func seedCell(ctx context.Context, router string, c RunningCell, owner, staff authemu.Session) error {
+	callAs := func(who authemu.Session, method, path string, body any, hdr ...string) (int, []byte, error) {
 		var rd io.Reader
 		if body != nil {
 			b, err := json.Marshal(body)
@@ -40,7 +42,7 @@ func seedCell(ctx context.Context, router string, c RunningCell, owner authemu.S
 		if err != nil {
 			return 0, nil, err
 		}
-		req.Header.Set("Authorization", "Bearer "+owner.IDToken)
+		req.Header.Set("Authorization", "Bearer "+who.IDToken)
 		req.Header.Set("Content-Type", "application/json")
 		for i := 0; i+1 < len(hdr); i += 2 {
 			req.Header.Set(hdr[i], hdr[i+1])
@@ -52,6 +54,9 @@ func seedCell(ctx context.Context, router string, c RunningCell, owner authemu.S
 		defer resp.Body.Close()
 		b, err := io.ReadAll(resp.Body)
 		return resp.StatusCode, b, err
+	}
+	call := func(method, path string, body any, hdr ...string) (int, []byte, error) {
+		return callAs(owner, method, path, body, hdr...)
 	}
 	st, _, err := call("GET", "/v1/t/"+c.Demo, nil)
 	if err != nil || st == http.StatusOK {
@@ -78,6 +83,57 @@ func seedCell(ctx context.Context, router string, c RunningCell, owner authemu.S
 		}
 		if st, b, err := call("POST", "/v1/t/"+c.Demo+"/listings/"+created.ID+"/publish", nil); err != nil || st != http.StatusOK {
 			return fmt.Errorf("publish demo listing: %d %s %v", st, b, err)
+		}
+	}
+	return seedChat(c, call, func(method, path string, body any, hdr ...string) (int, []byte, error) {
+		return callAs(staff, method, path, body, hdr...)
+	})
+}
+
+type caller func(method, path string, body any, hdr ...string) (int, []byte, error)
+
+// seedChat invites the demo staff member into the business and starts a
+// conversation between owner and staff with a few messages, for the
+// realtime endpoint to show.
+func seedChat(c RunningCell, owner, staff caller) error {
+	base := "/v1/t/" + c.Demo
+	st, b, err := owner("POST", base+"/invitations", map[string]string{"email": DemoStaff(c.Cell), "role": "member"})
+	if err != nil || st != http.StatusCreated {
+		return fmt.Errorf("invite the demo staff member: %d %s %v", st, b, err)
+	}
+	var inv struct{ ID, Token string }
+	if err := json.Unmarshal(b, &inv); err != nil {
+		return err
+	}
+	st, b, err = staff("POST", base+"/invitations/"+inv.ID+"/accept", map[string]string{"token": inv.Token})
+	if err != nil || st != http.StatusOK {
+		return fmt.Errorf("accept the demo invitation: %d %s %v", st, b, err)
+	}
+	var m struct {
+		UserID string `json:"user_id"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	st, b, err = owner("POST", base+"/conversations", map[string]any{"kind": "direct", "members": []string{m.UserID}})
+	if err != nil || st != http.StatusCreated {
+		return fmt.Errorf("start the demo conversation: %d %s %v", st, b, err)
+	}
+	var conv struct{ ID string }
+	if err := json.Unmarshal(b, &conv); err != nil {
+		return err
+	}
+	for i, msg := range []struct {
+		from caller
+		body string
+	}{
+		{owner, "Good morning! The new indigo adire has arrived."},
+		{staff, "Great, I will photograph it and publish the listing today."},
+	} {
+		id := uuid.Must(uuid.NewV7()).String()
+		st, b, err := msg.from("POST", base+"/conversations/"+conv.ID+"/messages", map[string]string{"id": id, "body": msg.body})
+		if err != nil || st != http.StatusCreated {
+			return fmt.Errorf("demo message %d: %d %s %v", i+1, st, b, err)
 		}
 	}
 	return nil
