@@ -270,7 +270,7 @@ func (h *Hub) dispatch(channel, payload string) {
 		case "m":
 			e.kind = evMessage
 		case "r", "y":
-			e.kind = evFrame
+			e.kind = evEphemeral
 		default:
 			return
 		}

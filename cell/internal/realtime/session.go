@@ -30,6 +30,7 @@ const (
 	evCatchUp               // the sweep found conv's head at seq
 	evResume                // a client's resume frame
 	evJoin                  // the user joined a conversation after connecting
+	evEphemeral             // a receipt or typing frame: sent once the client has resumed
 )
 
 type event struct {
@@ -137,10 +138,12 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, userID string) error
 	} else {
 		hello := helloFrame{Type: "hello", Protocol: Protocol, Session: s.id, User: s.user, HeartbeatMS: h.cfg.Heartbeat.Milliseconds(),
 			Conversations: make([]headInfo, 0, len(heads))}
+		s.mu.Lock() // the user channel may already be adding conversations
 		for _, hd := range heads {
-			s.convs[hd.ID].pos = now[hd.ID] // the pump has not started
+			s.convs[hd.ID].pos = now[hd.ID] // read by the pump only once live
 			hello.Conversations = append(hello.Conversations, headInfo{ID: hd.ID, TenantID: hd.TenantID, LastSeq: now[hd.ID]})
 		}
+		s.mu.Unlock()
 		h.markPresent(s)
 		s.enqueue(event{kind: evFrame, frame: encode(hello)})
 	}
@@ -407,6 +410,11 @@ var errStore = errors.New("realtime: the database did not answer")
 func (s *session) process(e event) error {
 	switch e.kind {
 	case evFrame:
+		return s.write(e.frame)
+	case evEphemeral:
+		if !s.started {
+			return nil // before the first resume nothing but replies goes out
+		}
 		return s.write(e.frame)
 	case evMessage:
 		st := s.conv(e.conv)
