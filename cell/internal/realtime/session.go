@@ -25,12 +25,12 @@ const CloseTryLater = websocket.StatusTryAgainLater
 type evKind uint8
 
 const (
-	evFrame   evKind = iota // write frame as it is
-	evMessage               // a message frame with conv and seq: ordered, deduplicated
-	evCatchUp               // the sweep found conv's head at seq
-	evResume                // a client's resume frame
-	evJoin                  // the user joined a conversation after connecting
-	evEphemeral             // a receipt or typing frame: sent once the client has resumed
+	evFrame     evKind = iota // write frame as it is
+	evMessage                 // a message frame with conv and seq: ordered, deduplicated
+	evCatchUp                 // the sweep found conv's head at seq
+	evResume                  // a client's resume frame
+	evJoin                    // the user joined a conversation after connecting
+	evEphemeral               // a receipt or typing frame: sent once the client has resumed
 )
 
 type event struct {
