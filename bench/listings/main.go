@@ -22,16 +22,13 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pushnchat/pushnchat/bench/internal/benchenv"
 	"github.com/pushnchat/pushnchat/internal/authemu"
-	"github.com/pushnchat/pushnchat/internal/devstack"
-	"github.com/pushnchat/pushnchat/internal/probe"
-	"github.com/pushnchat/pushnchat/internal/proc"
 )
 
 func main() {
@@ -54,34 +51,23 @@ var (
 func run() error {
 	flag.Parse()
 	ctx := context.Background()
-	root, err := devstack.RepoRoot(".")
+	env, err := benchenv.New("listings")
 	if err != nil {
 		return err
 	}
-	tools := devstack.FindTools(os.Getenv, root)
-	tmp, err := os.MkdirTemp("", "pnc-bench-listings-")
+	defer env.Close()
+	pg, err := env.Postgres(ctx)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return err
-	}
-	pg, err := devstack.StartPostgres(ctx, devstack.PostgresConfig{Bin: tools.PostgresBin, DataDir: filepath.Join(tmp, "pg")})
+	rd, err := env.Redis(ctx)
 	if err != nil {
 		return err
 	}
-	defer pg.Stop()
-	rd, err := devstack.StartRedis(ctx, devstack.RedisConfig{Path: tools.Redis, Dir: filepath.Join(tmp, "redis")})
+	auth, err := env.Auth(ctx)
 	if err != nil {
 		return err
 	}
-	defer rd.Stop()
-	auth, err := devstack.StartAuthEmulator(ctx, devstack.AuthEmulatorConfig{Firebase: tools.Firebase, Dir: filepath.Join(tmp, "fb")})
-	if err != nil {
-		return err
-	}
-	defer auth.Stop()
 
 	conn, err := pgx.Connect(ctx, pg.URL("postgres"))
 	if err != nil {
@@ -94,29 +80,15 @@ func run() error {
 	dbURL := pg.URL("cell")
 
 	// The real cell binary, as production runs it.
-	bin := filepath.Join(tmp, "cell")
-	if err := proc.Run(ctx, proc.Spec{Name: "go build", Path: "go", Args: []string{"build", "-o", bin, "./cell/cmd/cell"}, Dir: root}, 5*time.Minute); err != nil {
+	if err := env.Build(ctx, "./cell/cmd/cell"); err != nil {
 		return err
 	}
-	port, err := devstack.FreePort()
-	if err != nil {
-		return err
-	}
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	cell, err := proc.Start(proc.Spec{Name: "cell", Path: bin, Args: []string{
-		"-cell", "lagos-1", "-markets", "NG", "-database-url", dbURL, "-redis-url", rd.URL(0),
-		"-blob-url", "file://" + filepath.Join(tmp, "blobs") + "?create_dir=true", "-listen", addr,
-		"-firebase-project", auth.Project(), "-firebase-emulator", auth.Host(), "-log-level", "error",
-		"-service-token", "bench-service-token", "-rate-ip", "1000000", "-rate-ip-burst", "1000000", "-rate-user", "1000000", "-rate-user-burst", "1000000",
-	}, StopSignal: syscall.SIGTERM})
+	cell, addr, err := env.StartCell(ctx, "cell", benchenv.Cell{DatabaseURL: dbURL, RedisURL: rd.URL(0), Auth: auth})
 	if err != nil {
 		return err
 	}
 	defer cell.Stop()
 	base := "http://" + addr
-	if err := cell.WaitReady(ctx, time.Minute, probe.Ready(base+"/readyz")); err != nil {
-		return err
-	}
 
 	// An owner and a tenant, through the API.
 	s, err := authemu.New(auth.Host(), auth.Project()).SignUp(ctx, "bench@example.test", "bench password 1")
@@ -128,7 +100,7 @@ func run() error {
 		b, _ := json.Marshal(body)
 		req, _ := http.NewRequest(method, base+path, bytes.NewReader(b))
 		req.Header.Set("Authorization", "Bearer "+s.IDToken)
-		req.Header.Set("X-PushNchat-Service-Token", "bench-service-token")
+		req.Header.Set("X-PushNchat-Service-Token", benchenv.ServiceToken)
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := client.Do(req)
 		if err != nil {

@@ -38,6 +38,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pushnchat/pushnchat/bench/internal/benchenv"
 	"github.com/pushnchat/pushnchat/internal/authemu"
 	"github.com/pushnchat/pushnchat/internal/devstack"
 	"github.com/pushnchat/pushnchat/internal/probe"
@@ -57,10 +58,7 @@ var (
 	sidesF   = flag.String("sides", "pushnchat,socketio", "sides to run (for a quick look at one)")
 )
 
-const (
-	members = 10
-	token   = "bench-service-token"
-)
+const members = 10
 
 func main() {
 	flag.Parse()
@@ -82,7 +80,7 @@ type server interface {
 
 // client is one connection of the load generator.
 type client interface {
-	send(ctx context.Context, conv int, scheduled int64) error
+	send(ctx context.Context, scheduled int64) error
 	close()
 }
 
@@ -131,10 +129,6 @@ func (r *recorder) percentiles() (p50, p99, p999 float64, n int) {
 }
 
 func run() error {
-	root, err := devstack.RepoRoot(".")
-	if err != nil {
-		return err
-	}
 	var sizes []int
 	for _, f := range strings.Split(*sizesF, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
@@ -153,41 +147,35 @@ func run() error {
 			return fmt.Errorf("the open-file limit %d is too low for %d connections", lim.Cur, maxConns)
 		}
 	}
-	tools := devstack.FindTools(os.Getenv, root)
-	tmp, err := os.MkdirTemp("", "pnc-bench-realtime-")
+	ctx := context.Background()
+	env, err := benchenv.New("realtime")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
-	os.Chmod(tmp, 0o755)
-	ctx := context.Background()
-
+	defer env.Close()
 	logf("building the cell; installing the Socket.io side (npm ci)")
-	if err := proc.Run(ctx, proc.Spec{Name: "go build", Path: "go", Dir: root, Args: []string{"build", "-o", tmp + "/", "./cell/cmd/cell"}}, 5*time.Minute); err != nil {
+	if err := env.Build(ctx, "./cell/cmd/cell"); err != nil {
 		return err
 	}
-	sioDir := filepath.Join(root, "bench", "realtime", "socketio")
+	sioDir := filepath.Join(env.Root, "bench", "realtime", "socketio")
 	if err := proc.Run(ctx, proc.Spec{Name: "npm ci", Path: "npm", Dir: sioDir, Args: []string{"ci", "--no-audit", "--no-fund", "--loglevel=error"}}, 5*time.Minute); err != nil {
 		return err
 	}
-	pg, err := devstack.StartPostgres(ctx, devstack.PostgresConfig{Bin: tools.PostgresBin, DataDir: filepath.Join(tmp, "pg")})
+	pg, err := env.Postgres(ctx)
 	if err != nil {
 		return err
 	}
-	defer pg.Stop()
-	rdb, err := devstack.StartRedis(ctx, devstack.RedisConfig{Path: tools.Redis, Dir: filepath.Join(tmp, "redis")})
+	rdb, err := env.Redis(ctx)
 	if err != nil {
 		return err
 	}
-	defer rdb.Stop()
-	auth, err := devstack.StartAuthEmulator(ctx, devstack.AuthEmulatorConfig{Firebase: tools.Firebase, Dir: filepath.Join(tmp, "auth")})
+	auth, err := env.Auth(ctx)
 	if err != nil {
 		return err
 	}
-	defer auth.Stop()
 
-	cell := &cellSide{bin: filepath.Join(tmp, "cell"), tmp: tmp, db: pg.URL("postgres"), redis: rdb.URL(0), auth: auth}
-	sio := &sioSide{dir: sioDir, redis: rdb.URL(1)}
+	cell := &cellSide{env: env, cell: benchenv.Cell{DatabaseURL: pg.URL("postgres"), RedisURL: rdb.URL(0), Auth: auth}, pair: pair{path: "/v1/realtime"}}
+	sio := &sioSide{dir: sioDir, redis: rdb.URL(1), pair: pair{path: "/socket.io/?EIO=4&transport=websocket"}}
 	if err := cell.start(); err != nil {
 		return err
 	}
@@ -507,7 +495,7 @@ func drive(clients []client, convs int, rate float64, d time.Duration, rec *reco
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if c.send(ctx, conv, at.UnixNano()) != nil {
+			if c.send(ctx, at.UnixNano()) != nil {
 				errs.Add(1)
 			}
 		}()
@@ -566,62 +554,60 @@ func (w *wsClient) close() {
 
 // --- the cell ---
 
+// pair is one side's two server processes.
+type pair struct {
+	procs []*proc.Process
+	addrs []string
+	path  string // of the WebSocket endpoint, with its query
+}
+
+func (p *pair) add(pr *proc.Process, addr string) {
+	p.procs, p.addrs = append(p.procs, pr), append(p.addrs, addr)
+}
+
+func (p *pair) stop() {
+	for _, pr := range p.procs {
+		pr.Stop()
+	}
+	p.procs, p.addrs = nil, nil
+}
+
+func (p *pair) urls() []string {
+	var u []string
+	for _, a := range p.addrs {
+		u = append(u, "ws://"+a+p.path)
+	}
+	return u
+}
+
+func (p *pair) pids() []int {
+	var ids []int
+	for _, pr := range p.procs {
+		ids = append(ids, pr.Pid())
+	}
+	return ids
+}
+
 type cellSide struct {
-	bin, tmp, db, redis string
-	auth                *devstack.AuthEmulator
-	procs               []*proc.Process
-	addrs               []string
-	convs               []string
+	pair
+	env   *benchenv.Env
+	cell  benchenv.Cell
+	convs []string
 }
 
 func (c *cellSide) name() string { return "pushnchat" }
 
 func (c *cellSide) start() error {
-	c.procs, c.addrs = nil, nil
 	for i := range 2 {
-		port, err := devstack.FreePort()
+		p, addr, err := c.env.StartCell(context.Background(), fmt.Sprintf("cell replica %d", i+1), c.cell,
+			"-log-level", "warn", "-shutdown-grace", "5s", "-debug-listen", debugAddr(i))
 		if err != nil {
+			c.stop()
 			return err
 		}
-		addr := "127.0.0.1:" + strconv.Itoa(port)
-		p, err := proc.Start(proc.Spec{Name: fmt.Sprintf("cell replica %d", i+1), Path: c.bin, StopSignal: syscall.SIGTERM, StopTimeout: 15 * time.Second, Args: []string{
-			"-listen", addr, "-cell", "lagos-1", "-markets", "NG", "-database-url", c.db, "-redis-url", c.redis,
-			"-blob-url", "file://" + c.tmp + "/blobs?create_dir=true&no_tmp_dir=true",
-			"-firebase-project", c.auth.Project(), "-firebase-emulator", c.auth.Host(), "-service-token", token,
-			"-rate-ip", "1000000", "-rate-ip-burst", "1000000", "-rate-user", "1000000", "-rate-user-burst", "1000000",
-			"-log-level", "warn", "-shutdown-grace", "5s", "-debug-listen", debugAddr(i)}})
-		if err != nil {
-			return err
-		}
-		c.procs = append(c.procs, p)
-		if err := p.WaitReady(context.Background(), time.Minute, probe.Ready("http://"+addr+"/readyz")); err != nil {
-			return err
-		}
-		c.addrs = append(c.addrs, addr)
+		c.add(p, addr)
 	}
 	return nil
-}
-
-func (c *cellSide) stop() {
-	for _, p := range c.procs {
-		p.Stop()
-	}
-}
-
-func (c *cellSide) urls() []string {
-	var u []string
-	for _, a := range c.addrs {
-		u = append(u, "ws://"+a+"/v1/realtime")
-	}
-	return u
-}
-
-func (c *cellSide) pids() []int {
-	var p []int
-	for _, pr := range c.procs {
-		p = append(p, pr.Pid())
-	}
-	return p
 }
 
 // seed creates the business (through the internal API, as the control
@@ -633,7 +619,7 @@ func (c *cellSide) seed(ctx context.Context, users []user) ([]string, error) {
 		"contact": map[string]string{"name": "Ada Obi", "email": "ada@example.test", "phone": "+2348012345678"}})
 	req, _ := http.NewRequest(http.MethodPut, "http://"+c.addrs[0]+"/internal/v1/tenants/"+tenantID, strings.NewReader(string(body)))
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-PushNchat-Service-Token", token)
+	req.Header.Set("X-PushNchat-Service-Token", benchenv.ServiceToken)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return nil, err
@@ -643,7 +629,7 @@ func (c *cellSide) seed(ctx context.Context, users []user) ([]string, error) {
 	if resp.StatusCode != http.StatusCreated {
 		return nil, fmt.Errorf("create tenant: %d %s", resp.StatusCode, b)
 	}
-	conn, err := pgx.Connect(ctx, c.db)
+	conn, err := pgx.Connect(ctx, c.cell.DatabaseURL)
 	if err != nil {
 		return nil, err
 	}
@@ -743,7 +729,7 @@ func (c *cellSide) dial(ctx context.Context, url string, u user, conv int) (clie
 	return cl, nil
 }
 
-func (c *cellClient) send(ctx context.Context, _ int, scheduled int64) error {
+func (c *cellClient) send(ctx context.Context, scheduled int64) error {
 	id := uuid.Must(uuid.NewV7()).String()
 	b := fmt.Appendf(nil, `{"type":"send","conversation":%q,"id":%q,"body":"%d"}`, c.conv, id, scheduled)
 	return c.write(ctx, b)
@@ -752,15 +738,13 @@ func (c *cellClient) send(ctx context.Context, _ int, scheduled int64) error {
 // --- Socket.io ---
 
 type sioSide struct {
+	pair
 	dir, redis string
-	procs      []*proc.Process
-	addrs      []string
 }
 
 func (s *sioSide) name() string { return "socketio" }
 
 func (s *sioSide) start() error {
-	s.procs, s.addrs = nil, nil
 	for i := range 2 {
 		port, err := devstack.FreePort()
 		if err != nil {
@@ -769,38 +753,17 @@ func (s *sioSide) start() error {
 		p, err := proc.Start(proc.Spec{Name: fmt.Sprintf("socket.io %d", i+1), Path: "node", Dir: s.dir, StopSignal: syscall.SIGTERM,
 			Args: []string{"server.js", strconv.Itoa(port), s.redis}})
 		if err != nil {
+			s.stop()
 			return err
 		}
-		s.procs = append(s.procs, p)
 		addr := "127.0.0.1:" + strconv.Itoa(port)
+		s.add(p, addr)
 		if err := p.WaitReady(context.Background(), time.Minute, probe.Ready("http://"+addr+"/healthz")); err != nil {
+			s.stop()
 			return err
 		}
-		s.addrs = append(s.addrs, addr)
 	}
 	return nil
-}
-
-func (s *sioSide) stop() {
-	for _, p := range s.procs {
-		p.Stop()
-	}
-}
-
-func (s *sioSide) urls() []string {
-	var u []string
-	for _, a := range s.addrs {
-		u = append(u, "ws://"+a+"/socket.io/?EIO=4&transport=websocket")
-	}
-	return u
-}
-
-func (s *sioSide) pids() []int {
-	var p []int
-	for _, pr := range s.procs {
-		p = append(p, pr.Pid())
-	}
-	return p
 }
 
 type sioClient struct {
@@ -856,7 +819,7 @@ func (s *sioSide) dial(ctx context.Context, url string, u user, conv int) (clien
 	return cl, nil
 }
 
-func (c *sioClient) send(ctx context.Context, _ int, scheduled int64) error {
+func (c *sioClient) send(ctx context.Context, scheduled int64) error {
 	n := c.ack.Add(1)
 	return c.write(ctx, fmt.Appendf(nil, `42%d["send",{"id":%q,"t":%d}]`, n, uuid.Must(uuid.NewV7()).String(), scheduled))
 }

@@ -30,6 +30,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pushnchat/pushnchat/bench/internal/benchenv"
 	"github.com/pushnchat/pushnchat/internal/devstack"
 	"github.com/pushnchat/pushnchat/internal/probe"
 	"github.com/pushnchat/pushnchat/internal/proc"
@@ -55,7 +56,7 @@ func serveStub(addr string) error {
 	}))
 }
 
-const token = "bench-service-token"
+const token = benchenv.ServiceToken
 
 func main() {
 	if err := run(); err != nil {
@@ -75,17 +76,11 @@ func run() error {
 		return serveStub(*stub)
 	}
 	ctx := context.Background()
-	root, err := devstack.RepoRoot(".")
+	env, err := benchenv.New("router")
 	if err != nil {
 		return err
 	}
-	tools := devstack.FindTools(os.Getenv, root)
-	tmp, err := os.MkdirTemp("", "pnc-bench-router-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	os.Chmod(tmp, 0o755)
+	defer env.Close()
 
 	// The upstream: a cell stand-in answering a small JSON body, so that
 	// what is measured is the hop, not the cell's work.
@@ -107,18 +102,15 @@ func run() error {
 	}
 
 	// Control plane with its directory, then the router.
-	bins := filepath.Join(tmp, "bin")
-	if err := proc.Run(ctx, proc.Spec{Name: "go build", Path: "go", Dir: root,
-		Args: []string{"build", "-o", bins + "/", "./control-plane/cmd/control-plane", "./router/cmd/router"}}, 5*time.Minute); err != nil {
+	if err := env.Build(ctx, "./control-plane/cmd/control-plane", "./router/cmd/router"); err != nil {
 		return err
 	}
-	pg, err := devstack.StartPostgres(ctx, devstack.PostgresConfig{Bin: tools.PostgresBin, DataDir: filepath.Join(tmp, "pg")})
+	pg, err := env.Postgres(ctx)
 	if err != nil {
 		return err
 	}
-	defer pg.Stop()
 	cpAddr, _ := freeAddr()
-	cp, err := proc.Start(proc.Spec{Name: "control-plane", Path: filepath.Join(bins, "control-plane"), StopSignal: syscall.SIGTERM, Args: []string{
+	cp, err := proc.Start(proc.Spec{Name: "control-plane", Path: env.Bin("control-plane"), StopSignal: syscall.SIGTERM, Args: []string{
 		"-listen", cpAddr, "-database-url", pg.URL("postgres"), "-cells", "lagos-1=http://" + upstreamAddr,
 		"-service-token", token, "-firebase-emulator", "127.0.0.1:9"}})
 	if err != nil {
@@ -139,7 +131,7 @@ func run() error {
 		return err
 	}
 	routerAddr, _ := freeAddr()
-	rt, err := proc.Start(proc.Spec{Name: "router", Path: filepath.Join(bins, "router"), StopSignal: syscall.SIGTERM, Args: []string{
+	rt, err := proc.Start(proc.Spec{Name: "router", Path: env.Bin("router"), StopSignal: syscall.SIGTERM, Args: []string{
 		"-listen", routerAddr, "-control-plane", "http://" + cpAddr, "-service-token", token, "-debug-listen", os.Getenv("ROUTER_PPROF")}})
 	if err != nil {
 		return err
@@ -151,7 +143,7 @@ func run() error {
 
 	// nginx, doing the same tenant → upstream routing from a static map.
 	nginxAddr, _ := freeAddr()
-	conf := filepath.Join(tmp, "nginx.conf")
+	conf := filepath.Join(env.Dir, "nginx.conf")
 	err = os.WriteFile(conf, []byte(fmt.Sprintf(`worker_processes 1;
 daemon off;
 pid %[1]s/nginx.pid;
@@ -174,7 +166,7 @@ http {
     }
   }
 }
-`, tmp, upstreamAddr, nginxAddr)), 0o644)
+`, env.Dir, upstreamAddr, nginxAddr)), 0o644)
 	if err != nil {
 		return err
 	}
@@ -182,7 +174,7 @@ http {
 	if err != nil {
 		nginxBin = "/usr/sbin/nginx"
 	}
-	ngx, err := proc.Start(proc.Spec{Name: "nginx", Path: nginxBin, Args: []string{"-c", conf, "-p", tmp}, StopSignal: syscall.SIGQUIT})
+	ngx, err := proc.Start(proc.Spec{Name: "nginx", Path: nginxBin, Args: []string{"-c", conf, "-p", env.Dir}, StopSignal: syscall.SIGQUIT})
 	if err != nil {
 		return err
 	}
@@ -214,7 +206,7 @@ http {
 			fmt.Fprintf(os.Stderr, "round %d %-6s %8.0f req/s; at %d/s p50 %.3f ms p99 %.3f ms\n", round+1, s.name, r, *rate, a, b)
 		}
 	}
-	lookupNs, cacheMB, err := lookupBench(root)
+	lookupNs, cacheMB, err := lookupBench(env.Root)
 	if err != nil {
 		return err
 	}
