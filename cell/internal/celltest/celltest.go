@@ -167,6 +167,20 @@ type Response struct {
 	Body   []byte
 }
 
+// Join makes member a member of the business slug with role: owner (or
+// anyone allowed to) invites member's address and member accepts. It
+// returns member's user id in the cell.
+func Join(t testing.TB, owner, member *Client, slug, role string) string {
+	t.Helper()
+	var inv struct{ ID, Token string }
+	owner.Do(t, http.MethodPost, "/v1/t/"+slug+"/invitations", map[string]string{"email": member.Email, "role": role}).Want(t, http.StatusCreated).JSON(t, &inv)
+	var m struct {
+		UserID string `json:"user_id"`
+	}
+	member.Do(t, http.MethodPost, "/v1/t/"+slug+"/invitations/"+inv.ID+"/accept", map[string]string{"token": inv.Token}).Want(t, http.StatusOK).JSON(t, &m)
+	return m.UserID
+}
+
 // Do sends a request. body may be nil, []byte (sent as is), or a value
 // sent as JSON. hdr is pairs of header name and value.
 func (cl *Client) Do(t testing.TB, method, path string, body any, hdr ...string) Response {

@@ -22,17 +22,6 @@ type team struct {
 	staff   *celltest.Client  // platform admin-ops, not a member
 }
 
-func (tm *team) join(t *testing.T, cl *celltest.Client, role string) string {
-	t.Helper()
-	var inv struct{ ID, Token string }
-	tm.byRole["owner"].Do(t, "POST", "/v1/t/"+tm.slug+"/invitations", map[string]string{"email": cl.Email, "role": role}).Want(t, 201).JSON(t, &inv)
-	var m struct {
-		UserID string `json:"user_id"`
-	}
-	cl.Do(t, "POST", "/v1/t/"+tm.slug+"/invitations/"+inv.ID+"/accept", map[string]string{"token": inv.Token}).Want(t, 200).JSON(t, &m)
-	return m.UserID
-}
-
 func newTeam(t *testing.T, cell *celltest.Cell) *team {
 	t.Helper()
 	tm := &team{cell: cell, slug: unique(t), byRole: map[string]*celltest.Client{}, uids: map[string]string{}}
@@ -47,7 +36,7 @@ func newTeam(t *testing.T, cell *celltest.Cell) *team {
 	for _, role := range []string{"admin", "member", "viewer"} {
 		cl := cell.SignUp(t)
 		tm.byRole[role] = cl
-		tm.uids[role] = tm.join(t, cl, role)
+		tm.uids[role] = celltest.Join(t, owner, cl, tm.slug, role)
 	}
 	tm.outside = cell.SignUp(t)
 	newTenant(t, cell, tm.outside, tm.slug+"-b")
@@ -118,7 +107,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			return cl.Do(t, "PATCH", base+"/members/"+tm.uids["viewer"], map[string]string{"role": "viewer"})
 		}},
 		{"remove member", "admin", false, func(t *testing.T, cl *celltest.Client) celltest.Response {
-			victim := tm.join(t, tm.cell.SignUp(t), "viewer")
+			victim := celltest.Join(t, tm.byRole["owner"], tm.cell.SignUp(t), tm.slug, "viewer")
 			return cl.Do(t, "DELETE", base+"/members/"+victim, nil)
 		}},
 		{"list invitations", "admin", false, func(t *testing.T, cl *celltest.Client) celltest.Response {

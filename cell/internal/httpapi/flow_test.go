@@ -260,18 +260,12 @@ func TestChatOverREST(t *testing.T) {
 	slug := unique(t)
 	newTenant(t, cell, owner, slug)
 	staff := cell.SignUp(t)
-	var inv struct{ ID, Token string }
-	owner.Do(t, "POST", "/v1/t/"+slug+"/invitations", map[string]string{"email": staff.Email, "role": "member"}).Want(t, 201).JSON(t, &inv)
-	var m struct {
-		UserID string `json:"user_id"`
-	}
-	staff.Do(t, "POST", "/v1/t/"+slug+"/invitations/"+inv.ID+"/accept", map[string]string{"token": inv.Token}).Want(t, 200).JSON(t, &m)
+	staffID := celltest.Join(t, owner, staff, slug, "member")
 	viewer := cell.SignUp(t)
-	owner.Do(t, "POST", "/v1/t/"+slug+"/invitations", map[string]string{"email": viewer.Email, "role": "viewer"}).Want(t, 201).JSON(t, &inv)
-	viewer.Do(t, "POST", "/v1/t/"+slug+"/invitations/"+inv.ID+"/accept", map[string]string{"token": inv.Token}).Want(t, 200)
+	celltest.Join(t, owner, viewer, slug, "viewer")
 
 	var conv struct{ ID string }
-	owner.Do(t, "POST", "/v1/t/"+slug+"/conversations", map[string]any{"kind": "direct", "members": []string{m.UserID}}).Want(t, 201).JSON(t, &conv)
+	owner.Do(t, "POST", "/v1/t/"+slug+"/conversations", map[string]any{"kind": "direct", "members": []string{staffID}}).Want(t, 201).JSON(t, &conv)
 	path := "/v1/t/" + slug + "/conversations/" + conv.ID + "/messages"
 
 	type msg struct {
@@ -372,14 +366,9 @@ func TestAttachments(t *testing.T) {
 	slug := unique(t)
 	newTenant(t, cell, owner, slug)
 	staff := cell.SignUp(t)
-	var inv struct{ ID, Token string }
-	owner.Do(t, "POST", "/v1/t/"+slug+"/invitations", map[string]string{"email": staff.Email, "role": "member"}).Want(t, 201).JSON(t, &inv)
-	var m struct {
-		UserID string `json:"user_id"`
-	}
-	staff.Do(t, "POST", "/v1/t/"+slug+"/invitations/"+inv.ID+"/accept", map[string]string{"token": inv.Token}).Want(t, 200).JSON(t, &m)
+	staffID := celltest.Join(t, owner, staff, slug, "member")
 	var conv struct{ ID string }
-	owner.Do(t, "POST", "/v1/t/"+slug+"/conversations", map[string]any{"kind": "direct", "members": []string{m.UserID}}).Want(t, 201).JSON(t, &conv)
+	owner.Do(t, "POST", "/v1/t/"+slug+"/conversations", map[string]any{"kind": "direct", "members": []string{staffID}}).Want(t, 201).JSON(t, &conv)
 	base := "/v1/t/" + slug + "/conversations/" + conv.ID
 
 	before := cell.State(t)

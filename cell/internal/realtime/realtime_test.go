@@ -44,13 +44,7 @@ func newTeam(t *testing.T, cell *celltest.Cell) team {
 	tm := team{slug: "rt-" + uuid.NewString()[:8], owner: cell.SignUp(t), member: cell.SignUp(t)}
 	cell.CreateTenant(t, tm.owner, map[string]any{"slug": tm.slug, "name": "Realtime Shop", "country": "NG", "categories": []string{"fabrics"},
 		"contact": map[string]string{"name": "Ada Obi", "email": "ada@example.test", "phone": "+2348012345678"}}).Want(t, 201)
-	var inv struct{ ID, Token string }
-	tm.owner.Do(t, "POST", "/v1/t/"+tm.slug+"/invitations", map[string]string{"email": tm.member.Email, "role": "member"}).Want(t, 201).JSON(t, &inv)
-	var m struct {
-		UserID string `json:"user_id"`
-	}
-	tm.member.Do(t, "POST", "/v1/t/"+tm.slug+"/invitations/"+inv.ID+"/accept", map[string]string{"token": inv.Token}).Want(t, 200).JSON(t, &m)
-	tm.memberID = m.UserID
+	tm.memberID = celltest.Join(t, tm.owner, tm.member, tm.slug, "member")
 	var me struct{ User struct{ ID string } }
 	tm.owner.Do(t, "GET", "/v1/me", nil).Want(t, 200).JSON(t, &me)
 	tm.ownerID = me.User.ID
