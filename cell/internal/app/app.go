@@ -80,7 +80,7 @@ func Start(ctx context.Context, cfg config.Config, logOut io.Writer) (_ *App, er
 	if a.media, err = media.OpenStore(ctx, cfg.BlobURL); err != nil {
 		return nil, err
 	}
-	var pusher realtime.Pusher = realtime.LogPusher{Logger: a.tel.Logger}
+	var pusher realtime.Pusher // the log, unless a push log file is named
 	if cfg.PushLog != "" {
 		if a.pushLog, err = os.OpenFile(cfg.PushLog, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644); err != nil {
 			return nil, fmt.Errorf("cell: push log: %w", err)

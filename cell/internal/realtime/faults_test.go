@@ -302,7 +302,7 @@ func TestNoLossAcrossDisconnectsReplicaDeathAndRedisRestart(t *testing.T) {
 	rs, rdb, dbURL, auth := startReplicas(t, "-realtime-sweep", "300ms")
 	redisDir, redisPort := rdb.dir, rdb.Port()
 	r1 := rs.start("replica 1")
-	r2 := rs.start("replica 2")
+	rs.start("replica 2")
 	cell := &celltest.Cell{URL: r1, DBURL: dbURL, Auth: auth}
 	tm := newTeam(t, cell)
 
@@ -376,7 +376,6 @@ func TestNoLossAcrossDisconnectsReplicaDeathAndRedisRestart(t *testing.T) {
 	t.Cleanup(func() { again.Stop() })
 	t.Logf("Redis back at %d acknowledged", sent())
 	wg.Wait()
-	_ = r2
 
 	for _, d := range devices {
 		a, last := d.state()

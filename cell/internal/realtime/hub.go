@@ -444,8 +444,8 @@ func (h *Hub) sweep() {
 	defer h.done.Done()
 	t := time.NewTicker(h.cfg.Sweep)
 	defer t.Stop()
-	presence := time.NewTicker(h.cfg.Heartbeat)
-	defer presence.Stop()
+	housekeeping := time.NewTicker(h.cfg.Heartbeat)
+	defer housekeeping.Stop()
 	for {
 		force := false
 		select {
@@ -454,7 +454,7 @@ func (h *Hub) sweep() {
 		case <-t.C:
 		case <-h.kick:
 			force = true
-		case <-presence.C:
+		case <-housekeeping.C:
 			h.closeSilent()
 			h.members.Range(func(k, v any) bool {
 				if time.Now().After(v.(membersEntry).until) {
@@ -533,21 +533,9 @@ func (h *Hub) markPresent(s *session) {
 func (h *Hub) presenceLoop() {
 	defer h.done.Done()
 	for {
-		var batch []*session
-		select {
-		case <-h.ctx.Done():
+		batch, ok := gather(h.ctx, h.presence, 512)
+		if !ok {
 			return
-		case s := <-h.presence:
-			batch = append(batch, s)
-		}
-	more:
-		for len(batch) < 512 {
-			select {
-			case s := <-h.presence:
-				batch = append(batch, s)
-			default:
-				break more
-			}
 		}
 		now := time.Now()
 		exp := float64(now.Add(3 * h.cfg.Heartbeat).Unix())
@@ -587,24 +575,33 @@ func (h *Hub) closeSilent() {
 func (h *Hub) pushLoop() {
 	defer h.done.Done()
 	for {
-		var batch []messaging.Message
-		select {
-		case <-h.ctx.Done():
+		batch, ok := gather(h.ctx, h.pushJobs, 256)
+		if !ok {
 			return
-		case m := <-h.pushJobs:
-			batch = append(batch, m)
-		}
-	more:
-		for len(batch) < 256 {
-			select {
-			case m := <-h.pushJobs:
-				batch = append(batch, m)
-			default:
-				break more
-			}
 		}
 		h.notifyOffline(batch)
 	}
+}
+
+// gather waits for one item of ch, then takes what else is already
+// there, up to max; false once ctx ends.
+func gather[T any](ctx context.Context, ch <-chan T, max int) ([]T, bool) {
+	var batch []T
+	select {
+	case <-ctx.Done():
+		return nil, false
+	case v := <-ch:
+		batch = append(batch, v)
+	}
+	for len(batch) < max {
+		select {
+		case v := <-ch:
+			batch = append(batch, v)
+		default:
+			return batch, true
+		}
+	}
+	return batch, true
 }
 
 func (h *Hub) notifyOffline(batch []messaging.Message) {
@@ -673,4 +670,8 @@ func preview(body string) string {
 
 func (h *Hub) countClose(code int) {
 	h.mCloses.Add(context.Background(), 1, metric.WithAttributes(attribute.Int("code", code)))
+}
+
+func metricSource(src string) metric.AddOption {
+	return metric.WithAttributes(attribute.String("source", src))
 }

@@ -32,15 +32,15 @@ const (
 	Subprotocol = "pushnchat.v1"
 )
 
-// Close codes. 1xxx are RFC 6455's; 4xxx are PushNchat's. After any of
-// them but 1008 (policy) a client reconnects, with backoff, and resumes.
+// Close codes the server sends. 1xxx are RFC 6455's; 4xxx are
+// PushNchat's. After the ones not caused by a broken client a client
+// reconnects, with backoff, and resumes.
 const (
-	CloseNormal       = websocket.StatusNormalClosure           // 1000
 	CloseUnsupported  = websocket.StatusUnsupportedData         // 1003: a binary frame
 	CloseBadFrame     = websocket.StatusInvalidFramePayloadData // 1007: not a JSON object
-	ClosePolicy       = websocket.StatusPolicyViolation         // 1008
 	CloseTooBig       = websocket.StatusMessageTooBig           // 1009: a frame over MaxFrameBytes
 	CloseRestart      = websocket.StatusServiceRestart          // 1012: the replica is draining; reconnect now
+	CloseTryLater     = websocket.StatusTryAgainLater           // 1013: the cell cannot reach its database
 	CloseHeartbeat    = websocket.StatusCode(4000)              // no frame within the heartbeat timeout
 	CloseSlowConsumer = websocket.StatusCode(4008)              // the send queue overflowed; reconnect and resume
 	CloseFlooding     = websocket.StatusCode(4029)              // far too many frames; back off before reconnecting

@@ -7,9 +7,6 @@ import (
 	"log/slog"
 	"sync"
 	"time"
-
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
 )
 
 // Notification is one push to a member who has no live session: what FCM
@@ -61,8 +58,4 @@ type LogPusher struct{ Logger *slog.Logger }
 func (p LogPusher) Push(ctx context.Context, n Notification) error {
 	p.Logger.InfoContext(ctx, "push recorded (local: not sent)", "user", n.UserID, "conversation", n.ConversationID, "seq", n.Seq)
 	return nil
-}
-
-func metricSource(src string) metric.AddOption {
-	return metric.WithAttributes(attribute.String("source", src))
 }

@@ -18,10 +18,6 @@ import (
 	"github.com/pushnchat/pushnchat/internal/errs"
 )
 
-// CloseTryLater (1013) ends a session the cell cannot serve right now (its
-// database is unreachable); the client reconnects with backoff.
-const CloseTryLater = websocket.StatusTryAgainLater
-
 type evKind uint8
 
 const (
