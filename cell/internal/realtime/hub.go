@@ -298,14 +298,7 @@ func (h *Hub) follow(ctx context.Context, s *session, withUser bool, convs []str
 	var waits []chan struct{}
 	h.subMu.Lock()
 	h.mu.Lock()
-	add := func(set map[string]map[*session]struct{}, key, channel string) {
-		m := set[key]
-		if m == nil {
-			m = map[*session]struct{}{}
-			set[key] = m
-			fresh = append(fresh, channel)
-		}
-		m[s] = struct{}{}
+	await := func(channel string) {
 		if !h.confirmed[channel] {
 			w := make(chan struct{})
 			h.waiters[channel] = append(h.waiters[channel], w)
@@ -318,14 +311,18 @@ func (h *Hub) follow(ctx context.Context, s *session, withUser bool, convs []str
 			fresh = append(fresh, ch)
 		}
 		h.users[s.user] = append(h.users[s.user], s)
-		if !h.confirmed[ch] {
-			w := make(chan struct{})
-			h.waiters[ch] = append(h.waiters[ch], w)
-			waits = append(waits, w)
-		}
+		await(ch)
 	}
 	for _, c := range convs {
-		add(h.convs, c, convChannel(c))
+		ch := convChannel(c)
+		m := h.convs[c]
+		if m == nil {
+			m = map[*session]struct{}{}
+			h.convs[c] = m
+			fresh = append(fresh, ch)
+		}
+		m[s] = struct{}{}
+		await(ch)
 	}
 	h.mu.Unlock()
 	if len(fresh) > 0 {
@@ -357,20 +354,6 @@ func (h *Hub) unfollow(s *session, convs []string) {
 	h.subMu.Lock()
 	defer h.subMu.Unlock()
 	h.mu.Lock()
-	drop := func(set map[string]map[*session]struct{}, key, channel string) {
-		if m := set[key]; m != nil {
-			delete(m, s)
-			if len(m) == 0 {
-				delete(set, key)
-				delete(h.confirmed, channel)
-				gone = append(gone, channel)
-				if strings.HasPrefix(channel, "rt:c:") {
-					delete(h.seen, key)
-					delete(h.suspect, key)
-				}
-			}
-		}
-	}
 	if l := h.users[s.user]; len(l) > 0 {
 		if i := slices.Index(l, s); i >= 0 {
 			l = slices.Delete(l, i, i+1)
@@ -384,7 +367,16 @@ func (h *Hub) unfollow(s *session, convs []string) {
 		}
 	}
 	for _, c := range convs {
-		drop(h.convs, c, convChannel(c))
+		if m := h.convs[c]; m != nil {
+			delete(m, s)
+			if len(m) == 0 {
+				delete(h.convs, c)
+				delete(h.confirmed, convChannel(c))
+				delete(h.seen, c)
+				delete(h.suspect, c)
+				gone = append(gone, convChannel(c))
+			}
+		}
 	}
 	h.mu.Unlock()
 	if len(gone) > 0 {
