@@ -482,15 +482,14 @@ func (s *session) resume(e event) error {
 	ids := make([]string, 0, len(e.positions))
 	listed := make(map[string]bool, len(e.positions))
 	for _, p := range e.positions {
-		if s.conv(p.ID) == nil {
-			if _, err := uuid.Parse(p.ID); err == nil && s.adopt(p.ID) {
-				// a conversation joined since the hello: now followed
-			} else {
-				if err := s.write(encode(errorFrame{Type: "error", Ref: e.ref, Conversation: p.ID, Code: ErrNotMember, Detail: "no such conversation"})); err != nil {
-					return err
-				}
-				continue
+		// A conversation joined since the hello is followed once its
+		// evJoin, queued by isMember, comes through; that catches up on
+		// whatever came before the subscription.
+		if !s.isMember(p.ID) {
+			if err := s.write(encode(errorFrame{Type: "error", Ref: e.ref, Conversation: p.ID, Code: ErrNotMember, Detail: "no such conversation"})); err != nil {
+				return err
 			}
+			continue
 		}
 		if !listed[p.ID] {
 			listed[p.ID] = true
@@ -548,24 +547,6 @@ func (s *session) resume(e event) error {
 		}
 	}
 	return nil
-}
-
-// adopt follows conv if the user is a member (joined since the hello).
-func (s *session) adopt(conv string) bool {
-	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
-	defer cancel()
-	_, ok, err := s.hub.cfg.DB.MemberHead(ctx, conv, s.user)
-	if err != nil || !ok {
-		return false
-	}
-	s.mu.Lock()
-	if s.convs[conv] == nil {
-		s.convs[conv] = &convState{}
-	}
-	s.mu.Unlock()
-	s.hub.follow(s.ctx, s, false, []string{conv})
-	s.conv(conv).live = s.started
-	return true
 }
 
 // fill delivers conv's messages after st.pos up to to: from the Redis
