@@ -398,13 +398,15 @@ func saturation(s server, users []user) (float64, error) {
 	convs := len(users) / members
 	best := 0.0
 	for rate := 100.0; rate <= float64(*satMax); rate *= 1.4 {
+		cpu0, t0 := benchenv.CPUByCommand(), time.Now()
 		p50, p99, _, n, err := drive(clients, convs, rate, *satStep, rec)
 		if err != nil {
 			return 0, err
 		}
+		cores := benchenv.CPUShares(cpu0, benchenv.CPUByCommand(), time.Since(t0).Seconds())
 		expected := rate * satStep.Seconds() * members
 		mps := float64(n) / satStep.Seconds()
-		logf("%-9s saturation: %6.0f sends/s → %8.0f deliveries/s, p50 %.2f ms, p99 %.2f ms", s.name(), rate, mps, p50, p99)
+		logf("%-9s saturation: %6.0f sends/s → %8.0f deliveries/s, p50 %.2f ms, p99 %.2f ms; cores: %s", s.name(), rate, mps, p50, p99, cores)
 		if p99 > 100 || float64(n) < 0.99*expected {
 			break
 		}

@@ -38,8 +38,8 @@ import (
 
 var (
 	out      = flag.String("out", "bench/results/router.json", "result file")
-	runs     = flag.Int("runs", 3, "rounds; each round runs every side once, in turn")
-	duration = flag.Duration("duration", 10*time.Second, "wrk duration per side and round")
+	runs     = flag.Int("runs", 7, "rounds; each round runs every side once, in turn")
+	duration = flag.Duration("duration", 6*time.Second, "wrk duration per side and round")
 	rate     = flag.Int("rate", 5000, "open-loop request rate for the latency runs")
 	rateFor  = flag.Duration("rate-duration", 5*time.Second, "length of each open-loop run")
 	stub     = flag.String("serve-stub", "", "internal: serve the cell stand-in on this address and nothing else")
@@ -144,7 +144,7 @@ func run() error {
 	// nginx, doing the same tenant → upstream routing from a static map.
 	nginxAddr, _ := freeAddr()
 	conf := filepath.Join(env.Dir, "nginx.conf")
-	err = os.WriteFile(conf, []byte(fmt.Sprintf(`worker_processes 1;
+	err = os.WriteFile(conf, []byte(fmt.Sprintf(`worker_processes auto;
 daemon off;
 pid %[1]s/nginx.pid;
 error_log %[1]s/nginx-error.log warn;
@@ -183,27 +183,39 @@ http {
 		return err
 	}
 
-	sides := []struct{ name, url string }{
-		{"direct", "http://" + upstreamAddr + "/v1/t/bench-shop/profile"},
-		{"router", "http://" + routerAddr + "/v1/t/bench-shop/profile"},
-		{"nginx", "http://" + nginxAddr + "/v1/t/bench-shop/profile"},
+	sides := []struct {
+		name, url string
+		pgid      int // whose CPU is the hop's cost
+	}{
+		{"direct", "http://" + upstreamAddr + "/v1/t/bench-shop/profile", up.Pid()},
+		{"router", "http://" + routerAddr + "/v1/t/bench-shop/profile", rt.Pid()},
+		{"nginx", "http://" + nginxAddr + "/v1/t/bench-shop/profile", ngx.Pid()},
 	}
 	rps := map[string][]float64{}
+	cpuUs := map[string][]float64{}
 	p50 := map[string][]float64{}
 	p99 := map[string][]float64{}
 	for round := range *runs {
-		for _, s := range sides {
+		order := slices.Clone(sides)
+		if round%2 == 1 { // alternate which proxy runs first, so order favours neither
+			order[1], order[2] = order[2], order[1]
+		}
+		for _, s := range order {
+			cpu0 := benchenv.CPUSeconds(s.pgid)
 			r, err := wrk(s.url)
 			if err != nil {
 				return err
 			}
+			cpu := benchenv.CPUSeconds(s.pgid) - cpu0
 			rps[s.name] = append(rps[s.name], r)
+			cpuUs[s.name] = append(cpuUs[s.name], cpu/(r*duration.Seconds())*1e6)
 			a, b, err := openLoop(s.url)
 			if err != nil {
 				return err
 			}
 			p50[s.name], p99[s.name] = append(p50[s.name], a), append(p99[s.name], b)
-			fmt.Fprintf(os.Stderr, "round %d %-6s %8.0f req/s; at %d/s p50 %.3f ms p99 %.3f ms\n", round+1, s.name, r, *rate, a, b)
+			fmt.Fprintf(os.Stderr, "round %d %-6s %8.0f req/s (%.1f µs CPU each); at %d/s p50 %.3f ms p99 %.3f ms\n",
+				round+1, s.name, r, cpuUs[s.name][round], *rate, a, b)
 		}
 	}
 	lookupNs, cacheMB, err := lookupBench(env.Root)
@@ -217,6 +229,8 @@ http {
 		"router_rps_median":         r3(med(rps["router"])),
 		"nginx_rps_median":          r3(med(rps["nginx"])),
 		"router_vs_nginx_rps_ratio": r3(med(rps["router"]) / med(rps["nginx"])),
+		"router_cpu_us_per_req":     r3(med(cpuUs["router"])),
+		"nginx_cpu_us_per_req":      r3(med(cpuUs["nginx"])),
 		"direct_p50_ms":             r3(med(p50["direct"])),
 		"direct_p99_ms":             r3(med(p99["direct"])),
 		"router_added_p50_ms":       r3(med(p50["router"]) - med(p50["direct"])),
@@ -231,10 +245,11 @@ http {
 		"name": "router", "command": "make bench NAME=router", "date": time.Now().UTC().Format(time.RFC3339),
 		"machine": fmt.Sprintf("%d cores, Go %s", runtime.NumCPU(), strings.TrimPrefix(runtime.Version(), "go")), "runs": *runs, "metrics": m,
 		"notes": fmt.Sprintf("GET of a %d-byte JSON answer from a cell stand-in (its own process; so the hop is measured, not the cell's work), on loopback. "+
-			"Throughput: wrk -t2 -c64 -d%s per side, sides in turn (direct, router, nginx) each round. Added latency: an open-loop "+
+			"Throughput: wrk -t2 -c64 -d%s per side, sides in turn each round (direct first; router and nginx alternate which goes next). Added latency: an open-loop "+
 			"generator at %d req/s for %s per side over 64 keep-alive connections, latency counted from each request's scheduled time; "+
-			"added = side minus direct. nginx 1.22 (1 worker, upstream keepalive) routes by a static path map, as the router does by its "+
-			"cached directory. The router and nginx each get the same 2 cores as the load generator and the upstream. Lookup: "+
+			"added = side minus direct. nginx 1.22 (a worker per core, upstream keepalive) routes by a static path map, as the router "+
+			"does by its cached directory on its event loops (one per core). The router and nginx each share the same 2 cores with the "+
+			"load generator and the upstream. CPU µs per request: the proxy's own CPU time (all its processes) over the wrk run. Lookup: "+
 			"go test -bench LookupCached (parallel, 100k keys); memory: heap of 1M cached tenants.",
 			len(body), *duration, *rate, *rateFor),
 	}

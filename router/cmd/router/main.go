@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	_ "net/http/pprof"
 	"net/url"
@@ -43,6 +42,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	token := fs.String("service-token", env("SERVICE_TOKEN", ""), "token for the control plane's directory (SERVICE_TOKEN)")
 	cacheMax := fs.Int("cache-entries", 2_000_000, "directory entries kept in memory")
 	healthEvery := fs.Duration("health-interval", time.Second, "how often cells are probed")
+	loops := fs.Int("loops", 0, "event loops serving requests (0: one per CPU)")
 	debugAddr := fs.String("debug-listen", "", "address for /debug/pprof (off when empty; never expose it)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -82,13 +82,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if *debugAddr != "" {
 		go func() { _ = http.ListenAndServe(*debugAddr, http.DefaultServeMux) }() // net/http/pprof registers there
 	}
-	ln, err := net.Listen("tcp", *listen)
-	if err != nil {
+	srv := proxy.NewLoopServer(proxy.New(endpoints, resolver, cpURL, health, log), *loops, log)
+	if err := srv.Start(*listen); err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: proxy.New(endpoints, resolver, cpURL, health, log), ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	log.Info("router serving", "addr", ln.Addr().String())
+	log.Info("router serving", "addr", srv.Addr().String())
 	<-ctx.Done()
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()

@@ -66,6 +66,12 @@ func (r *Resolver) User(ctx context.Context, uid string) (Entry, error) {
 	return r.resolve(ctx, "u:"+uid, "/v1/directory/users/"+url.PathEscape(uid))
 }
 
+// Cached answers a key ("t:<tenant>" or "u:<uid>") from memory only.
+func (r *Resolver) Cached(key string) (Entry, bool) {
+	e, ok, _ := r.cache.Get(key)
+	return e, ok
+}
+
 func (r *Resolver) resolve(ctx context.Context, key, path string) (Entry, error) {
 	if e, ok, neg := r.cache.Get(key); ok {
 		return e, nil

@@ -48,6 +48,8 @@ type Resolver interface {
 	Tenant(ctx context.Context, key string) (lookup.Entry, error)
 	User(ctx context.Context, uid string) (lookup.Entry, error)
 	LearnTenant(rec lookup.Record)
+	// Cached answers from memory only: "t:<tenant>" or "u:<uid>".
+	Cached(key string) (lookup.Entry, bool)
 }
 
 // Router is the data plane.
@@ -174,7 +176,17 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // route picks the target of a request (DESIGN §3).
 func (rt *Router) route(r *http.Request) (target, error) {
-	path := r.URL.Path
+	return rt.routeBy(r.URL.Path, func() (string, error) { return userOf(r) }, func(key string) (lookup.Entry, error) {
+		if uid, ok := strings.CutPrefix(key, "u:"); ok {
+			return rt.resolver.User(r.Context(), uid)
+		}
+		return rt.resolver.Tenant(r.Context(), strings.TrimPrefix(key, "t:"))
+	})
+}
+
+// routeBy is route over a path, the caller's uid (asked only for the
+// user's own routes) and a directory lookup by "t:<tenant>" or "u:<uid>".
+func (rt *Router) routeBy(path string, user func() (string, error), find func(key string) (lookup.Entry, error)) (target, error) {
 	switch {
 	case path == "/v1/signup":
 		return target{cell: "control-plane", url: rt.controlPlane}, nil
@@ -183,7 +195,7 @@ func (rt *Router) route(r *http.Request) (target, error) {
 		if key == "" {
 			return target{}, errs.E(errs.NotFound, "no such business")
 		}
-		e, err := rt.resolver.Tenant(r.Context(), key)
+		e, err := find("t:" + key)
 		if err != nil {
 			return target{}, lookupError(err, "no such business")
 		}
@@ -206,11 +218,11 @@ func (rt *Router) route(r *http.Request) (target, error) {
 		}
 		return rt.cell(home)
 	case path == "/v1/me" || strings.HasPrefix(path, "/v1/me/") || path == "/v1/session" || path == "/v1/realtime":
-		uid, err := userOf(r)
+		uid, err := user()
 		if err != nil {
 			return target{}, err
 		}
-		e, err := rt.resolver.User(r.Context(), uid)
+		e, err := find("u:" + uid)
 		if err != nil {
 			return target{}, lookupError(err, "no business account yet: sign up first")
 		}
@@ -289,6 +301,11 @@ func userOf(r *http.Request) (string, error) {
 		_ = json.Unmarshal(b, &in)
 		token = in.IDToken
 	}
+	return uidOf(token)
+}
+
+// uidOf reads the uid claim of a Firebase ID token, unverified.
+func uidOf(token string) (string, error) {
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
 		return "", errs.E(errs.Unauthenticated, "sign in: send a Firebase ID token as Authorization: Bearer")

@@ -39,16 +39,39 @@ func (f fakeDirectory) User(_ context.Context, uid string) (lookup.Entry, error)
 
 func (f fakeDirectory) LearnTenant(lookup.Record) {}
 
-func newRouter(t *testing.T, upstream http.Handler, dir fakeDirectory) (*httptest.Server, *Health) {
+func (f fakeDirectory) Cached(key string) (lookup.Entry, bool) { e, ok := f[key]; return e, ok }
+
+// testRouter is a router serving as in production — event loops in front,
+// net/http behind them — in front of one cell.
+type testRouter struct {
+	URL    string
+	health *Health
+	srv    *LoopServer
+	cell   *httptest.Server
+}
+
+func newRouter(t *testing.T, upstream http.Handler, dir fakeDirectory, configure ...func(*LoopServer)) (*testRouter, *Health) {
 	t.Helper()
 	up := httptest.NewServer(upstream)
 	t.Cleanup(up.Close)
 	u, _ := url.Parse(up.URL)
 	h := NewHealth()
-	rt := New(Static{"lagos-1": u, "eu-1": u}, dir, u, h, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	srv := httptest.NewServer(rt)
-	t.Cleanup(srv.Close)
-	return srv, h
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := NewLoopServer(New(Static{"lagos-1": u, "eu-1": u}, dir, u, h, log), 2, log)
+	for _, c := range configure {
+		c(srv)
+	}
+	if err := srv.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	})
+	return &testRouter{URL: "http://" + srv.Addr().String(), health: h, srv: srv, cell: up}, h
 }
 
 var ada = fakeDirectory{

@@ -1,0 +1,110 @@
+package benchenv
+
+import (
+	"cmp"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// clockTicks is the kernel's USER_HZ, the unit of /proc/<pid>/stat's times;
+// 100 on every Linux this runs on.
+const clockTicks = 100
+
+// CPUSeconds is the CPU time (user + system) used so far by every live
+// process in the process group pgid — a server and the workers it forked.
+// Sampled before and after a run, the difference is what the run cost it.
+func CPUSeconds(pgid int) float64 {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0
+	}
+	var ticks int64
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		end := strings.LastIndexByte(s, ')')
+		if end < 0 {
+			continue
+		}
+		// After "pid (comm)": state ppid pgrp session tty tpgid flags minflt
+		// cminflt majflt cmajflt utime stime …
+		f := strings.Fields(s[end+1:])
+		if len(f) < 13 {
+			continue
+		}
+		if g, _ := strconv.Atoi(f[2]); g != pgid {
+			continue
+		}
+		u, _ := strconv.ParseInt(f[11], 10, 64)
+		st, _ := strconv.ParseInt(f[12], 10, 64)
+		ticks += u + st
+	}
+	return float64(ticks) / clockTicks
+}
+
+// CPUByCommand is the CPU time used so far by every live process on the
+// machine, summed by command name ("postgres", "redis-server", "cell", …):
+// sampled around a run, it shows where the machine's cores went.
+func CPUByCommand() map[string]float64 {
+	out := map[string]float64{}
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return out
+	}
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
+		if open < 0 || end < open {
+			continue
+		}
+		f := strings.Fields(s[end+1:])
+		if len(f) < 13 {
+			continue
+		}
+		u, _ := strconv.ParseInt(f[11], 10, 64)
+		st, _ := strconv.ParseInt(f[12], 10, 64)
+		out[s[open+1:end]] += float64(u+st) / clockTicks
+	}
+	return out
+}
+
+// CPUShares turns two CPUByCommand samples taken d apart into cores used
+// per command, largest first, as "name 0.42" pairs; commands under 0.02
+// cores are left out.
+func CPUShares(before, after map[string]float64, seconds float64) string {
+	type kv struct {
+		k string
+		v float64
+	}
+	var l []kv
+	for k, v := range after {
+		if d := (v - before[k]) / seconds; d >= 0.02 {
+			l = append(l, kv{k, d})
+		}
+	}
+	slices.SortFunc(l, func(a, b kv) int { return cmp.Compare(b.v, a.v) })
+	var sb strings.Builder
+	for i, x := range l {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		fmt.Fprintf(&sb, "%s %.2f", x.k, x.v)
+	}
+	return sb.String()
+}
