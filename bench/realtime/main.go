@@ -246,12 +246,14 @@ func run() error {
 			}
 		}
 	}
+	var coresAt []string
 	for _, s := range sides {
-		mps, err := saturation(s, users[:*satConns])
+		mps, cores, err := saturation(s, users[:*satConns])
 		if err != nil {
 			return fmt.Errorf("%s saturation: %w", s.name(), err)
 		}
 		metrics[prefix(s)+"saturation_mps"] = r3(mps)
+		coresAt = append(coresAt, fmt.Sprintf("%s: %s", s.name(), cores))
 	}
 	big := slices.Max(sizes)
 	if v, ok := metrics[fmt.Sprintf("socketio_deliver_p99_ms_%d", big)].(float64); ok && v > 0 {
@@ -269,13 +271,15 @@ func run() error {
 			"scheduled send time), every member receives it (deliveries = %d x sends); %s warm-up, %s measured per size and side, sides in turn; "+
 			"the largest size runs %d rounds alternated and the file keeps medians (with the min and max p99); "+
 			"missing_deliveries = expected minus received within the window. Saturation: %d connections, the total send rate rises "+
-			"(%s per step) until p99 passes 100 ms or deliveries go missing; saturation_mps is the highest deliveries/s below that. "+
+			"from 500/s by x1.2 (%s per step) until p99 passes 100 ms or deliveries go missing; saturation_mps is the highest deliveries/s "+
+			"below that, saturation_cores where the machine's cores went at that step (CPU time per process name over the step). "+
 			"idle_conn_kb: RSS growth of both server processes with every connection open and idle, divided by the connections. "+
 			"The cell authenticates every connection (Firebase ID token, emulator), commits every message to PostgreSQL before "+
 			"publishing it, assigns per-conversation seqs and acks after the commit; the Socket.io side (socket.io 4.8.3, "+
 			"@socket.io/redis-adapter 8.3.0, websocket transport only, no auth) stores nothing and acks after emitting. One load "+
 			"generator process (Go) speaks both protocols. Everything shares the same %d cores.",
-			members, members, *warmup, *duration, *roundsF, *satConns, *satStep, runtime.NumCPU()),
+			members, members, *warmup, *duration, *roundsF, *satConns, *satStep, runtime.NumCPU()) +
+			" Cores at the highest saturation step passed — " + strings.Join(coresAt, "; ") + ".",
 	}
 	b, _ := json.MarshalIndent(res, "", "  ")
 	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
@@ -380,9 +384,9 @@ func scenario(s server, users []user, measure time.Duration) (result, error) {
 
 // saturation raises the total send rate until p99 passes 100 ms (or
 // deliveries go missing) and returns the highest deliveries/s below it.
-func saturation(s server, users []user) (float64, error) {
+func saturation(s server, users []user) (float64, string, error) {
 	if err := s.start(); err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	defer s.stop()
 	rec := &recorder{}
@@ -393,26 +397,26 @@ func saturation(s server, users []user) (float64, error) {
 		}
 	}()
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	convs := len(users) / members
-	best := 0.0
-	for rate := 100.0; rate <= float64(*satMax); rate *= 1.4 {
-		cpu0, t0 := benchenv.CPUByCommand(), time.Now()
+	best, bestCores := 0.0, ""
+	for rate := 500.0; rate <= float64(*satMax); rate *= 1.2 {
+		cpu0, t0 := benchenv.SampleCPU(), time.Now()
 		p50, p99, _, n, err := drive(clients, convs, rate, *satStep, rec)
 		if err != nil {
-			return 0, err
+			return 0, "", err
 		}
-		cores := benchenv.CPUShares(cpu0, benchenv.CPUByCommand(), time.Since(t0).Seconds())
+		cores := benchenv.CPUShares(cpu0, benchenv.SampleCPU(), time.Since(t0).Seconds())
 		expected := rate * satStep.Seconds() * members
 		mps := float64(n) / satStep.Seconds()
 		logf("%-9s saturation: %6.0f sends/s → %8.0f deliveries/s, p50 %.2f ms, p99 %.2f ms; cores: %s", s.name(), rate, mps, p50, p99, cores)
 		if p99 > 100 || float64(n) < 0.99*expected {
 			break
 		}
-		best = mps
+		best, bestCores = mps, cores
 	}
-	return best, nil
+	return best, bestCores, nil
 }
 
 // connectAll opens a connection per user, 64 at a time.

@@ -46,6 +46,9 @@ type Telemetry struct {
 	Logger     *slog.Logger
 	// MetricsHandler serves /metrics; nil when metrics go to OTLP.
 	MetricsHandler http.Handler
+	// Exporting says spans leave the process; when false none is recorded,
+	// and per-call instrumentation that only feeds spans can be left out.
+	Exporting bool
 
 	shutdown []func(context.Context) error
 }
@@ -68,6 +71,7 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 			return nil, fmt.Errorf("telemetry: otlp traces: %w", err)
 		}
 		topts = append(topts, sdktrace.WithBatcher(te))
+		t.Exporting = true
 		me, err := otlpmetrichttp.New(ctx, otlpmetrichttp.WithEndpoint(cfg.OTLPEndpoint), otlpmetrichttp.WithInsecure())
 		if err != nil {
 			return nil, fmt.Errorf("telemetry: otlp metrics: %w", err)

@@ -51,17 +51,25 @@ func CPUSeconds(pgid int) float64 {
 	return float64(ticks) / clockTicks
 }
 
-// CPUByCommand is the CPU time used so far by every live process on the
-// machine, summed by command name ("postgres", "redis-server", "cell", …):
-// sampled around a run, it shows where the machine's cores went.
-func CPUByCommand() map[string]float64 {
-	out := map[string]float64{}
+// CPUSample is the CPU time used so far by every live process on the
+// machine, by pid; CPUShares compares two of them.
+type CPUSample map[int]procCPU
+
+type procCPU struct {
+	name    string
+	seconds float64
+}
+
+// SampleCPU reads every process's CPU time (user + system).
+func SampleCPU() CPUSample {
+	out := CPUSample{}
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return out
 	}
 	for _, e := range entries {
-		if _, err := strconv.Atoi(e.Name()); err != nil {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
 			continue
 		}
 		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
@@ -79,23 +87,31 @@ func CPUByCommand() map[string]float64 {
 		}
 		u, _ := strconv.ParseInt(f[11], 10, 64)
 		st, _ := strconv.ParseInt(f[12], 10, 64)
-		out[s[open+1:end]] += float64(u+st) / clockTicks
+		name := s[open+1 : end]
+		if strings.HasPrefix(name, "kworker/") { // the name carries the current work item
+			name = "kernel workers"
+		}
+		out[pid] = procCPU{name: name, seconds: float64(u+st) / clockTicks}
 	}
 	return out
 }
 
-// CPUShares turns two CPUByCommand samples taken d apart into cores used
-// per command, largest first, as "name 0.42" pairs; commands under 0.02
-// cores are left out.
-func CPUShares(before, after map[string]float64, seconds float64) string {
+// CPUShares turns two samples taken seconds apart into cores used per
+// command name ("cell", "postgres", …), largest first, as "name 0.42"
+// pairs; names under 0.02 cores are left out.
+func CPUShares(before, after CPUSample, seconds float64) string {
+	by := map[string]float64{}
+	for pid, a := range after {
+		by[a.name] += (a.seconds - before[pid].seconds) / seconds
+	}
 	type kv struct {
 		k string
 		v float64
 	}
 	var l []kv
-	for k, v := range after {
-		if d := (v - before[k]) / seconds; d >= 0.02 {
-			l = append(l, kv{k, d})
+	for k, v := range by {
+		if v >= 0.02 {
+			l = append(l, kv{k, v})
 		}
 	}
 	slices.SortFunc(l, func(a, b kv) int { return cmp.Compare(b.v, a.v) })

@@ -67,11 +67,15 @@ func Start(ctx context.Context, cfg config.Config, logOut io.Writer) (_ *App, er
 		return nil, fmt.Errorf("cell: redis url: %w", err)
 	}
 	a.rdb = redis.NewClient(ropts)
-	if err = redisotel.InstrumentTracing(a.rdb, redisotel.WithTracerProvider(a.tel.Tracer),
-		// Commands carry message content (the realtime publish): never put
-		// them in spans, which leave the cell's jurisdiction.
-		redisotel.WithDBStatement(false)); err != nil {
-		return nil, fmt.Errorf("cell: redis tracing: %w", err)
+	// Redis spans only when spans are exported: the hook costs a stack
+	// walk per command even when nothing records it.
+	if a.tel.Exporting {
+		if err = redisotel.InstrumentTracing(a.rdb, redisotel.WithTracerProvider(a.tel.Tracer),
+			// Commands carry message content (the realtime publish): never
+			// put them in spans, which leave the cell's jurisdiction.
+			redisotel.WithDBStatement(false)); err != nil {
+			return nil, fmt.Errorf("cell: redis tracing: %w", err)
+		}
 	}
 	verifier, err := firebaseauth.NewVerifier(ctx, cfg.Firebase.ProjectID, cfg.Firebase.EmulatorHost)
 	if err != nil {

@@ -282,6 +282,9 @@ func (d *device) history(url string, head int64) bool {
 		}
 		d.mu.Lock()
 		for _, m := range page.Items {
+			if m.Seq > head {
+				break // later seqs come live on the socket
+			}
 			if m.Seq != d.last+1 {
 				d.problems = append(d.problems, fmt.Sprintf("history: seq %d after %d", m.Seq, d.last))
 				break

@@ -1,6 +1,7 @@
 package realtime
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -114,14 +115,15 @@ type Hub struct {
 	suspect   map[string]int64 // conversation → head the last sweep found above seen
 	draining  bool
 
-	kick     chan struct{} // sweep now, unconditionally (after a Redis reconnect)
-	ctx      context.Context
-	stop     context.CancelFunc
-	done     sync.WaitGroup
-	conns    sync.WaitGroup // live sessions
-	pushJobs chan messaging.Message
-	presence chan *session
-	members  sync.Map // conversation → membersEntry
+	kick      chan struct{} // sweep now, unconditionally (after a Redis reconnect)
+	ctx       context.Context
+	stop      context.CancelFunc
+	done      sync.WaitGroup
+	conns     sync.WaitGroup // live sessions
+	pushJobs  chan messaging.Message
+	publishes chan messaging.Message
+	presence  chan *session
+	members   sync.Map // conversation → membersEntry
 
 	mConns  metric.Int64UpDownCounter
 	mFrames metric.Int64Counter
@@ -141,7 +143,7 @@ func NewHub(cfg Config) (*Hub, error) {
 		cfg: cfg, log: cfg.Logger,
 		sessions: map[*session]struct{}{}, convs: map[string]map[*session]struct{}{}, users: map[string][]*session{},
 		confirmed: map[string]bool{}, waiters: map[string][]chan struct{}{}, seen: map[string]int64{}, suspect: map[string]int64{},
-		kick: make(chan struct{}, 1), pushJobs: make(chan messaging.Message, 4096), presence: make(chan *session, 8192),
+		kick: make(chan struct{}, 1), pushJobs: make(chan messaging.Message, 4096), publishes: make(chan messaging.Message, 4096), presence: make(chan *session, 8192),
 	}
 	m := cfg.Meter.Meter("pushnchat/cell/realtime")
 	var err error
@@ -159,7 +161,8 @@ func NewHub(cfg Config) (*Hub, error) {
 	}
 	h.ctx, h.stop = context.WithCancel(context.Background())
 	h.ps = cfg.Redis.Subscribe(h.ctx)
-	h.done.Add(4)
+	h.done.Add(5)
+	go h.publishLoop()
 	go h.receive()
 	go h.sweep()
 	go h.pushLoop()
@@ -386,23 +389,78 @@ func (h *Hub) unfollow(s *session, convs []string) {
 	}
 }
 
-// Publish tells every replica about a committed message: the frame goes to
-// the conversation's stream and channel in one script. It is called after
-// the commit, for retries too (a repeated publish is dropped by receivers
-// by its seq). A failure is logged, not returned to the sender — the
-// message is stored, and the sweep delivers it.
+// Publish makes a stored message live: it goes to the conversation's
+// stream and channel, atomically, in one script. Publishes queue for the
+// publisher, which sends what has gathered as one pipeline — one Redis
+// round trip for a whole group commit — so the sender's ack never waits
+// for Redis. It is called after the commit, for retries too (a repeated
+// publish is dropped by receivers by its seq). A failure is logged, not
+// returned to the sender: the message is stored, and the sweep delivers it.
 func (h *Hub) Publish(ctx context.Context, m messaging.Message) {
-	frame := encode(messageFrame{Type: "message", Message: m})
-	env := encode(envelope{Kind: "m", Conv: m.ConversationID, Seq: m.Seq, Frame: frame})
-	err := publishScript.Run(ctx, h.cfg.Redis, []string{streamKey(m.ConversationID)},
-		h.cfg.StreamLength, m.Seq, frame, convChannel(m.ConversationID), env).Err()
-	if err != nil {
-		h.log.Warn("realtime: publish failed; the sweep will deliver", "conversation", m.ConversationID, "seq", m.Seq, "err", err)
+	select {
+	case h.publishes <- m:
+	default: // the publisher is behind: publish in line, which slows this sender
+		h.publishBatch(ctx, []messaging.Message{m})
 	}
 	select {
 	case h.pushJobs <- m:
 	default:
 		h.log.Warn("realtime: push queue full; notification skipped (the message is stored and syncs)", "conversation", m.ConversationID, "seq", m.Seq)
+	}
+}
+
+// publishLoop sends queued publishes in batches until the hub closes, then
+// sends what is left, so other replicas need not wait for their sweep.
+func (h *Hub) publishLoop() {
+	defer h.done.Done()
+	for {
+		batch, ok := gather(h.ctx, h.publishes, 256)
+		if !ok {
+			break
+		}
+		h.publishBatch(h.ctx, batch)
+	}
+	var rest []messaging.Message
+	for len(h.publishes) > 0 {
+		rest = append(rest, <-h.publishes)
+	}
+	if len(rest) > 0 {
+		h.publishBatch(context.Background(), rest)
+	}
+}
+
+// publishBatch runs the publish script for each message in one pipeline,
+// in (conversation, seq) order so streams stay ordered. A script Redis
+// lost (it restarted) is loaded again by running that publish alone.
+func (h *Hub) publishBatch(ctx context.Context, batch []messaging.Message) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	slices.SortFunc(batch, func(a, b messaging.Message) int {
+		return cmp.Or(strings.Compare(a.ConversationID, b.ConversationID), cmp.Compare(a.Seq, b.Seq))
+	})
+	type call struct {
+		keys []string
+		args []any
+		cmd  *redis.Cmd
+	}
+	calls := make([]call, len(batch))
+	pipe := h.cfg.Redis.Pipeline()
+	for i, m := range batch {
+		frame := encode(messageFrame{Type: "message", Message: m})
+		env := encode(envelope{Kind: "m", Conv: m.ConversationID, Seq: m.Seq, Frame: frame})
+		c := call{keys: []string{streamKey(m.ConversationID)}, args: []any{h.cfg.StreamLength, m.Seq, frame, convChannel(m.ConversationID), env}}
+		c.cmd = publishScript.EvalSha(ctx, pipe, c.keys, c.args...)
+		calls[i] = c
+	}
+	_, _ = pipe.Exec(ctx)
+	for i, c := range calls {
+		err := c.cmd.Err()
+		if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+			err = publishScript.Run(ctx, h.cfg.Redis, c.keys, c.args...).Err()
+		}
+		if err != nil {
+			h.log.Warn("realtime: publish failed; the sweep will deliver", "conversation", batch[i].ConversationID, "seq", batch[i].Seq, "err", err)
+		}
 	}
 }
 
