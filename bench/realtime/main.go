@@ -53,6 +53,7 @@ var (
 	satConns = flag.Int("sat-conns", 1000, "connections of the saturation run")
 	satStep  = flag.Duration("sat-step", 8*time.Second, "length of each saturation step")
 	satMax   = flag.Int("sat-max", 12000, "highest send rate tried (messages/s)")
+	satFrom  = flag.Int("sat-from", 500, "first send rate of the saturation run (messages/s)")
 	settle   = flag.Duration("settle", 20*time.Second, "how long connections stay idle before memory is read")
 	roundsF  = flag.Int("rounds", 3, "rounds at the largest size (sides alternated; medians kept)")
 	sidesF   = flag.String("sides", "pushnchat,socketio", "sides to run (for a quick look at one)")
@@ -271,14 +272,15 @@ func run() error {
 			"scheduled send time), every member receives it (deliveries = %d x sends); %s warm-up, %s measured per size and side, sides in turn; "+
 			"the largest size runs %d rounds alternated and the file keeps medians (with the min and max p99); "+
 			"missing_deliveries = expected minus received within the window. Saturation: %d connections, the total send rate rises "+
-			"from 500/s by x1.2 (%s per step) until p99 passes 100 ms or deliveries go missing; saturation_mps is the highest deliveries/s "+
+			"from %d/s by x1.2 (%s per step) until p99 passes 100 ms or deliveries go missing, then two steps of x1.06 above the last "+
+			"rate that passed; saturation_mps is the highest deliveries/s "+
 			"below that, saturation_cores where the machine's cores went at that step (CPU time per process name over the step). "+
 			"idle_conn_kb: RSS growth of both server processes with every connection open and idle, divided by the connections. "+
 			"The cell authenticates every connection (Firebase ID token, emulator), commits every message to PostgreSQL before "+
 			"publishing it, assigns per-conversation seqs and acks after the commit; the Socket.io side (socket.io 4.8.3, "+
 			"@socket.io/redis-adapter 8.3.0, websocket transport only, no auth) stores nothing and acks after emitting. One load "+
 			"generator process (Go) speaks both protocols. Everything shares the same %d cores.",
-			members, members, *warmup, *duration, *roundsF, *satConns, *satStep, runtime.NumCPU()) +
+			members, members, *warmup, *duration, *roundsF, *satConns, *satFrom, *satStep, runtime.NumCPU()) +
 			" Cores at the highest saturation step passed — " + strings.Join(coresAt, "; ") + ".",
 	}
 	b, _ := json.MarshalIndent(res, "", "  ")
@@ -382,8 +384,9 @@ func scenario(s server, users []user, measure time.Duration) (result, error) {
 	return res, nil
 }
 
-// saturation raises the total send rate until p99 passes 100 ms (or
-// deliveries go missing) and returns the highest deliveries/s below it.
+// saturation raises the total send rate by x1.2 until p99 passes 100 ms
+// (or deliveries go missing), then tries two steps of x1.06 above the last
+// rate that passed, and returns the highest deliveries/s below the limit.
 func saturation(s server, users []user) (float64, string, error) {
 	if err := s.start(); err != nil {
 		return 0, "", err
@@ -401,20 +404,45 @@ func saturation(s server, users []user) (float64, string, error) {
 	}
 	convs := len(users) / members
 	best, bestCores := 0.0, ""
-	for rate := 500.0; rate <= float64(*satMax); rate *= 1.2 {
+	step := func(rate float64) (bool, error) {
 		cpu0, t0 := benchenv.SampleCPU(), time.Now()
 		p50, p99, _, n, err := drive(clients, convs, rate, *satStep, rec)
 		if err != nil {
-			return 0, "", err
+			return false, err
 		}
 		cores := benchenv.CPUShares(cpu0, benchenv.SampleCPU(), time.Since(t0).Seconds())
 		expected := rate * satStep.Seconds() * members
 		mps := float64(n) / satStep.Seconds()
 		logf("%-9s saturation: %6.0f sends/s → %8.0f deliveries/s, p50 %.2f ms, p99 %.2f ms; cores: %s", s.name(), rate, mps, p50, p99, cores)
 		if p99 > 100 || float64(n) < 0.99*expected {
-			break
+			time.Sleep(10 * time.Second) // let the backlog of a failed step drain
+			return false, nil
 		}
 		best, bestCores = mps, cores
+		return true, nil
+	}
+	passed := 0.0
+	for rate := float64(*satFrom); rate <= float64(*satMax); rate *= 1.2 {
+		ok, err := step(rate)
+		if err != nil {
+			return 0, "", err
+		}
+		if !ok {
+			break
+		}
+		passed = rate
+	}
+	for _, f := range []float64{1.06, 1.12} {
+		if passed == 0 {
+			break
+		}
+		ok, err := step(passed * f)
+		if err != nil {
+			return 0, "", err
+		}
+		if !ok {
+			break
+		}
 	}
 	return best, bestCores, nil
 }

@@ -27,6 +27,16 @@ const (
 	evResume                  // a client's resume frame
 	evJoin                    // the user joined a conversation after connecting
 	evEphemeral               // a receipt or typing frame: sent once the client has resumed
+	evGapCheck                // a gap in conv has had its time to close
+)
+
+// Messages of one conversation can arrive out of order — two replicas
+// publish independently. One that arrives ahead of a gap waits up to
+// gapWait for the gap to close before the gap is filled from the stream or
+// the database; at most earlyLimit wait per conversation.
+const (
+	gapWait    = 50 * time.Millisecond
+	earlyLimit = 64
 )
 
 type event struct {
@@ -43,8 +53,10 @@ type event struct {
 // false until the client's first resume: nothing is sent before the
 // client says where it stands.
 type convState struct {
-	pos  int64
-	live bool
+	pos     int64
+	live    bool
+	early   map[int64][]byte // frames that arrived ahead of a gap, by seq
+	waiting bool             // a gap check is scheduled
 }
 
 // session is one WebSocket connection. Three parties touch it: its reader
@@ -418,6 +430,17 @@ func (s *session) process(e event) error {
 			return nil // not followed yet, or already delivered
 		}
 		if e.seq > st.pos+1 {
+			if e.seq-st.pos <= earlyLimit && len(st.early) < earlyLimit {
+				if st.early == nil {
+					st.early = map[int64][]byte{}
+				}
+				st.early[e.seq] = e.frame
+				if !st.waiting {
+					st.waiting = true
+					time.AfterFunc(gapWait, func() { s.enqueue(event{kind: evGapCheck, conv: e.conv}) })
+				}
+				return nil
+			}
 			if _, err := s.fill(e.conv, st, e.seq-1, ""); err != nil {
 				return err
 			}
@@ -429,7 +452,28 @@ func (s *session) process(e event) error {
 			return err
 		}
 		st.pos = e.seq
-		return nil
+		return s.flushEarly(e.conv, st)
+	case evGapCheck:
+		st := s.conv(e.conv)
+		if st == nil {
+			return nil
+		}
+		st.waiting = false
+		if len(st.early) == 0 {
+			return nil
+		}
+		first := int64(0)
+		for seq := range st.early {
+			if seq > st.pos && (first == 0 || seq < first) {
+				first = seq
+			}
+		}
+		if first == 0 { // all delivered meanwhile
+			clear(st.early)
+			return nil
+		}
+		_, err := s.fill(e.conv, st, first-1, "") // the gap did not close: fill it (the fill flushes what waited)
+		return err
 	case evCatchUp:
 		if st := s.conv(e.conv); st != nil && st.live && e.seq > st.pos {
 			_, err := s.fill(e.conv, st, e.seq, "")
@@ -563,7 +607,7 @@ func (s *session) fill(conv string, st *convState, to int64, ref string) (string
 		}
 		st.pos = to
 		s.hub.mFills.Add(s.ctx, 1, metricSource("refetch"))
-		return "refetch", nil
+		return "refetch", s.flushEarly(conv, st)
 	}
 	src := "stream"
 	frames := s.fromStream(conv, st.pos, to)
@@ -589,7 +633,36 @@ func (s *session) fill(conv string, st *convState, to int64, ref string) (string
 		}
 		st.pos++
 	}
-	return src, nil
+	return src, s.flushEarly(conv, st)
+}
+
+// flushEarly delivers the frames that waited for st.pos to reach them, in
+// order, and forgets those already delivered. Any still waiting behind a
+// gap get a new check.
+func (s *session) flushEarly(conv string, st *convState) error {
+	if len(st.early) == 0 {
+		return nil
+	}
+	for {
+		f, ok := st.early[st.pos+1]
+		if !ok {
+			break
+		}
+		if err := s.write(f); err != nil {
+			return err
+		}
+		st.pos++
+	}
+	for seq := range st.early {
+		if seq <= st.pos {
+			delete(st.early, seq)
+		}
+	}
+	if len(st.early) > 0 && !st.waiting {
+		st.waiting = true
+		time.AfterFunc(gapWait, func() { s.enqueue(event{kind: evGapCheck, conv: conv}) })
+	}
+	return nil
 }
 
 // fromStream returns the frames of seqs (from, to] from conv's stream, or
