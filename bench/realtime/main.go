@@ -46,17 +46,18 @@ import (
 )
 
 var (
-	out      = flag.String("out", "bench/results/realtime.json", "result file")
-	sizesF   = flag.String("sizes", "1000,5000,10000", "connection counts")
-	duration = flag.Duration("duration", 15*time.Second, "measured send phase per size and side")
-	warmup   = flag.Duration("warmup", 3*time.Second, "send phase before measuring")
-	satConns = flag.Int("sat-conns", 1000, "connections of the saturation run")
-	satStep  = flag.Duration("sat-step", 8*time.Second, "length of each saturation step")
-	satMax   = flag.Int("sat-max", 12000, "highest send rate tried (messages/s)")
-	satFrom  = flag.Int("sat-from", 500, "first send rate of the saturation run (messages/s)")
-	settle   = flag.Duration("settle", 20*time.Second, "how long connections stay idle before memory is read")
-	roundsF  = flag.Int("rounds", 3, "rounds at the largest size (sides alternated; medians kept)")
-	sidesF   = flag.String("sides", "pushnchat,socketio", "sides to run (for a quick look at one)")
+	out       = flag.String("out", "bench/results/realtime.json", "result file")
+	sizesF    = flag.String("sizes", "1000,5000,10000", "connection counts")
+	duration  = flag.Duration("duration", 15*time.Second, "measured send phase per size and side")
+	warmup    = flag.Duration("warmup", 3*time.Second, "send phase before measuring")
+	satConns  = flag.Int("sat-conns", 1000, "connections of the saturation run")
+	satStep   = flag.Duration("sat-step", 8*time.Second, "length of each saturation step")
+	satMax    = flag.Int("sat-max", 12000, "highest send rate tried (messages/s)")
+	satFrom   = flag.Int("sat-from", 500, "first send rate of the saturation run (messages/s)")
+	cellProcs = flag.Int("cell-procs", 0, "GOMAXPROCS of each cell replica (0: Go's default, one per core)")
+	settle    = flag.Duration("settle", 20*time.Second, "how long connections stay idle before memory is read")
+	roundsF   = flag.Int("rounds", 3, "rounds at the largest size (sides alternated; medians kept)")
+	sidesF    = flag.String("sides", "pushnchat,socketio", "sides to run (for a quick look at one)")
 )
 
 const members = 10
@@ -176,6 +177,9 @@ func run() error {
 	}
 
 	cell := &cellSide{env: env, cell: benchenv.Cell{DatabaseURL: pg.URL("postgres"), RedisURL: rdb.URL(0), Auth: auth}, pair: pair{path: "/v1/realtime"}}
+	if *cellProcs > 0 {
+		cell.cell.Env = []string{fmt.Sprintf("GOMAXPROCS=%d", *cellProcs)}
+	}
 	sio := &sioSide{dir: sioDir, redis: rdb.URL(1), pair: pair{path: "/socket.io/?EIO=4&transport=websocket"}}
 	if err := cell.start(); err != nil {
 		return err

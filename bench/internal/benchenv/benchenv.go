@@ -94,6 +94,7 @@ func (e *Env) Auth(ctx context.Context) (*devstack.AuthEmulator, error) {
 type Cell struct {
 	DatabaseURL, RedisURL string
 	Auth                  *devstack.AuthEmulator
+	Env                   []string // extra environment, e.g. GOMAXPROCS
 }
 
 // StartCell runs the cell binary (Build "./cell/cmd/cell" first) as lagos-1
@@ -112,7 +113,7 @@ func (e *Env) StartCell(ctx context.Context, name string, c Cell, extra ...strin
 		"-rate-ip", "1000000", "-rate-ip-burst", "1000000", "-rate-user", "1000000", "-rate-user-burst", "1000000",
 		"-log-level", "error",
 	}, extra...)
-	p, err := proc.Start(proc.Spec{Name: name, Path: e.Bin("cell"), StopSignal: syscall.SIGTERM, StopTimeout: 15 * time.Second, Args: args})
+	p, err := proc.Start(proc.Spec{Name: name, Path: e.Bin("cell"), StopSignal: syscall.SIGTERM, StopTimeout: 15 * time.Second, Args: args, Env: c.Env})
 	if err != nil {
 		return nil, "", err
 	}
