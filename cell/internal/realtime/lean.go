@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"net"
 	"net/http"
+
+	"github.com/pushnchat/pushnchat/internal/netx"
 )
 
 // leanBuffer is the size of a session's read and write buffers. Frames
@@ -29,22 +31,7 @@ func (w *leanHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	}
 	if n := brw.Reader.Buffered(); n > 0 {
 		early, _ := brw.Reader.Peek(n)
-		conn = &earlyConn{Conn: conn, early: append([]byte(nil), early...)}
+		conn = &netx.PrefixConn{Conn: conn, Prefix: append([]byte(nil), early...)}
 	}
 	return conn, bufio.NewReadWriter(bufio.NewReaderSize(conn, leanBuffer), bufio.NewWriterSize(conn, leanBuffer)), nil
-}
-
-// earlyConn reads bytes received before the hijack, then the connection.
-type earlyConn struct {
-	net.Conn
-	early []byte
-}
-
-func (c *earlyConn) Read(p []byte) (int, error) {
-	if len(c.early) > 0 {
-		n := copy(p, c.early)
-		c.early = c.early[n:]
-		return n, nil
-	}
-	return c.Conn.Read(p)
 }

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pushnchat/pushnchat/internal/errs"
+	"github.com/pushnchat/pushnchat/internal/netx"
 	"github.com/pushnchat/pushnchat/internal/problem"
 	"github.com/pushnchat/pushnchat/router/internal/lookup"
 )
@@ -605,7 +606,7 @@ func (s *LoopServer) handOver(cl *client, prefix []byte) gnet.Action {
 	if err != nil {
 		return gnet.Close
 	}
-	s.handed.push(&prefixConn{Conn: nc, prefix: data})
+	s.handed.push(&netx.PrefixConn{Conn: nc, Prefix: data})
 	return gnet.Close
 }
 
