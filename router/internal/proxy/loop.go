@@ -314,46 +314,41 @@ func (s *LoopServer) request(cl *client) gnet.Action {
 	if cl.up != nil {
 		return gnet.None // the next request waits for this answer
 	}
-	for {
-		act, more := s.next(cl)
-		if act != gnet.None || !more {
-			return act
-		}
-	}
+	return s.next(cl)
 }
 
-// next takes one complete request from the client's buffer and forwards
-// it. more says whether another one may be waiting (an answer written
-// from the cache of a problem, never; a forwarded one waits for its answer).
-func (s *LoopServer) next(cl *client) (gnet.Action, bool) {
+// next takes one complete request from the client's buffer, if there is
+// one, and forwards it or hands the connection over. A request pipelined
+// behind it waits in the buffer until the answer is relayed.
+func (s *LoopServer) next(cl *client) gnet.Action {
 	buf, _ := cl.c.Peek(-1)
 	if len(buf) == 0 {
 		cl.partial = false
-		return gnet.None, false
+		return gnet.None
 	}
 	end := bytes.Index(buf, crlf2)
 	if end < 0 {
 		if len(buf) > loopMaxHead {
-			return s.handOver(cl, nil), false
+			return s.handOver(cl, nil)
 		}
 		if !cl.partial {
 			cl.partial, cl.since = true, time.Now()
 		}
-		return gnet.None, false
+		return gnet.None
 	}
 	var h reqHead
 	if !parseRequestHead(buf[:end+4], &h) || h.contentLength > loopMaxBody {
-		return s.handOver(cl, nil), false
+		return s.handOver(cl, nil)
 	}
 	total := end + 4 + int(h.contentLength)
 	if len(buf) < total {
 		if !cl.partial {
 			cl.partial, cl.since = true, time.Now()
 		}
-		return gnet.None, false
+		return gnet.None
 	}
 	if bulky(&h) {
-		return s.handOver(cl, nil), false
+		return s.handOver(cl, nil)
 	}
 	t, err := s.rt.routeBy(h.path, func() (string, error) {
 		if h.bearer == "" {
@@ -367,11 +362,11 @@ func (s *LoopServer) next(cl *client) (gnet.Action, bool) {
 		return lookup.Entry{}, errNotCached
 	})
 	if err != nil || t.cell == "control-plane" {
-		return s.handOver(cl, nil), false
+		return s.handOver(cl, nil)
 	}
 	addr, ok := s.tcpAddr(t.url.Host)
 	if !ok {
-		return s.handOver(cl, nil), false
+		return s.handOver(cl, nil)
 	}
 	cl.reqID = h.requestID
 	if len(cl.reqID) < 8 || len(cl.reqID) > 64 {
@@ -385,7 +380,7 @@ func (s *LoopServer) next(cl *client) (gnet.Action, bool) {
 	cl.cell = t.cell
 	_, _ = cl.c.Discard(total)
 	s.send(cl, t, addr, h.method == "HEAD")
-	return gnet.None, false
+	return gnet.None
 }
 
 var errNotCached = errors.New("proxy: not answerable from the cache")
