@@ -13,50 +13,13 @@ import (
 // 100 on every Linux this runs on.
 const clockTicks = 100
 
-// CPUSeconds is the CPU time (user + system) used so far by every live
-// process in the process group pgid — a server and the workers it forked.
-// Sampled before and after a run, the difference is what the run cost it.
-func CPUSeconds(pgid int) float64 {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return 0
-	}
-	var ticks int64
-	for _, e := range entries {
-		if _, err := strconv.Atoi(e.Name()); err != nil {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		s := string(b)
-		end := strings.LastIndexByte(s, ')')
-		if end < 0 {
-			continue
-		}
-		// After "pid (comm)": state ppid pgrp session tty tpgid flags minflt
-		// cminflt majflt cmajflt utime stime …
-		f := strings.Fields(s[end+1:])
-		if len(f) < 13 {
-			continue
-		}
-		if g, _ := strconv.Atoi(f[2]); g != pgid {
-			continue
-		}
-		u, _ := strconv.ParseInt(f[11], 10, 64)
-		st, _ := strconv.ParseInt(f[12], 10, 64)
-		ticks += u + st
-	}
-	return float64(ticks) / clockTicks
-}
-
 // CPUSample is the CPU time used so far by every live process on the
 // machine, by pid; CPUShares compares two of them.
 type CPUSample map[int]procCPU
 
 type procCPU struct {
 	name    string
+	pgid    int
 	seconds float64
 }
 
@@ -76,6 +39,8 @@ func SampleCPU() CPUSample {
 		if err != nil {
 			continue
 		}
+		// "pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt
+		// majflt cmajflt utime stime …"
 		s := string(b)
 		open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
 		if open < 0 || end < open {
@@ -85,15 +50,29 @@ func SampleCPU() CPUSample {
 		if len(f) < 13 {
 			continue
 		}
+		pgid, _ := strconv.Atoi(f[2])
 		u, _ := strconv.ParseInt(f[11], 10, 64)
 		st, _ := strconv.ParseInt(f[12], 10, 64)
 		name := s[open+1 : end]
 		if strings.HasPrefix(name, "kworker/") { // the name carries the current work item
 			name = "kernel workers"
 		}
-		out[pid] = procCPU{name: name, seconds: float64(u+st) / clockTicks}
+		out[pid] = procCPU{name: name, pgid: pgid, seconds: float64(u+st) / clockTicks}
 	}
 	return out
+}
+
+// CPUSeconds is the CPU time used so far by every live process in the
+// process group pgid — a server and the workers it forked. Sampled before
+// and after a run, the difference is what the run cost it.
+func CPUSeconds(pgid int) float64 {
+	var total float64
+	for _, p := range SampleCPU() {
+		if p.pgid == pgid {
+			total += p.seconds
+		}
+	}
+	return total
 }
 
 // CPUShares turns two samples taken seconds apart into cores used per
