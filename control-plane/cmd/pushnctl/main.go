@@ -119,6 +119,7 @@ func printPlatform(w io.Writer, pl *localup.Platform, took time.Duration) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SERVICE\tADDRESS\tTRY")
 	fmt.Fprintf(tw, "router (front door)\thttp://%s\tcurl -s http://%s/v1/markets/NG/listings\n", pl.RouterAddr, pl.RouterAddr)
+	fmt.Fprintf(tw, "router metrics\thttp://%s/metrics\tcurl -s http://%s/metrics | grep ^router_\n", pl.RouterMetricsAddr, pl.RouterMetricsAddr)
 	fmt.Fprintf(tw, "control plane\thttp://%s\tpushnctl cells\n", pl.ControlPlaneAddr)
 	fmt.Fprintf(tw, "control plane postgres\t%s\t\n", pl.DirectoryDB.URL(localup.DirectoryDatabase))
 	for _, c := range pl.Cells {

@@ -220,6 +220,12 @@ func TestSpineEndToEnd(t *testing.T) {
 		cancel()
 	}
 
+	// The router's metrics count what went through it, and every cell is up.
+	if r := call(t, "GET", "http://"+pl.RouterMetricsAddr+"/metrics", "", nil); r.status != 200 ||
+		!strings.Contains(string(r.body), `router_requests_total{`) || !strings.Contains(string(r.body), `router_cell_up{cell="eu-1"`) {
+		t.Errorf("router metrics = %d:\n%.2000s", r.status, r.body)
+	}
+
 	t.Run("a dead cell hurts only its own tenants", func(t *testing.T) {
 		if err := pl.StopProgram("lagos-1"); err != nil {
 			t.Fatal(err)

@@ -69,18 +69,20 @@ type Ports struct {
 	// The control plane's own PostgreSQL and API, and the router: the
 	// platform's front door.
 	ControlPlanePostgres, ControlPlane, Router int
+	// RouterMetrics serves the router's Prometheus /metrics.
+	RouterMetrics int
 }
 
 // PortPlan lays the ports out from base: Consul at base, the Auth emulator
 // at base+10, the control plane's PostgreSQL and API at base+20 and +21, the
-// router at base+30, cell i's PostgreSQL at base+100+10i, its Redis one
+// router at base+30 (its metrics at +31), cell i's PostgreSQL at base+100+10i, its Redis one
 // above and the cell's HTTP API two above.
 // Base zero puts every server on its own free port (tests of `up`).
 func PortPlan(base int) Ports {
 	if base == 0 {
 		return freePortPlan()
 	}
-	p := Ports{Consul: base, AuthEmulator: base + 10, ControlPlanePostgres: base + 20, ControlPlane: base + 21, Router: base + 30}
+	p := Ports{Consul: base, AuthEmulator: base + 10, ControlPlanePostgres: base + 20, ControlPlane: base + 21, Router: base + 30, RouterMetrics: base + 31}
 	for i := range Cells {
 		p.CellPostgres = append(p.CellPostgres, base+100+10*i)
 		p.CellRedis = append(p.CellRedis, base+101+10*i)
@@ -93,13 +95,13 @@ func PortPlan(base int) Ports {
 // (Consul and the Auth emulator pick their own blocks).
 func freePortPlan() Ports {
 	n := len(Cells)
-	ports, err := devstack.FreePorts(3*n + 3)
+	ports, err := devstack.FreePorts(3*n + 4)
 	if err != nil {
 		// No ports at all: let each server fail to bind and say so.
-		ports = make([]int, 3*n+3)
+		ports = make([]int, 3*n+4)
 	}
 	p := Ports{CellPostgres: ports[:n], CellRedis: ports[n : 2*n], CellHTTP: ports[2*n : 3*n]}
-	p.ControlPlanePostgres, p.ControlPlane, p.Router = ports[3*n], ports[3*n+1], ports[3*n+2]
+	p.ControlPlanePostgres, p.ControlPlane, p.Router, p.RouterMetrics = ports[3*n], ports[3*n+1], ports[3*n+2], ports[3*n+3]
 	return p
 }
 
@@ -113,8 +115,8 @@ type Platform struct {
 	Auth         *devstack.AuthEmulator
 	// DirectoryDB is the control plane's PostgreSQL.
 	DirectoryDB *devstack.Postgres
-	// ControlPlaneAddr and RouterAddr are host:port.
-	ControlPlaneAddr, RouterAddr string
+	// ControlPlaneAddr, RouterAddr and RouterMetricsAddr are host:port.
+	ControlPlaneAddr, RouterAddr, RouterMetricsAddr string
 
 	lock     *os.File
 	stops    []func() error
@@ -313,6 +315,11 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 		return nil, err
 	}
 	pl.RouterAddr = hostPort(routerPort)
+	metricsPort, err := portOr(pl.Ports.RouterMetrics)
+	if err != nil {
+		return nil, err
+	}
+	pl.RouterMetricsAddr = hostPort(metricsPort)
 	pl.programs = append(pl.programs,
 		&program{name: "control-plane", ready: probe.Ready("http://" + pl.ControlPlaneAddr + "/readyz"), spec: proc.Spec{
 			Path: filepath.Join(cfg.Binaries, "control-plane"),
@@ -322,7 +329,8 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 		}},
 		&program{name: "router", ready: probe.Ready("http://" + pl.RouterAddr + "/healthz"), spec: proc.Spec{
 			Path: filepath.Join(cfg.Binaries, "router"),
-			Args: []string{"-listen", pl.RouterAddr, "-control-plane", "http://" + pl.ControlPlaneAddr, "-service-token", pl.ServiceToken},
+			Args: []string{"-listen", pl.RouterAddr, "-control-plane", "http://" + pl.ControlPlaneAddr, "-service-token", pl.ServiceToken,
+				"-metrics-listen", pl.RouterMetricsAddr},
 		}},
 	)
 	for _, pg := range pl.programs {

@@ -9,14 +9,18 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
+	"net"
 	"net/http"
 	_ "net/http/pprof"
 	"net/url"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 	"time"
 
+	"github.com/pushnchat/pushnchat/internal/telemetry"
 	"github.com/pushnchat/pushnchat/router/internal/lookup"
 	"github.com/pushnchat/pushnchat/router/internal/proxy"
 )
@@ -44,6 +48,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	healthEvery := fs.Duration("health-interval", time.Second, "how often cells are probed")
 	loops := fs.Int("loops", 0, "event loops serving requests (0: one per CPU)")
 	debugAddr := fs.String("debug-listen", "", "address for /debug/pprof (off when empty; never expose it)")
+	metricsAddr := fs.String("metrics-listen", env("METRICS_LISTEN", ""), "address serving Prometheus /metrics (off when empty; internal only) (METRICS_LISTEN)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -83,6 +88,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		go func() { _ = http.ListenAndServe(*debugAddr, http.DefaultServeMux) }() // net/http/pprof registers there
 	}
 	srv := proxy.NewLoopServer(proxy.New(endpoints, resolver, cpURL, health, log), *loops, log)
+	if *metricsAddr != "" {
+		tel, err := telemetry.Setup(ctx, telemetry.Config{Service: "router"})
+		if err != nil {
+			return err
+		}
+		defer tel.Shutdown(context.Background())
+		cells := func() []string { return slices.Sorted(maps.Keys(endpoints.All())) }
+		if err := srv.RegisterMetrics(tel.Meter.Meter("pushnchat/router"), cells); err != nil {
+			return err
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", tel.MetricsHandler)
+		mln, err := net.Listen("tcp", *metricsAddr)
+		if err != nil {
+			return err
+		}
+		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		go msrv.Serve(mln)
+		defer msrv.Close()
+		log.Info("router metrics", "addr", mln.Addr().String())
+	}
 	if err := srv.Start(*listen); err != nil {
 		return err
 	}

@@ -297,7 +297,11 @@ func (s *LoopServer) request(cl *client) gnet.Action {
 		if err == errRetry || err == errDialFailed {
 			// Nothing reached the cell, or sending again is safe: the
 			// net/http path tries once more and answers for itself.
-			return s.handOver(cl, cl.raw)
+			why := handoverRetry
+			if err == errDialFailed {
+				why = handoverDial
+			}
+			return s.handOver(cl, cl.raw, why)
 		}
 		s.rt.health.Fail(cl.cell)
 		s.rt.log.Warn("cell unreachable", "cell", cl.cell, "err", err)
@@ -329,7 +333,7 @@ func (s *LoopServer) next(cl *client) gnet.Action {
 	end := bytes.Index(buf, crlf2)
 	if end < 0 {
 		if len(buf) > loopMaxHead {
-			return s.handOver(cl, nil)
+			return s.handOver(cl, nil, handoverUnsupported)
 		}
 		if !cl.partial {
 			cl.partial, cl.since = true, time.Now()
@@ -338,7 +342,7 @@ func (s *LoopServer) next(cl *client) gnet.Action {
 	}
 	var h reqHead
 	if !parseRequestHead(buf[:end+4], &h) || h.contentLength > loopMaxBody {
-		return s.handOver(cl, nil)
+		return s.handOver(cl, nil, handoverUnsupported)
 	}
 	total := end + 4 + int(h.contentLength)
 	if len(buf) < total {
@@ -348,7 +352,7 @@ func (s *LoopServer) next(cl *client) gnet.Action {
 		return gnet.None
 	}
 	if bulky(&h) {
-		return s.handOver(cl, nil)
+		return s.handOver(cl, nil, handoverBulky)
 	}
 	t, err := s.rt.routeBy(h.path, func() (string, error) {
 		if h.bearer == "" {
@@ -362,11 +366,11 @@ func (s *LoopServer) next(cl *client) gnet.Action {
 		return lookup.Entry{}, errNotCached
 	})
 	if err != nil || t.cell == "control-plane" {
-		return s.handOver(cl, nil)
+		return s.handOver(cl, nil, handoverRoute)
 	}
 	addr, ok := s.tcpAddr(t.url.Host)
 	if !ok {
-		return s.handOver(cl, nil)
+		return s.handOver(cl, nil, handoverRoute)
 	}
 	cl.reqID = h.requestID
 	if len(cl.reqID) < 8 || len(cl.reqID) > 64 {
@@ -379,6 +383,7 @@ func (s *LoopServer) next(cl *client) gnet.Action {
 	cl.partial = false
 	cl.cell = t.cell
 	_, _ = cl.c.Discard(total)
+	s.rt.counts.loopRequests.Add(1)
 	s.send(cl, t, addr, h.method == "HEAD")
 	return gnet.None
 }
@@ -587,7 +592,8 @@ func (s *LoopServer) writeProblem(cl *client, err error) {
 // handOver gives the client's connection to the net/http server, prefixed
 // by prefix and everything still buffered. It must run in the client's
 // own event; the returned action closes the loop's copy.
-func (s *LoopServer) handOver(cl *client, prefix []byte) gnet.Action {
+func (s *LoopServer) handOver(cl *client, prefix []byte, why handover) gnet.Action {
+	s.rt.counts.handovers[why].Add(1)
 	fd, err := cl.c.Dup()
 	if err != nil {
 		return gnet.Close

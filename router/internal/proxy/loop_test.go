@@ -14,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
 	"github.com/pushnchat/pushnchat/internal/problem"
 )
 
@@ -318,4 +321,56 @@ func FuzzRequestHeadAgreesWithNetHTTP(f *testing.F) {
 				r.Method, r.URL.Path, r.Host, r.ContentLength, r.Close, h.method, h.path, h.host, h.contentLength, h.close)
 		}
 	})
+}
+
+// The metrics count requests by path and hand-overs by reason, and show
+// each cell's health.
+func TestMetricsCountPathsAndHandOvers(t *testing.T) {
+	reader := sdkmetric.NewManualReader()
+	rt, health := newRouter(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }), ada,
+		func(s *LoopServer) {
+			if err := s.RegisterMetrics(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)).Meter("test"),
+				func() []string { return []string{"eu-1", "lagos-1"} }); err != nil {
+				t.Fatal(err)
+			}
+		})
+	for _, path := range []string{"/v1/t/ada/a", "/v1/t/ada/b", "/v1/t/ada/media/p/large", "/v1/t/nobody/x"} {
+		c, br := rawConn(t, rt)
+		fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path)
+		readAnswer(t, br, "GET")
+	}
+	health.Fail("eu-1")
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			var points []metricdata.DataPoint[int64]
+			switch d := m.Data.(type) {
+			case metricdata.Sum[int64]:
+				points = d.DataPoints
+			case metricdata.Gauge[int64]:
+				points = d.DataPoints
+			}
+			for _, p := range points {
+				key := m.Name
+				for _, kv := range p.Attributes.ToSlice() {
+					key += " " + kv.Value.String()
+				}
+				got[key] = p.Value
+			}
+		}
+	}
+	want := map[string]int64{
+		"router.requests loop": 2, "router.requests net/http": 2,
+		"router.handovers bulky": 1, "router.handovers route": 1, "router.handovers unsupported": 0,
+		"router.cell.up lagos-1": 1, "router.cell.up eu-1": 0,
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %d; want %d (all: %v)", k, got[k], v, got)
+		}
+	}
 }

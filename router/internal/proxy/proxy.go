@@ -65,6 +65,7 @@ type Router struct {
 	markets      sync.Map // country → cell ("" when none)
 	idPrefix     string   // request ids: per-process random prefix + counter
 	idSeq        atomic.Uint64
+	counts       counters
 }
 
 type targetKey struct{}
@@ -143,6 +144,7 @@ func (rt *Router) fail(w http.ResponseWriter, r *http.Request, err error) {
 
 // ServeHTTP routes one request.
 func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rt.counts.httpRequests.Add(1)
 	id := r.Header.Get("X-Request-Id")
 	if len(id) < 8 || len(id) > 64 {
 		id = rt.idPrefix + strconv.FormatUint(rt.idSeq.Add(1), 36)
