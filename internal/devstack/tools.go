@@ -9,6 +9,7 @@ package devstack
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -106,21 +107,27 @@ func RepoRoot(dir string) (string, error) {
 	}
 }
 
+// Free ports come from below the kernel's ephemeral range (32768–60999 on
+// Linux), which is where outgoing connections take their local ports: a
+// port picked from that range, released and bound a moment later by a
+// child process could meanwhile become the local end of any connection on
+// the machine. Below it, only another listener can take it.
+const freeLow, freeHigh = 20000, 32000
+
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
 // Servers that cannot bind it fail to start, and the starters here retry
 // with another port.
 func FreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ps, err := FreePorts(1)
 	if err != nil {
-		return 0, fmt.Errorf("devstack: free port: %w", err)
+		return 0, err
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return ps[0], nil
 }
 
 // FreePorts returns n distinct TCP ports on 127.0.0.1 that were free a
-// moment ago. (Calling FreePort n times may return the same port twice: the
-// kernel can hand a just-closed port out again.)
+// moment ago, picked at random between freeLow and freeHigh (so that test
+// processes running side by side rarely pick the same).
 func FreePorts(n int) ([]int, error) {
 	var ls []net.Listener
 	defer func() {
@@ -129,13 +136,17 @@ func FreePorts(n int) ([]int, error) {
 		}
 	}()
 	ports := make([]int, 0, n)
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+	for tries := 0; len(ports) < n; tries++ {
+		if tries > 100*n+1000 {
+			return nil, fmt.Errorf("devstack: no free port between %d and %d", freeLow, freeHigh)
+		}
+		p := freeLow + rand.IntN(freeHigh-freeLow)
+		l, err := net.Listen("tcp", hostPort(p))
 		if err != nil {
-			return nil, fmt.Errorf("devstack: free port: %w", err)
+			continue // taken
 		}
 		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+		ports = append(ports, p)
 	}
 	return ports, nil
 }
