@@ -52,6 +52,9 @@ type LoopServer struct {
 	// UpstreamTimeout bounds the wait for a cell's answer, and then for
 	// each piece of it; 60 s unless set before Start.
 	UpstreamTimeout time.Duration
+	// ReadTimeout bounds the arrival of a request head, and each pause in
+	// the arrival of its body; 10 s unless set before Start.
+	ReadTimeout time.Duration
 
 	rt       *Router
 	log      *slog.Logger
@@ -92,6 +95,7 @@ type client struct {
 	cell       string    // of the request in flight
 	since      time.Time // start of the current wait
 	partial    bool      // part of a request is buffered
+	got        int       // bytes of it buffered at the last look
 	closed     bool
 }
 
@@ -128,7 +132,7 @@ var (
 
 // NewLoopServer serves rt on n event loops (n ≤ 0: one per CPU).
 func NewLoopServer(rt *Router, n int, log *slog.Logger) *LoopServer {
-	s := &LoopServer{UpstreamTimeout: 60 * time.Second, rt: rt, log: log, loops: n, handed: newConnQueue(), booted: make(chan struct{}), stopped: make(chan struct{})}
+	s := &LoopServer{UpstreamTimeout: 60 * time.Second, ReadTimeout: loopReadHeadTimeout, rt: rt, log: log, loops: n, handed: newConnQueue(), booted: make(chan struct{}), stopped: make(chan struct{})}
 	s.fallback = &http.Server{Handler: rt, ReadHeaderTimeout: loopReadHeadTimeout, IdleTimeout: loopIdleTimeout,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	return s
@@ -346,9 +350,13 @@ func (s *LoopServer) next(cl *client) gnet.Action {
 	}
 	total := end + 4 + int(h.contentLength)
 	if len(buf) < total {
-		if !cl.partial {
+		// A body still arriving: the timeout counts from its last progress,
+		// so a slow mobile upload is not cut off (a head must arrive whole
+		// within the timeout).
+		if !cl.partial || len(buf) > cl.got {
 			cl.partial, cl.since = true, time.Now()
 		}
+		cl.got = len(buf)
 		return gnet.None
 	}
 	if bulky(&h) {
@@ -380,7 +388,7 @@ func (s *LoopServer) next(cl *client) gnet.Action {
 	cl.out = appendUpstreamRequest(cl.out[:0], &h, buf[:total], end+4, t.url.Host, cl.reqID, cl.c.RemoteAddr())
 	cl.idempotent = (h.method == "GET" || h.method == "HEAD") && h.contentLength == 0
 	cl.closeAfter = h.close || s.draining.Load()
-	cl.partial = false
+	cl.partial, cl.got = false, 0
 	cl.cell = t.cell
 	_, _ = cl.c.Discard(total)
 	s.rt.counts.loopRequests.Add(1)
@@ -697,7 +705,7 @@ func (s *LoopServer) sweepLoop(ls *loopState, now time.Time) {
 				}
 			}
 		case cl.partial:
-			if waited > loopReadHeadTimeout || draining {
+			if waited > s.ReadTimeout || draining {
 				_ = cl.c.Close()
 			}
 		case draining || waited > loopIdleTimeout:

@@ -374,3 +374,28 @@ func TestMetricsCountPathsAndHandOvers(t *testing.T) {
 		}
 	}
 }
+
+// A body that keeps arriving is waited for however slow the link; one
+// that stops arriving for the read timeout closes the connection.
+func TestSlowUploadsAreWaitedForWhileTheyProgress(t *testing.T) {
+	rt, _ := newRouter(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		fmt.Fprintf(w, "%d", len(b))
+	}), ada, func(s *LoopServer) { s.ReadTimeout = 400 * time.Millisecond })
+
+	c, br := rawConn(t, rt)
+	fmt.Fprint(c, "POST /v1/t/ada/up HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n")
+	for range 10 { // 10 bytes over ~2 s: far beyond the timeout in total
+		time.Sleep(200 * time.Millisecond)
+		c.Write([]byte("x"))
+	}
+	if resp, body := readAnswer(t, br, "POST"); resp.StatusCode != 200 || body != "10" {
+		t.Fatalf("slow upload: %d %q", resp.StatusCode, body)
+	}
+
+	stalled, sbr := rawConn(t, rt)
+	fmt.Fprint(stalled, "POST /v1/t/ada/up HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nxx")
+	if _, err := sbr.ReadByte(); err != io.EOF {
+		t.Fatalf("stalled upload: read %v; want the connection closed", err)
+	}
+}
