@@ -96,7 +96,6 @@ type client struct {
 	since      time.Time // start of the current wait
 	partial    bool      // part of a request is buffered
 	got        int       // bytes of it buffered at the last look
-	closed     bool
 }
 
 type upstream struct {
@@ -178,10 +177,11 @@ func (s *LoopServer) shutdown(ctx context.Context) error {
 	s.sweep()
 	t := time.NewTicker(20 * time.Millisecond)
 	defer t.Stop()
+wait:
 	for s.open.Load() > 0 {
 		select {
 		case <-ctx.Done():
-			s.open.Store(0)
+			break wait // out of time: Stop closes what is left
 		case <-t.C:
 			s.sweep()
 		}
@@ -247,7 +247,6 @@ func (s *LoopServer) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 func (s *LoopServer) OnClose(c gnet.Conn, _ error) gnet.Action {
 	switch x := c.Context().(type) {
 	case *client:
-		x.closed = true
 		delete(x.ls.clients, x)
 		s.open.Add(-1)
 		if up := x.up; up != nil {
