@@ -364,11 +364,7 @@ func scenario(s server, users []user, measure time.Duration) (result, error) {
 	memstats("before")
 	rec := &recorder{}
 	clients, err := connectAll(s, users, rec)
-	defer func() {
-		for _, c := range clients {
-			c.close()
-		}
-	}()
+	defer closeAll(clients)
 	if err != nil {
 		return result{}, err
 	}
@@ -398,11 +394,7 @@ func saturation(s server, users []user) (float64, string, error) {
 	defer s.stop()
 	rec := &recorder{}
 	clients, err := connectAll(s, users, rec)
-	defer func() {
-		for _, c := range clients {
-			c.close()
-		}
-	}()
+	defer closeAll(clients)
 	if err != nil {
 		return 0, "", err
 	}
@@ -449,6 +441,16 @@ func saturation(s server, users []user) (float64, string, error) {
 		}
 	}
 	return best, bestCores, nil
+}
+
+// closeAll closes the clients connectAll opened (after a failed connect,
+// some entries are nil).
+func closeAll(clients []client) {
+	for _, c := range clients {
+		if c != nil {
+			c.close()
+		}
+	}
 }
 
 // connectAll opens a connection per user, 64 at a time.
