@@ -9,12 +9,16 @@ package devstack
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"syscall"
+	"time"
 )
 
 // Versions installed by scripts/bootstrap; keep the two in step.
@@ -126,8 +130,12 @@ func FreePort() (int, error) {
 }
 
 // FreePorts returns n distinct TCP ports on 127.0.0.1 that were free a
-// moment ago, picked at random between freeLow and freeHigh (so that test
-// processes running side by side rarely pick the same).
+// moment ago, picked at random between freeLow and freeHigh. A port is
+// often bound seconds after it is picked (a platform's cells start after
+// their databases), so picks are also claimed in a machine-wide file for
+// claimTTL: processes running side by side (go test runs packages in
+// parallel) never pick a port another one picked and may not have bound
+// yet.
 func FreePorts(n int) ([]int, error) {
 	var ls []net.Listener
 	defer func() {
@@ -135,20 +143,82 @@ func FreePorts(n int) ([]int, error) {
 			l.Close()
 		}
 	}()
+	claims, err := lockClaims()
+	if err != nil {
+		return nil, err
+	}
+	defer claims.release()
 	ports := make([]int, 0, n)
 	for tries := 0; len(ports) < n; tries++ {
 		if tries > 100*n+1000 {
 			return nil, fmt.Errorf("devstack: no free port between %d and %d", freeLow, freeHigh)
 		}
 		p := freeLow + rand.IntN(freeHigh-freeLow)
+		if claims.taken(p) {
+			continue
+		}
 		l, err := net.Listen("tcp", hostPort(p))
 		if err != nil {
-			continue // taken
+			continue // bound by someone
 		}
 		ls = append(ls, l)
 		ports = append(ports, p)
+		claims.claim(p)
 	}
-	return ports, nil
+	return ports, claims.save()
 }
+
+// claimTTL is how long a picked port stays reserved for its picker.
+const claimTTL = 2 * time.Minute
+
+// portClaims is the machine-wide record of recent picks, held under an
+// exclusive lock of its file.
+type portClaims struct {
+	f   *os.File
+	at  map[int]int64 // port → unix seconds of the pick
+	now int64
+}
+
+func lockClaims() (*portClaims, error) {
+	f, err := os.OpenFile(filepath.Join(os.TempDir(), "pushnchat-port-claims"), os.O_RDWR|os.O_CREATE, 0o666)
+	if err != nil {
+		return nil, fmt.Errorf("devstack: port claims: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("devstack: port claims: %w", err)
+	}
+	c := &portClaims{f: f, at: map[int]int64{}, now: time.Now().Unix()}
+	b, _ := io.ReadAll(f)
+	for _, line := range strings.Split(string(b), "\n") {
+		port, at, ok := strings.Cut(line, " ")
+		p, err1 := strconv.Atoi(port)
+		t, err2 := strconv.ParseInt(at, 10, 64)
+		if ok && err1 == nil && err2 == nil && c.now-t < int64(claimTTL/time.Second) {
+			c.at[p] = t
+		}
+	}
+	return c, nil
+}
+
+func (c *portClaims) taken(p int) bool { _, ok := c.at[p]; return ok }
+func (c *portClaims) claim(p int)      { c.at[p] = c.now }
+
+// save writes the live claims back.
+func (c *portClaims) save() error {
+	var b strings.Builder
+	for p, t := range c.at {
+		fmt.Fprintf(&b, "%d %d\n", p, t)
+	}
+	if err := c.f.Truncate(0); err != nil {
+		return fmt.Errorf("devstack: port claims: %w", err)
+	}
+	if _, err := c.f.WriteAt([]byte(b.String()), 0); err != nil {
+		return fmt.Errorf("devstack: port claims: %w", err)
+	}
+	return nil
+}
+
+func (c *portClaims) release() { c.f.Close() } // closing drops the lock
 
 func hostPort(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) }
