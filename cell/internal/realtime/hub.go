@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -84,13 +85,37 @@ redis.call('EXPIRE', KEYS[1], 604800)
 return redis.call('PUBLISH', ARGV[4], ARGV[5])
 `)
 
-// envelope is what travels on the channels.
+// An envelope is what travels on the channels: "<kind> <conversation>
+// <seq> <frame>", the frame being the JSON clients get (for kind j, the
+// conversation joined: a headInfo). Kinds: m message, r receipt, y
+// typing, j joined. Receivers split it without scanning the frame.
 type envelope struct {
-	Kind  string          `json:"k"`           // m message, r receipt, y typing, j joined
-	Conv  string          `json:"c"`           // conversation
-	Seq   int64           `json:"s,omitempty"` // message seq
-	Frame json.RawMessage `json:"f,omitempty"` // the frame clients get
-	Head  *headInfo       `json:"h,omitempty"` // j: the conversation joined
+	Kind  string
+	Conv  string
+	Seq   int64
+	Frame []byte
+}
+
+func (e envelope) encode() []byte {
+	b := make([]byte, 0, len(e.Kind)+len(e.Conv)+len(e.Frame)+24)
+	b = append(b, e.Kind...)
+	b = append(b, ' ')
+	b = append(b, e.Conv...)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, e.Seq, 10)
+	b = append(b, ' ')
+	return append(b, e.Frame...)
+}
+
+func parseEnvelope(s string) (envelope, bool) {
+	kind, rest, ok1 := strings.Cut(s, " ")
+	conv, rest, ok2 := strings.Cut(rest, " ")
+	seqS, frame, ok3 := strings.Cut(rest, " ")
+	seq, err := strconv.ParseInt(seqS, 10, 64)
+	if !ok1 || !ok2 || !ok3 || err != nil || kind == "" || conv == "" {
+		return envelope{}, false
+	}
+	return envelope{Kind: kind, Conv: conv, Seq: seq, Frame: []byte(frame)}, true
 }
 
 // Hub is one replica's side of realtime messaging: its sessions, its
@@ -123,10 +148,11 @@ type Hub struct {
 	pushJobs  chan messaging.Message
 	publishes chan messaging.Message
 	presence  chan *session
-	members   sync.Map // conversation → membersEntry
+	members   sync.Map                  // conversation → membersEntry
+	onlineAt  map[string]presenceAnswer // pushLoop only: recent presence answers by user
 
 	mConns  metric.Int64UpDownCounter
-	mFrames metric.Int64Counter
+	frames  atomic.Int64 // frames written to clients, read by the metric's callback
 	mFills  metric.Int64Counter
 	mCloses metric.Int64Counter
 }
@@ -142,7 +168,7 @@ func NewHub(cfg Config) (*Hub, error) {
 	h := &Hub{
 		cfg: cfg, log: cfg.Logger,
 		sessions: map[*session]struct{}{}, convs: map[string]map[*session]struct{}{}, users: map[string][]*session{},
-		confirmed: map[string]bool{}, waiters: map[string][]chan struct{}{}, seen: map[string]int64{}, suspect: map[string]int64{},
+		confirmed: map[string]bool{}, onlineAt: map[string]presenceAnswer{}, waiters: map[string][]chan struct{}{}, seen: map[string]int64{}, suspect: map[string]int64{},
 		kick: make(chan struct{}, 1), pushJobs: make(chan messaging.Message, 4096), publishes: make(chan messaging.Message, 4096), presence: make(chan *session, 8192),
 	}
 	m := cfg.Meter.Meter("pushnchat/cell/realtime")
@@ -150,7 +176,11 @@ func NewHub(cfg Config) (*Hub, error) {
 	if h.mConns, err = m.Int64UpDownCounter("realtime.connections", metric.WithDescription("Open WebSocket sessions.")); err != nil {
 		return nil, err
 	}
-	if h.mFrames, err = m.Int64Counter("realtime.frames.sent", metric.WithDescription("Frames written to clients.")); err != nil {
+	if _, err = m.Int64ObservableCounter("realtime.frames.sent", metric.WithDescription("Frames written to clients."),
+		metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
+			o.Observe(h.frames.Load())
+			return nil
+		})); err != nil {
 		return nil, err
 	}
 	if h.mFills, err = m.Int64Counter("realtime.gap.fills", metric.WithDescription("Gaps filled on resume or out-of-order arrival, by source.")); err != nil {
@@ -251,9 +281,9 @@ func (h *Hub) receive() {
 }
 
 func (h *Hub) dispatch(channel, payload string) {
-	var env envelope
-	if err := json.Unmarshal([]byte(payload), &env); err != nil {
-		h.log.Error("realtime: unreadable envelope", "channel", channel, "err", err)
+	env, ok := parseEnvelope(payload)
+	if !ok {
+		h.log.Error("realtime: unreadable envelope", "channel", channel)
 		return
 	}
 	switch {
@@ -280,13 +310,18 @@ func (h *Hub) dispatch(channel, payload string) {
 		for _, s := range targets {
 			s.enqueue(e)
 		}
-	case strings.HasPrefix(channel, "rt:u:") && env.Kind == "j" && env.Head != nil:
+	case strings.HasPrefix(channel, "rt:u:") && env.Kind == "j":
+		var head headInfo
+		if err := json.Unmarshal(env.Frame, &head); err != nil || head.ID == "" {
+			h.log.Error("realtime: unreadable join", "channel", channel, "err", err)
+			return
+		}
 		user := channel[len("rt:u:"):]
 		h.mu.Lock()
 		targets := slices.Clone(h.users[user])
 		h.mu.Unlock()
 		for _, s := range targets {
-			s.join(*env.Head)
+			s.join(head)
 		}
 	}
 }
@@ -447,7 +482,7 @@ func (h *Hub) publishBatch(ctx context.Context, batch []messaging.Message) {
 	pipe := h.cfg.Redis.Pipeline()
 	for i, m := range batch {
 		frame := encode(messageFrame{Type: "message", Message: m})
-		env := encode(envelope{Kind: "m", Conv: m.ConversationID, Seq: m.Seq, Frame: frame})
+		env := envelope{Kind: "m", Conv: m.ConversationID, Seq: m.Seq, Frame: frame}.encode()
 		c := call{keys: []string{streamKey(m.ConversationID)}, args: []any{h.cfg.StreamLength, m.Seq, frame, convChannel(m.ConversationID), env}}
 		c.cmd = publishScript.EvalSha(ctx, pipe, c.keys, c.args...)
 		calls[i] = c
@@ -467,7 +502,7 @@ func (h *Hub) publishBatch(ctx context.Context, batch []messaging.Message) {
 // publishEphemeral sends a receipt or typing frame to a conversation's
 // followers; nothing is stored in Redis.
 func (h *Hub) publishEphemeral(ctx context.Context, kind, conv string, frame []byte) {
-	env := encode(envelope{Kind: kind, Conv: conv, Frame: frame})
+	env := envelope{Kind: kind, Conv: conv, Frame: frame}.encode()
 	if err := h.cfg.Redis.Publish(ctx, convChannel(conv), env).Err(); err != nil {
 		h.log.Warn("realtime: publish", "kind", kind, "err", err)
 	}
@@ -476,7 +511,7 @@ func (h *Hub) publishEphemeral(ctx context.Context, kind, conv string, frame []b
 // ConversationCreated tells the members' live sessions about a new
 // conversation, so they follow it without reconnecting.
 func (h *Hub) ConversationCreated(ctx context.Context, c messaging.Conversation) {
-	env := encode(envelope{Kind: "j", Conv: c.ID, Head: &headInfo{ID: c.ID, TenantID: c.TenantID, LastSeq: c.LastSeq}})
+	env := envelope{Kind: "j", Conv: c.ID, Frame: encode(headInfo{ID: c.ID, TenantID: c.TenantID, LastSeq: c.LastSeq})}.encode()
 	pipe := h.cfg.Redis.Pipeline()
 	for _, u := range c.Members {
 		pipe.Publish(ctx, userChannel(u), env)
@@ -654,16 +689,26 @@ func gather[T any](ctx context.Context, ch <-chan T, max int) ([]T, bool) {
 	return batch, true
 }
 
+// presenceFresh is how long a presence answer from Redis is reused: a
+// member who went offline (or came back) within it may miss a push (or get
+// one too many). The message itself syncs either way.
+const presenceFresh = time.Second
+
+type presenceAnswer struct {
+	online bool
+	at     time.Time
+}
+
 func (h *Hub) notifyOffline(batch []messaging.Message) {
 	ctx, cancel := context.WithTimeout(h.ctx, 5*time.Second)
 	defer cancel()
 	type target struct {
-		m     messaging.Message
-		user  string
-		count *redis.IntCmd
+		m    messaging.Message
+		user string
 	}
 	var targets []target
-	now := strconv.FormatInt(time.Now().Unix(), 10)
+	now := time.Now()
+	asked := map[string]*redis.IntCmd{}
 	pipe := h.cfg.Redis.Pipeline()
 	for _, m := range batch {
 		members, err := h.conversationMembers(ctx, m.ConversationID)
@@ -672,25 +717,49 @@ func (h *Hub) notifyOffline(batch []messaging.Message) {
 			continue
 		}
 		for _, u := range members {
-			if u != m.SenderID {
-				targets = append(targets, target{m: m, user: u, count: pipe.ZCount(ctx, presenceKey(u), now, "+inf")})
+			if u == m.SenderID {
+				continue
 			}
+			targets = append(targets, target{m: m, user: u})
+			if _, ok := asked[u]; ok {
+				continue
+			}
+			if a, ok := h.onlineAt[u]; ok && now.Sub(a.at) < presenceFresh {
+				continue
+			}
+			h.mu.Lock()
+			local := len(h.users[u]) > 0
+			h.mu.Unlock()
+			if local { // a live session here: online, no need to ask
+				h.onlineAt[u] = presenceAnswer{online: true, at: now}
+				continue
+			}
+			asked[u] = pipe.ZCount(ctx, presenceKey(u), strconv.FormatInt(now.Unix(), 10), "+inf")
 		}
 	}
-	if len(targets) == 0 {
-		return
-	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		h.log.Warn("realtime: push: presence", "err", err)
-		return
+	if len(asked) > 0 {
+		if _, err := pipe.Exec(ctx); err != nil {
+			h.log.Warn("realtime: push: presence", "err", err)
+			return
+		}
+		for u, c := range asked {
+			h.onlineAt[u] = presenceAnswer{online: c.Val() > 0, at: now}
+		}
 	}
 	for _, t := range targets {
-		if t.count.Val() > 0 {
+		if h.onlineAt[t.user].online {
 			continue // online: the live frame is the notification
 		}
 		n := Notification{UserID: t.user, ConversationID: t.m.ConversationID, Seq: t.m.Seq, SenderID: t.m.SenderID, Preview: preview(t.m.Body)}
 		if err := h.cfg.Pusher.Push(ctx, n); err != nil {
 			h.log.Warn("realtime: push", "user", t.user, "err", err)
+		}
+	}
+	if len(h.onlineAt) > 4096 { // forget stale answers now and then
+		for u, a := range h.onlineAt {
+			if now.Sub(a.at) >= presenceFresh {
+				delete(h.onlineAt, u)
+			}
 		}
 	}
 }

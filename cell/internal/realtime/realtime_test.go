@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -196,6 +197,47 @@ func ackFor(t *testing.T, rt *celltest.RT, ref string) celltest.Frame {
 		if f := rt.Next(t, wait); f.Ref == ref {
 			return f
 		}
+	}
+}
+
+// Pushes go to members with no live session anywhere in the cell: one
+// online on the other replica (known from Redis) or on this one (known
+// locally) gets none; an offline one does.
+func TestPushesSkipOnlineMembers(t *testing.T) {
+	t.Parallel()
+	pushLog := filepath.Join(t.TempDir(), "push.jsonl")
+	r1 := celltest.Start(t, celltest.Options{PushLog: pushLog})
+	r2 := celltest.Start(t, celltest.Options{Replica: r1, PushLog: pushLog + ".2"})
+	online, here, offline := newTeam(t, r1), newTeam(t, r1), newTeam(t, r1)
+	rdb := redisOf(t, r1)
+	connectOnly(t, online.member.On(r2))
+	connectOnly(t, here.member.On(r1))
+	for _, id := range []string{online.memberID, here.memberID} { // presence is written in the background
+		deadline := time.Now().Add(wait)
+		for rdb.Exists(context.Background(), "rt:p:"+id).Val() == 0 {
+			if time.Now().After(deadline) {
+				t.Fatalf("presence of %s not recorded within %v", id, wait)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	a := send(t, connectOnly(t, online.owner.On(r1)), online.conv, "you are online elsewhere")
+	b := send(t, connectOnly(t, here.owner.On(r1)), here.conv, "you are online here")
+	c := send(t, connectOnly(t, offline.owner.On(r1)), offline.conv, "you are offline")
+	// Pushes are decided in the order messages were stored: once the last
+	// one is recorded, the first two were decided.
+	waitPush(t, pushLog, offline.memberID, offline.conv, c.Seq)
+	log, _ := os.ReadFile(pushLog)
+	sc := bufio.NewScanner(strings.NewReader(string(log)))
+	for sc.Scan() {
+		var n realtime.Notification
+		if json.Unmarshal(sc.Bytes(), &n) == nil && (n.ConversationID == online.conv && n.Seq == a.Seq || n.ConversationID == here.conv && n.Seq == b.Seq) {
+			t.Errorf("pushed to an online member: %s", sc.Bytes())
+		}
+	}
+	// Four sessions on r1 got a hello, three an ack: frames are counted.
+	if n := metricValue(t, r1, "realtime_frames_sent_total"); n < 7 {
+		t.Errorf("realtime_frames_sent_total = %v; want at least 7", n)
 	}
 }
 
@@ -460,6 +502,24 @@ func closedWith(t *testing.T, cell *celltest.Cell, code websocket.StatusCode) bo
 	return false
 }
 
+// metricValue returns the value of a metric of the cell that has one
+// series (its labels are ignored).
+func metricValue(t *testing.T, cell *celltest.Cell, name string) float64 {
+	t.Helper()
+	r := cell.Anonymous().Do(t, "GET", "/metrics", nil).Want(t, 200)
+	for _, line := range strings.Split(string(r.Body), "\n") {
+		if strings.HasPrefix(line, name+" ") || strings.HasPrefix(line, name+"{") {
+			f, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
+			if err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("no %s in the metrics", name)
+	return 0
+}
+
 func redisOf(t *testing.T, cell *celltest.Cell) *redis.Client {
 	t.Helper()
 	opts, err := redis.ParseURL(cell.RedisURL)
@@ -491,7 +551,7 @@ func TestOutOfOrderArrivalIsReordered(t *testing.T) {
 	publish := func(seq int64, body string) {
 		t.Helper()
 		frame, _ := json.Marshal(map[string]any{"type": "message", "message": map[string]any{"conversation_id": tm.conv, "seq": seq, "body": body}})
-		env, _ := json.Marshal(map[string]any{"k": "m", "c": tm.conv, "s": seq, "f": json.RawMessage(frame)})
+		env := fmt.Sprintf("m %s %d %s", tm.conv, seq, frame)
 		if err := rdb.Publish(context.Background(), "rt:c:"+tm.conv, env).Err(); err != nil {
 			t.Fatal(err)
 		}

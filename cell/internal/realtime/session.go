@@ -697,7 +697,7 @@ func (s *session) fromStream(conv string, from, to int64) [][]byte {
 // stops reading fills its queue and is closed (4008), and a dead one is
 // closed by the heartbeat check; closing ends a blocked write.
 func (s *session) write(frame []byte) error {
-	s.hub.mFrames.Add(s.ctx, 1)
+	s.hub.frames.Add(1)
 	return s.conn.Write(context.Background(), websocket.MessageText, frame)
 }
 
