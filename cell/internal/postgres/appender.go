@@ -38,6 +38,13 @@ type appendRes struct {
 
 const maxBatch = 256
 
+// A batch of lingerFrom or more messages means sends are arriving faster
+// than they commit; the next batch then waits linger to gather more.
+const (
+	lingerFrom = 4
+	linger     = time.Millisecond
+)
+
 func (a *appender) append(ctx context.Context, m messaging.Message) (messaging.Message, bool, error) {
 	req := &appendReq{ctx: ctx, m: m, done: make(chan appendRes, 1)}
 	a.mu.Lock()
@@ -58,7 +65,18 @@ func (a *appender) append(ctx context.Context, m messaging.Message) (messaging.M
 }
 
 func (a *appender) run() {
+	last := 0
 	for {
+		if last >= lingerFrom {
+			// Busy: let the batch fill a little; each batch costs the
+			// database a round of planning, locking and committing.
+			a.mu.Lock()
+			n := len(a.pending)
+			a.mu.Unlock()
+			if n < maxBatch/4 {
+				time.Sleep(linger)
+			}
+		}
 		a.mu.Lock()
 		batch := a.pending[:min(len(a.pending), maxBatch)]
 		a.pending = a.pending[len(batch):]
@@ -69,6 +87,7 @@ func (a *appender) run() {
 			return
 		}
 		a.mu.Unlock()
+		last = len(batch)
 		a.commit(batch)
 	}
 }
@@ -100,9 +119,11 @@ func (a *appender) commit(batch []*appendReq) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	b := &pgx.Batch{}
-	b.Queue(`SELECT id FROM conversation WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, convs)
+	// Ids travel as text: PostgreSQL parses them for less than pgx's
+	// binary encoding of uuid[] costs the cell.
+	b.Queue(`SELECT id FROM conversation WHERE id = ANY($1::text[]::uuid[]) ORDER BY id FOR UPDATE`, convs)
 	b.Queue(`WITH input AS (
-			SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[]) WITH ORDINALITY AS t(conversation_id, id, sender_id, body, ord)
+			SELECT * FROM unnest($1::text[]::uuid[], $2::text[]::uuid[], $3::text[]::uuid[], $4::text[]) WITH ORDINALITY AS t(conversation_id, id, sender_id, body, ord)
 		), counts AS (
 			SELECT conversation_id, count(*) AS n FROM input GROUP BY conversation_id
 		), bumped AS (
