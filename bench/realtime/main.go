@@ -14,6 +14,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -22,6 +23,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
+	_ "net/http/pprof" // served on BENCH_PPROF, to profile the load generator
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -64,6 +66,9 @@ const members = 10
 
 func main() {
 	flag.Parse()
+	if addr := os.Getenv("BENCH_PPROF"); addr != "" {
+		go func() { _ = http.ListenAndServe(addr, nil) }()
+	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "bench realtime:", err)
 		os.Exit(1)
@@ -745,21 +750,16 @@ func (c *cellSide) dial(ctx context.Context, url string, u user, conv int) (clie
 		}
 	}()
 	go func() {
+		var b []byte
 		for {
-			_, b, err := conn.Read(context.Background())
-			if err != nil {
+			var err error
+			if b, err = readInto(conn, b); err != nil {
 				return
 			}
-			var f struct {
-				Type    string `json:"type"`
-				Message struct {
-					Body string `json:"body"`
-				} `json:"message"`
-			}
-			if json.Unmarshal(b, &f) != nil || f.Type != "message" {
+			if !bytes.HasPrefix(b, []byte(`{"type":"message"`)) {
 				continue
 			}
-			if t, err := strconv.ParseInt(f.Message.Body, 10, 64); err == nil {
+			if t, ok := intAfter(b, `"body":"`); ok {
 				if r := cl.rec.Load(); r != nil {
 					r.deliver(t)
 				}
@@ -832,25 +832,19 @@ func (s *sioSide) dial(ctx context.Context, url string, u user, conv int) (clien
 		return fail(fmt.Errorf("socket.io connect: %q, %v", b, err))
 	}
 	go func() {
+		var b []byte
 		for {
-			_, b, err := conn.Read(context.Background())
-			if err != nil {
+			var err error
+			if b, err = readInto(conn, b); err != nil {
 				return
 			}
 			switch {
 			case len(b) == 1 && b[0] == '2':
 				_ = cl.write(context.Background(), []byte("3"))
-			case strings.HasPrefix(string(b), `42["message",`):
-				var ev []json.RawMessage
-				if json.Unmarshal(b[2:], &ev) != nil || len(ev) != 2 {
-					continue
-				}
-				var m struct {
-					T int64 `json:"t"`
-				}
-				if json.Unmarshal(ev[1], &m) == nil {
+			case bytes.HasPrefix(b, []byte(`42["message",`)):
+				if t, ok := intAfter(b, `"t":`); ok {
 					if r := cl.rec.Load(); r != nil {
-						r.deliver(m.T)
+						r.deliver(t)
 					}
 				}
 			}
@@ -862,6 +856,46 @@ func (s *sioSide) dial(ctx context.Context, url string, u user, conv int) (clien
 func (c *sioClient) send(ctx context.Context, scheduled int64) error {
 	n := c.ack.Add(1)
 	return c.write(ctx, fmt.Appendf(nil, `42%d["send",{"id":%q,"t":%d}]`, n, uuid.Must(uuid.NewV7()).String(), scheduled))
+}
+
+// readInto reads the next message into buf's memory (grown as needed), so
+// the generator's readers allocate nothing per frame.
+func readInto(conn *websocket.Conn, buf []byte) ([]byte, error) {
+	_, r, err := conn.Reader(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	buf = buf[:0]
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// intAfter reads the decimal integer right after the first key in b. Both
+// sides' clients find their send timestamp this way rather than decoding
+// every frame: the generator measures, the tests check the frames.
+func intAfter(b []byte, key string) (int64, bool) {
+	i := bytes.Index(b, []byte(key))
+	if i < 0 {
+		return 0, false
+	}
+	b = b[i+len(key):]
+	n := 0
+	for n < len(b) && b[n] >= '0' && b[n] <= '9' {
+		n++
+	}
+	v, err := strconv.ParseInt(string(b[:n]), 10, 64)
+	return v, err == nil
 }
 
 // debugAddr is where replica i serves pprof: CELL_PPROF (host:port) for
