@@ -16,6 +16,7 @@ import (
 
 	"github.com/redis/go-redis/extra/redisotel/v9"
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/pushnchat/pushnchat/cell/internal/config"
 	"github.com/pushnchat/pushnchat/cell/internal/httpapi"
@@ -59,7 +60,12 @@ func Start(ctx context.Context, cfg config.Config, logOut io.Writer) (_ *App, er
 	if err = postgres.Migrate(ctx, cfg.DatabaseURL); err != nil {
 		return nil, err
 	}
-	if a.db, err = postgres.Open(ctx, cfg.DatabaseURL, a.tel.Tracer, a.tel.Meter); err != nil {
+	// Query spans only when spans are exported, as for Redis below.
+	var dbTracer trace.TracerProvider
+	if a.tel.Exporting {
+		dbTracer = a.tel.Tracer
+	}
+	if a.db, err = postgres.Open(ctx, cfg.DatabaseURL, dbTracer, a.tel.Meter); err != nil {
 		return nil, err
 	}
 	ropts, err := redis.ParseURL(cfg.RedisURL)

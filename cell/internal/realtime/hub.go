@@ -702,26 +702,19 @@ type presenceAnswer struct {
 func (h *Hub) notifyOffline(batch []messaging.Message) {
 	ctx, cancel := context.WithTimeout(h.ctx, 5*time.Second)
 	defer cancel()
-	type target struct {
-		m    messaging.Message
-		user string
-	}
-	var targets []target
 	now := time.Now()
+	members := make([][]string, len(batch))
 	asked := map[string]*redis.IntCmd{}
 	pipe := h.cfg.Redis.Pipeline()
-	for _, m := range batch {
-		members, err := h.conversationMembers(ctx, m.ConversationID)
+	for i, m := range batch {
+		ids, err := h.conversationMembers(ctx, m.ConversationID)
 		if err != nil {
 			h.log.Warn("realtime: push: members", "err", err)
 			continue
 		}
-		for _, u := range members {
-			if u == m.SenderID {
-				continue
-			}
-			targets = append(targets, target{m: m, user: u})
-			if _, ok := asked[u]; ok {
+		members[i] = ids
+		for _, u := range ids {
+			if u == m.SenderID || asked[u] != nil {
 				continue
 			}
 			if a, ok := h.onlineAt[u]; ok && now.Sub(a.at) < presenceFresh {
@@ -746,13 +739,15 @@ func (h *Hub) notifyOffline(batch []messaging.Message) {
 			h.onlineAt[u] = presenceAnswer{online: c.Val() > 0, at: now}
 		}
 	}
-	for _, t := range targets {
-		if h.onlineAt[t.user].online {
-			continue // online: the live frame is the notification
-		}
-		n := Notification{UserID: t.user, ConversationID: t.m.ConversationID, Seq: t.m.Seq, SenderID: t.m.SenderID, Preview: preview(t.m.Body)}
-		if err := h.cfg.Pusher.Push(ctx, n); err != nil {
-			h.log.Warn("realtime: push", "user", t.user, "err", err)
+	for i, m := range batch {
+		for _, u := range members[i] {
+			if u == m.SenderID || h.onlineAt[u].online {
+				continue // online: the live frame is the notification
+			}
+			n := Notification{UserID: u, ConversationID: m.ConversationID, Seq: m.Seq, SenderID: m.SenderID, Preview: preview(m.Body)}
+			if err := h.cfg.Pusher.Push(ctx, n); err != nil {
+				h.log.Warn("realtime: push", "user", u, "err", err)
+			}
 		}
 	}
 	if len(h.onlineAt) > 4096 { // forget stale answers now and then
