@@ -118,30 +118,31 @@ func (a *appender) commit(batch []*appendReq) {
 	// The batch outlives any one sender's context, never the cell's patience.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	b := &pgx.Batch{}
-	// Ids travel as text: PostgreSQL parses them for less than pgx's
-	// binary encoding of uuid[] costs the cell.
-	b.Queue(`SELECT id FROM conversation WHERE id = ANY($1::text[]::uuid[]) ORDER BY id FOR UPDATE`, convs)
-	b.Queue(`WITH input AS (
+	// One statement: lock the conversations in id order (LockRows over the
+	// sort takes them one by one in that order, so concurrent batches never
+	// deadlock), bump each one's last_seq by its number of messages (the
+	// update sees the newest committed last_seq: under read committed it
+	// re-reads a row another batch changed while this one waited for it),
+	// insert the messages with their seqs in arrival order. Ids travel as
+	// text: PostgreSQL parses them for less than pgx's binary encoding of
+	// uuid[] costs the cell.
+	const insert = `WITH input AS (
 			SELECT * FROM unnest($1::text[]::uuid[], $2::text[]::uuid[], $3::text[]::uuid[], $4::text[]) WITH ORDINALITY AS t(conversation_id, id, sender_id, body, ord)
 		), counts AS (
 			SELECT conversation_id, count(*) AS n FROM input GROUP BY conversation_id
+		), locked AS (
+			SELECT c.id, counts.n FROM conversation c JOIN counts ON c.id = counts.conversation_id ORDER BY c.id FOR UPDATE OF c
 		), bumped AS (
-			UPDATE conversation c SET last_seq = c.last_seq + counts.n FROM counts WHERE c.id = counts.conversation_id
-			RETURNING c.id, c.last_seq, counts.n
+			UPDATE conversation c SET last_seq = c.last_seq + locked.n FROM locked WHERE c.id = locked.id
+			RETURNING c.id, c.last_seq, locked.n
 		)
 		INSERT INTO message (conversation_id, seq, id, sender_id, body)
 		SELECT i.conversation_id, b.last_seq - b.n + row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.ord), i.id, i.sender_id, i.body
 		FROM input i JOIN bumped b ON b.id = i.conversation_id
-		RETURNING `+messageCols, convs, ids, senders, bodies)
+		RETURNING ` + messageCols
 	out := map[string]messaging.Message{}
 	err := func() error {
-		br := a.db.pool.SendBatch(ctx, b)
-		defer br.Close()
-		if _, err := br.Exec(); err != nil {
-			return err
-		}
-		rows, err := br.Query()
+		rows, err := a.db.pool.Query(ctx, insert, convs, ids, senders, bodies)
 		if err != nil {
 			return err
 		}
@@ -152,7 +153,7 @@ func (a *appender) commit(batch []*appendReq) {
 		for _, m := range ms {
 			out[m.ConversationID+"/"+m.ID] = m
 		}
-		return br.Close()
+		return nil
 	}()
 	var pgErr *pgconn.PgError
 	if err == nil && len(out) == len(live) {

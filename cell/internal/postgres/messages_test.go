@@ -24,12 +24,23 @@ var schema = testenv.Template{Name: "cell", Migrate: postgres.Migrate}
 // setup makes a tenant with two users and a conversation between them.
 func setup(t *testing.T) (*postgres.DB, messaging.Conversation, [2]string) {
 	t.Helper()
-	ctx := context.Background()
-	db, err := postgres.Open(ctx, testenv.Postgres(t, schema), nil, nil)
+	return setupAt(t, testenv.Postgres(t, schema))
+}
+
+func open(t *testing.T, url string) *postgres.DB {
+	t.Helper()
+	db, err := postgres.Open(context.Background(), url, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(db.Close)
+	return db
+}
+
+func setupAt(t *testing.T, url string) (*postgres.DB, messaging.Conversation, [2]string) {
+	t.Helper()
+	ctx := context.Background()
+	db := open(t, url)
 	var users [2]string
 	for i := range users {
 		u, err := db.UpsertUser(ctx, firebaseauth.Identity{UID: fmt.Sprintf("uid-%d", i), Email: fmt.Sprintf("u%d@example.test", i)})
@@ -110,6 +121,76 @@ func TestAppendAssignsGapFreeSeqsAndRetriesNeverDuplicate(t *testing.T) {
 		if seqByID[m.ID] != m.Seq {
 			t.Fatalf("message %s stored at %d; its sender was told %d", m.ID, m.Seq, seqByID[m.ID])
 		}
+	}
+}
+
+// Two replicas' appenders (two pools) commit batches that touch the same
+// conversations at once: neither waits on the other forever, and every
+// conversation's seqs run 1..n, each where its sender was told.
+func TestAppendersOfTwoReplicasShareConversations(t *testing.T) {
+	t.Parallel()
+	url := testenv.Postgres(t, schema)
+	db1, c0, users := setupAt(t, url)
+	replicas := []*postgres.DB{db1, open(t, url)}
+	ctx := context.Background()
+	convs := []messaging.Conversation{c0}
+	for range 5 {
+		c, err := db1.CreateConversation(ctx, messaging.Conversation{TenantID: c0.TenantID, Kind: messaging.Group, Title: "group", Members: users[:], CreatedBy: users[0]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		convs = append(convs, c)
+	}
+	const senders, each = 24, 40
+	var mu sync.Mutex
+	told := map[string]int64{} // message id → seq acked
+	var wg sync.WaitGroup
+	errc := make(chan error, senders)
+	for s := range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			db := replicas[s%2]
+			last := map[string]int64{}
+			for i := range each {
+				c := convs[(s+i)%len(convs)]
+				m := newMessage(c, users[s%2], fmt.Sprintf("sender %d message %d", s, i))
+				got, created, err := db.AppendMessage(ctx, m)
+				if err != nil || !created {
+					errc <- fmt.Errorf("append: %v (created %v)", err, created)
+					return
+				}
+				if got.Seq <= last[c.ID] {
+					errc <- fmt.Errorf("sender %d: seq %d in %s after %d", s, got.Seq, c.ID, last[c.ID])
+					return
+				}
+				last[c.ID] = got.Seq
+				mu.Lock()
+				told[m.ID] = got.Seq
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, c := range convs {
+		all, err := db1.Messages(ctx, c.ID, 0, 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, m := range all {
+			if m.Seq != int64(i+1) || told[m.ID] != m.Seq {
+				t.Fatalf("%s: message %d has seq %d, its sender was told %d; want %d", c.ID, i, m.Seq, told[m.ID], i+1)
+			}
+		}
+		total += len(all)
+	}
+	if total != senders*each {
+		t.Fatalf("stored %d messages; want %d", total, senders*each)
 	}
 }
 
