@@ -69,7 +69,7 @@ func (a *appender) run() {
 	for {
 		if last >= lingerFrom {
 			// Busy: let the batch fill a little; each batch costs the
-			// database a round of planning, locking and committing.
+			// database a round of locking, updating and committing.
 			a.mu.Lock()
 			n := len(a.pending)
 			a.mu.Unlock()
@@ -141,20 +141,14 @@ func (a *appender) commit(batch []*appendReq) {
 		FROM input i JOIN bumped b ON b.id = i.conversation_id
 		RETURNING ` + messageCols
 	out := map[string]messaging.Message{}
-	err := func() error {
-		rows, err := a.db.pool.Query(ctx, insert, convs, ids, senders, bodies)
-		if err != nil {
-			return err
-		}
-		ms, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (messaging.Message, error) { return scanMessage(r) })
-		if err != nil {
-			return err
-		}
-		for _, m := range ms {
-			out[m.ConversationID+"/"+m.ID] = m
-		}
-		return nil
-	}()
+	var ms []messaging.Message
+	rows, err := a.db.pool.Query(ctx, insert, convs, ids, senders, bodies)
+	if err == nil {
+		ms, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (messaging.Message, error) { return scanMessage(r) })
+	}
+	for _, m := range ms {
+		out[m.ConversationID+"/"+m.ID] = m
+	}
 	var pgErr *pgconn.PgError
 	if err == nil && len(out) == len(live) {
 		for _, r := range live {
