@@ -65,6 +65,28 @@ func setupAt(t *testing.T, url string) (*postgres.DB, messaging.Conversation, [2
 	return db, c, users
 }
 
+// concurrently runs send(0..n-1) on goroutines of their own and fails the
+// test with the first error any returns.
+func concurrently(t *testing.T, n int, send func(i int) error) {
+	t.Helper()
+	errc := make(chan error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := send(i); err != nil {
+				errc <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		t.Fatal(err)
+	}
+}
+
 func newMessage(c messaging.Conversation, sender, body string) messaging.Message {
 	return messaging.Message{ConversationID: c.ID, ID: uuid.Must(uuid.NewV7()).String(), SenderID: sender, Body: body}
 }
@@ -78,35 +100,23 @@ func TestAppendAssignsGapFreeSeqsAndRetriesNeverDuplicate(t *testing.T) {
 	const senders, each = 6, 40
 	var mu sync.Mutex
 	seqByID := map[string]int64{}
-	var wg sync.WaitGroup
-	errc := make(chan error, senders)
-	for s := range senders {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range each {
-				m := newMessage(c, users[s%2], fmt.Sprintf("sender %d message %d", s, i))
-				first, created, err := db.AppendMessage(ctx, m)
-				if err != nil || !created {
-					errc <- fmt.Errorf("append: %v (created %v)", err, created)
-					return
-				}
-				again, created, err := db.AppendMessage(ctx, m) // the client's retry
-				if err != nil || created || again.Seq != first.Seq {
-					errc <- fmt.Errorf("retry: seq %d vs %d, created %v, %v", again.Seq, first.Seq, created, err)
-					return
-				}
-				mu.Lock()
-				seqByID[m.ID] = first.Seq
-				mu.Unlock()
+	concurrently(t, senders, func(s int) error {
+		for i := range each {
+			m := newMessage(c, users[s%2], fmt.Sprintf("sender %d message %d", s, i))
+			first, created, err := db.AppendMessage(ctx, m)
+			if err != nil || !created {
+				return fmt.Errorf("append: %v (created %v)", err, created)
 			}
-		}()
-	}
-	wg.Wait()
-	close(errc)
-	for err := range errc {
-		t.Fatal(err)
-	}
+			again, created, err := db.AppendMessage(ctx, m) // the client's retry
+			if err != nil || created || again.Seq != first.Seq {
+				return fmt.Errorf("retry: seq %d vs %d, created %v, %v", again.Seq, first.Seq, created, err)
+			}
+			mu.Lock()
+			seqByID[m.ID] = first.Seq
+			mu.Unlock()
+		}
+		return nil
+	})
 	all, err := db.Messages(ctx, c.ID, 0, 0, 1000)
 	if err != nil {
 		t.Fatal(err)
@@ -144,38 +154,26 @@ func TestAppendersOfTwoReplicasShareConversations(t *testing.T) {
 	const senders, each = 24, 40
 	var mu sync.Mutex
 	told := map[string]int64{} // message id → seq acked
-	var wg sync.WaitGroup
-	errc := make(chan error, senders)
-	for s := range senders {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			db := replicas[s%2]
-			last := map[string]int64{}
-			for i := range each {
-				c := convs[(s+i)%len(convs)]
-				m := newMessage(c, users[s%2], fmt.Sprintf("sender %d message %d", s, i))
-				got, created, err := db.AppendMessage(ctx, m)
-				if err != nil || !created {
-					errc <- fmt.Errorf("append: %v (created %v)", err, created)
-					return
-				}
-				if got.Seq <= last[c.ID] {
-					errc <- fmt.Errorf("sender %d: seq %d in %s after %d", s, got.Seq, c.ID, last[c.ID])
-					return
-				}
-				last[c.ID] = got.Seq
-				mu.Lock()
-				told[m.ID] = got.Seq
-				mu.Unlock()
+	concurrently(t, senders, func(s int) error {
+		db := replicas[s%2]
+		last := map[string]int64{}
+		for i := range each {
+			c := convs[(s+i)%len(convs)]
+			m := newMessage(c, users[s%2], fmt.Sprintf("sender %d message %d", s, i))
+			got, created, err := db.AppendMessage(ctx, m)
+			if err != nil || !created {
+				return fmt.Errorf("append: %v (created %v)", err, created)
 			}
-		}()
-	}
-	wg.Wait()
-	close(errc)
-	for err := range errc {
-		t.Fatal(err)
-	}
+			if got.Seq <= last[c.ID] {
+				return fmt.Errorf("sender %d: seq %d in %s after %d", s, got.Seq, c.ID, last[c.ID])
+			}
+			last[c.ID] = got.Seq
+			mu.Lock()
+			told[m.ID] = got.Seq
+			mu.Unlock()
+		}
+		return nil
+	})
 	total := 0
 	for _, c := range convs {
 		all, err := db1.Messages(ctx, c.ID, 0, 0, 1000)
