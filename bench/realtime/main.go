@@ -890,20 +890,9 @@ func readInto(conn *websocket.Conn, buf []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	buf = buf[:0]
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
+	w := bytes.NewBuffer(buf[:0])
+	_, err = w.ReadFrom(r)
+	return w.Bytes(), err
 }
 
 // intAfter reads the decimal integer right after the first key in b. Both
