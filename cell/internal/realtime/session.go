@@ -39,14 +39,21 @@ const (
 	earlyLimit = 64
 )
 
+// event is what waits in a session's queue, one per frame delivered: the
+// fields of the rare kinds (resume, join) sit behind a pointer, which
+// keeps the common event small.
 type event struct {
-	kind      evKind
-	conv      string
-	seq       int64
-	frame     []byte
-	ref       string
-	positions []position
-	head      headInfo
+	kind  evKind
+	conv  string
+	seq   int64
+	frame []byte
+	*control
+}
+
+type control struct {
+	ref       string     // evResume
+	positions []position // evResume
+	head      headInfo   // evJoin
 }
 
 // convState is what one session delivered of one conversation. live is
@@ -263,7 +270,7 @@ func (s *session) handle(f inFrame) {
 			s.reply(errorFrame{Type: "error", Ref: f.Ref, Code: ErrTooManyConvs, Detail: "resume at most " + strconv.Itoa(s.hub.cfg.MaxConvs) + " conversations per frame"})
 			return
 		}
-		s.enqueue(event{kind: evResume, ref: f.Ref, positions: f.Positions})
+		s.enqueue(event{kind: evResume, control: &control{ref: f.Ref, positions: f.Positions}})
 	case "read":
 		if !s.isMember(f.Conversation) {
 			s.notMember(f)
@@ -327,7 +334,7 @@ func (s *session) join(hd headInfo) {
 	}
 	s.convs[hd.ID] = &convState{} // the pump makes it live
 	s.mu.Unlock()
-	s.enqueue(event{kind: evJoin, head: hd})
+	s.enqueue(event{kind: evJoin, control: &control{head: hd}})
 }
 
 func (s *session) send(f inFrame) {
@@ -437,7 +444,7 @@ func (s *session) process(e event) error {
 				st.early[e.seq] = e.frame
 				if !st.waiting {
 					st.waiting = true
-					time.AfterFunc(gapWait, func() { s.enqueue(event{kind: evGapCheck, conv: e.conv}) })
+					s.checkGapLater(e.conv)
 				}
 				return nil
 			}
@@ -660,9 +667,16 @@ func (s *session) flushEarly(conv string, st *convState) error {
 	}
 	if len(st.early) > 0 && !st.waiting {
 		st.waiting = true
-		time.AfterFunc(gapWait, func() { s.enqueue(event{kind: evGapCheck, conv: conv}) })
+		s.checkGapLater(conv)
 	}
 	return nil
+}
+
+// checkGapLater queues a gap check of conv after gapWait. (A function of
+// its own: a closure over process's event would move every event to the
+// heap.)
+func (s *session) checkGapLater(conv string) {
+	time.AfterFunc(gapWait, func() { s.enqueue(event{kind: evGapCheck, conv: conv}) })
 }
 
 // fromStream returns the frames of seqs (from, to] from conv's stream, or
