@@ -38,11 +38,13 @@ type appendRes struct {
 
 const maxBatch = 256
 
-// A batch of lingerFrom or more messages means sends are arriving faster
-// than they commit; the next batch then waits linger to gather more.
+// A batch of busyFrom or more messages means sends are arriving faster
+// than they commit; batches then start at most one per cadence, so each
+// gathers more. A commit that took the whole cadence (a loaded database)
+// adds no wait: the next batch, already gathered, goes at once.
 const (
-	lingerFrom = 4
-	linger     = time.Millisecond
+	busyFrom = 4
+	cadence  = 2 * time.Millisecond
 )
 
 func (a *appender) append(ctx context.Context, m messaging.Message) (messaging.Message, bool, error) {
@@ -65,16 +67,16 @@ func (a *appender) append(ctx context.Context, m messaging.Message) (messaging.M
 }
 
 func (a *appender) run() {
-	last := 0
+	last, started := 0, time.Time{}
 	for {
-		if last >= lingerFrom {
+		if wait := cadence - time.Since(started); last >= busyFrom && wait > 0 {
 			// Busy: let the batch fill a little; each batch costs the
 			// database a round of locking, updating and committing.
 			a.mu.Lock()
 			n := len(a.pending)
 			a.mu.Unlock()
 			if n < maxBatch/4 {
-				time.Sleep(linger)
+				time.Sleep(wait)
 			}
 		}
 		a.mu.Lock()
@@ -87,7 +89,7 @@ func (a *appender) run() {
 			return
 		}
 		a.mu.Unlock()
-		last = len(batch)
+		last, started = len(batch), time.Now()
 		a.commit(batch)
 	}
 }
