@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/pushnchat/pushnchat/cell/internal/messaging"
 )
@@ -19,6 +20,7 @@ import (
 // and anything unusual take the one-by-one path.
 type appender struct {
 	db      *DB
+	pool    *pgxpool.Pool // its own, with generic plans (see Open)
 	mu      sync.Mutex
 	pending []*appendReq
 	running bool
@@ -127,15 +129,19 @@ func (a *appender) commit(batch []*appendReq) {
 	// re-reads a row another batch changed while this one waited for it),
 	// insert the messages with their seqs in arrival order. Ids travel as
 	// text: PostgreSQL parses them for less than pgx's binary encoding of
-	// uuid[] costs the cell.
+	// uuid[] costs the cell. The "id = ANY" conditions give the generic
+	// plan primary-key lookups; without them it scans the conversations.
 	const insert = `WITH input AS (
 			SELECT * FROM unnest($1::text[]::uuid[], $2::text[]::uuid[], $3::text[]::uuid[], $4::text[]) WITH ORDINALITY AS t(conversation_id, id, sender_id, body, ord)
 		), counts AS (
 			SELECT conversation_id, count(*) AS n FROM input GROUP BY conversation_id
 		), locked AS (
-			SELECT c.id, counts.n FROM conversation c JOIN counts ON c.id = counts.conversation_id ORDER BY c.id FOR UPDATE OF c
+			SELECT c.id, counts.n FROM conversation c JOIN counts ON c.id = counts.conversation_id
+			WHERE c.id = ANY($1::text[]::uuid[])
+			ORDER BY c.id FOR UPDATE OF c
 		), bumped AS (
-			UPDATE conversation c SET last_seq = c.last_seq + locked.n FROM locked WHERE c.id = locked.id
+			UPDATE conversation c SET last_seq = c.last_seq + locked.n FROM locked
+			WHERE c.id = locked.id AND c.id = ANY($1::text[]::uuid[])
 			RETURNING c.id, c.last_seq, locked.n
 		)
 		INSERT INTO message (conversation_id, seq, id, sender_id, body)
@@ -144,7 +150,7 @@ func (a *appender) commit(batch []*appendReq) {
 		RETURNING ` + messageCols
 	out := map[string]messaging.Message{}
 	var ms []messaging.Message
-	rows, err := a.db.pool.Query(ctx, insert, convs, ids, senders, bodies)
+	rows, err := a.pool.Query(ctx, insert, convs, ids, senders, bodies)
 	if err == nil {
 		ms, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (messaging.Message, error) { return scanMessage(r) })
 	}
