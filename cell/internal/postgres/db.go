@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
@@ -68,6 +69,14 @@ func Open(ctx context.Context, url string, tp trace.TracerProvider, mp metric.Me
 	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if mp != nil {
+		if err := otelpgx.RecordStats(apool, otelpgx.WithStatsMeterProvider(mp),
+			otelpgx.WithStatsAttributes(attribute.String("pool", "group_commit"))); err != nil {
+			apool.Close()
+			pool.Close()
+			return nil, fmt.Errorf("postgres: group commit pool metrics: %w", err)
+		}
 	}
 	db := &DB{pool: pool}
 	db.appender.db, db.appender.pool = db, apool
