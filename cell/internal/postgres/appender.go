@@ -40,6 +40,10 @@ type appendRes struct {
 
 const maxBatch = 256
 
+// batchLockSpace is the first key of the group commit's advisory locks
+// (the second is a hash of the conversation id).
+const batchLockSpace = "1886282595" // "pncc"
+
 // A batch of busyFrom or more messages means sends are arriving faster
 // than they commit; batches then start at most one per cadence, so each
 // gathers more. A commit that took the whole cadence (a loaded database)
@@ -96,12 +100,13 @@ func (a *appender) run() {
 	}
 }
 
-// commit stores batch in one implicit transaction: lock the conversations
-// in id order (so concurrent batches never deadlock), bump each one's
-// last_seq by its number of messages, insert the messages with their seqs
-// in arrival order. If any message fails (a retried id, a vanished
-// conversation), the transaction rolls back whole and each message takes
-// the one-by-one path, which knows the answer for every case.
+// commit stores batch in one implicit transaction of two statements, sent
+// together: the first waits for the conversations' batch locks; the second
+// bumps each conversation's last_seq by its number of messages and inserts
+// the messages with their seqs in arrival order. If any message fails (a
+// retried id, a vanished conversation), the transaction rolls back whole
+// and each message takes the one-by-one path, which knows the answer for
+// every case.
 func (a *appender) commit(batch []*appendReq) {
 	live := batch[:0:0]
 	for _, r := range batch {
@@ -122,27 +127,34 @@ func (a *appender) commit(batch []*appendReq) {
 	// The batch outlives any one sender's context, never the cell's patience.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	// One statement: lock the conversations in id order (LockRows over the
-	// sort takes them one by one in that order, so concurrent batches never
-	// deadlock), bump each one's last_seq by its number of messages (the
-	// update sees the newest committed last_seq: under read committed it
-	// re-reads a row another batch changed while this one waited for it),
-	// insert the messages with their seqs in arrival order. Ids travel as
-	// text: PostgreSQL parses them for less than pgx's binary encoding of
-	// uuid[] costs the cell. The "id = ANY" conditions give the generic
-	// plan primary-key lookups; without them it scans the conversations.
+	// The batch locks: a transaction-scoped advisory lock per conversation
+	// (a hash of its id, in a key space of their own), taken in key order,
+	// so two batches never deadlock. Every replica of a cell runs a group
+	// commit, and when the cell is busy their batches hold the same
+	// conversations. Without these locks a batch that started while
+	// another held its rows waited on the rows and then rechecked each one
+	// the other had changed (EvalPlanQual); with two replicas that doubled
+	// PostgreSQL's cost per message. Waiting in a statement of its own, the
+	// second statement starts after the other batch committed and sees its
+	// rows as they are.
+	const serialize = `SELECT count(pg_advisory_xact_lock(` + batchLockSpace + `, k))
+		FROM (SELECT DISTINCT hashtext(id) AS k FROM unnest($1::text[]) AS id ORDER BY 1) AS keys`
+	// The update's row locks need no order of their own: a batch takes
+	// them holding its batch locks, and the one-by-one path locks a single
+	// conversation, so no wait can close a cycle. Under read committed the
+	// update sees the newest committed last_seq, also of a row the
+	// one-by-one path changed while this batch waited for it. Ids travel
+	// as text: PostgreSQL parses them for less than pgx's binary encoding
+	// of uuid[] costs the cell. The pool's settings (see Open) make the
+	// plan look each conversation up by its primary key.
 	const insert = `WITH input AS (
 			SELECT * FROM unnest($1::text[]::uuid[], $2::text[]::uuid[], $3::text[]::uuid[], $4::text[]) WITH ORDINALITY AS t(conversation_id, id, sender_id, body, ord)
 		), counts AS (
 			SELECT conversation_id, count(*) AS n FROM input GROUP BY conversation_id
-		), locked AS (
-			SELECT c.id, counts.n FROM conversation c JOIN counts ON c.id = counts.conversation_id
-			WHERE c.id = ANY($1::text[]::uuid[])
-			ORDER BY c.id FOR UPDATE OF c
 		), bumped AS (
-			UPDATE conversation c SET last_seq = c.last_seq + locked.n FROM locked
-			WHERE c.id = locked.id AND c.id = ANY($1::text[]::uuid[])
-			RETURNING c.id, c.last_seq, locked.n
+			UPDATE conversation c SET last_seq = c.last_seq + counts.n FROM counts
+			WHERE c.id = counts.conversation_id
+			RETURNING c.id, c.last_seq, counts.n
 		)
 		INSERT INTO message (conversation_id, seq, id, sender_id, body)
 		SELECT i.conversation_id, b.last_seq - b.n + row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.ord), i.id, i.sender_id, i.body
@@ -150,9 +162,20 @@ func (a *appender) commit(batch []*appendReq) {
 		RETURNING ` + messageCols
 	out := map[string]messaging.Message{}
 	var ms []messaging.Message
-	rows, err := a.pool.Query(ctx, insert, convs, ids, senders, bodies)
+	b := &pgx.Batch{}
+	b.Queue(serialize, convs)
+	b.Queue(insert, convs, ids, senders, bodies)
+	br := a.pool.SendBatch(ctx, b)
+	_, err := br.Exec()
 	if err == nil {
-		ms, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (messaging.Message, error) { return scanMessage(r) })
+		var rows pgx.Rows
+		rows, err = br.Query()
+		if err == nil {
+			ms, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (messaging.Message, error) { return scanMessage(r) })
+		}
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
 	}
 	for _, m := range ms {
 		out[m.ConversationID+"/"+m.ID] = m
