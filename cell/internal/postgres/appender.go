@@ -100,6 +100,43 @@ func (a *appender) run() {
 	}
 }
 
+// batchLocks takes the batch locks: a transaction-scoped advisory lock
+// per conversation (a hash of its id, in a key space of their own), taken
+// in key order, so two batches never deadlock. Every replica of a cell
+// runs a group commit, and when the cell is busy their batches hold the
+// same conversations. Without these locks a batch that started while
+// another held its rows waited on the rows and then rechecked each one the
+// other had changed (EvalPlanQual); with two replicas that doubled
+// PostgreSQL's cost per message. Waiting in a statement of its own, the
+// second statement starts after the other batch committed and sees its
+// rows as they are.
+const batchLocks = `SELECT count(pg_advisory_xact_lock(` + batchLockSpace + `, k))
+	FROM (SELECT DISTINCT hashtext(id) AS k FROM unnest($1::text[]) AS id ORDER BY 1) AS keys`
+
+// batchInsert bumps each conversation's last_seq by its number of
+// messages and inserts the messages with their seqs in arrival order.
+// The update's row locks need no order of their own: a batch takes
+// them holding its batch locks, and the one-by-one path locks a single
+// conversation, so no wait can close a cycle. Under read committed the
+// update sees the newest committed last_seq, also of a row the
+// one-by-one path changed while this batch waited for it. Ids travel
+// as text: PostgreSQL parses them for less than pgx's binary encoding
+// of uuid[] costs the cell. The pool's settings (see Open) make the
+// plan look each conversation up by its primary key.
+const batchInsert = `WITH input AS (
+		SELECT * FROM unnest($1::text[]::uuid[], $2::text[]::uuid[], $3::text[]::uuid[], $4::text[]) WITH ORDINALITY AS t(conversation_id, id, sender_id, body, ord)
+	), counts AS (
+		SELECT conversation_id, count(*) AS n FROM input GROUP BY conversation_id
+	), bumped AS (
+		UPDATE conversation c SET last_seq = c.last_seq + counts.n FROM counts
+		WHERE c.id = counts.conversation_id
+		RETURNING c.id, c.last_seq, counts.n
+	)
+	INSERT INTO message (conversation_id, seq, id, sender_id, body)
+	SELECT i.conversation_id, b.last_seq - b.n + row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.ord), i.id, i.sender_id, i.body
+	FROM input i JOIN bumped b ON b.id = i.conversation_id
+	RETURNING ` + messageCols
+
 // commit stores batch in one implicit transaction of two statements, sent
 // together: the first waits for the conversations' batch locks; the second
 // bumps each conversation's last_seq by its number of messages and inserts
@@ -127,44 +164,11 @@ func (a *appender) commit(batch []*appendReq) {
 	// The batch outlives any one sender's context, never the cell's patience.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	// The batch locks: a transaction-scoped advisory lock per conversation
-	// (a hash of its id, in a key space of their own), taken in key order,
-	// so two batches never deadlock. Every replica of a cell runs a group
-	// commit, and when the cell is busy their batches hold the same
-	// conversations. Without these locks a batch that started while
-	// another held its rows waited on the rows and then rechecked each one
-	// the other had changed (EvalPlanQual); with two replicas that doubled
-	// PostgreSQL's cost per message. Waiting in a statement of its own, the
-	// second statement starts after the other batch committed and sees its
-	// rows as they are.
-	const serialize = `SELECT count(pg_advisory_xact_lock(` + batchLockSpace + `, k))
-		FROM (SELECT DISTINCT hashtext(id) AS k FROM unnest($1::text[]) AS id ORDER BY 1) AS keys`
-	// The update's row locks need no order of their own: a batch takes
-	// them holding its batch locks, and the one-by-one path locks a single
-	// conversation, so no wait can close a cycle. Under read committed the
-	// update sees the newest committed last_seq, also of a row the
-	// one-by-one path changed while this batch waited for it. Ids travel
-	// as text: PostgreSQL parses them for less than pgx's binary encoding
-	// of uuid[] costs the cell. The pool's settings (see Open) make the
-	// plan look each conversation up by its primary key.
-	const insert = `WITH input AS (
-			SELECT * FROM unnest($1::text[]::uuid[], $2::text[]::uuid[], $3::text[]::uuid[], $4::text[]) WITH ORDINALITY AS t(conversation_id, id, sender_id, body, ord)
-		), counts AS (
-			SELECT conversation_id, count(*) AS n FROM input GROUP BY conversation_id
-		), bumped AS (
-			UPDATE conversation c SET last_seq = c.last_seq + counts.n FROM counts
-			WHERE c.id = counts.conversation_id
-			RETURNING c.id, c.last_seq, counts.n
-		)
-		INSERT INTO message (conversation_id, seq, id, sender_id, body)
-		SELECT i.conversation_id, b.last_seq - b.n + row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.ord), i.id, i.sender_id, i.body
-		FROM input i JOIN bumped b ON b.id = i.conversation_id
-		RETURNING ` + messageCols
 	out := map[string]messaging.Message{}
 	var ms []messaging.Message
 	b := &pgx.Batch{}
-	b.Queue(serialize, convs)
-	b.Queue(insert, convs, ids, senders, bodies)
+	b.Queue(batchLocks, convs)
+	b.Queue(batchInsert, convs, ids, senders, bodies)
 	br := a.pool.SendBatch(ctx, b)
 	_, err := br.Exec()
 	if err == nil {
