@@ -24,6 +24,11 @@ type appender struct {
 	mu      sync.Mutex
 	pending []*appendReq
 	running bool
+	// The appending rate, measured over windows of at least 100 ms; only
+	// the running batch loop touches these.
+	winAt time.Time
+	winN  int
+	rate  float64
 }
 
 type appendReq struct {
@@ -44,13 +49,16 @@ const maxBatch = 256
 // (the second is a hash of the conversation id).
 const batchLockSpace = "1886282595" // "pncc"
 
-// A batch of busyFrom or more messages means sends are arriving faster
-// than they commit; batches then start at most one per cadence, so each
-// gathers more. A commit that took the whole cadence (a loaded database)
-// adds no wait: the next batch, already gathered, goes at once.
+// A batch of busyFrom or more messages, while this replica appends
+// busyRate or more messages a second, means sends arrive faster than they
+// commit; batches then start at most one per cadence, so each gathers
+// more. A commit that took the whole cadence (a loaded database) adds no
+// wait: the next batch, already gathered, goes at once. Below the rate a
+// chance bunch of sends adds no wait either.
 const (
 	busyFrom = 4
-	cadence  = 2 * time.Millisecond
+	busyRate = 1000
+	cadence  = 5 * time.Millisecond
 )
 
 func (a *appender) append(ctx context.Context, m messaging.Message) (messaging.Message, bool, error) {
@@ -75,7 +83,7 @@ func (a *appender) append(ctx context.Context, m messaging.Message) (messaging.M
 func (a *appender) run() {
 	last, started := 0, time.Time{}
 	for {
-		if wait := cadence - time.Since(started); last >= busyFrom && wait > 0 {
+		if wait := cadence - time.Since(started); last >= busyFrom && a.rate >= busyRate && wait > 0 {
 			// Busy: let the batch fill a little; each batch costs the
 			// database a round of locking, updating and committing.
 			a.mu.Lock()
@@ -96,6 +104,11 @@ func (a *appender) run() {
 		}
 		a.mu.Unlock()
 		last, started = len(batch), time.Now()
+		a.winN += len(batch)
+		if el := started.Sub(a.winAt); el >= 100*time.Millisecond {
+			a.rate = float64(a.winN) / el.Seconds()
+			a.winAt, a.winN = started, 0
+		}
 		a.commit(batch)
 	}
 }
