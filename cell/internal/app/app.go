@@ -102,6 +102,7 @@ func Start(ctx context.Context, cfg config.Config, logOut io.Writer) (_ *App, er
 		OriginPatterns: originHosts(cfg.AllowedOrigins),
 		QueueLimit:     cfg.Realtime.QueueLimit, FrameRate: cfg.Realtime.FrameRate, FrameBurst: cfg.Realtime.FrameBurst,
 		Heartbeat: cfg.Realtime.Heartbeat, Sweep: cfg.Realtime.Sweep,
+		CoalesceFrom: cfg.Realtime.CoalesceFrom, CoalesceWindow: cfg.Realtime.CoalesceWindow,
 	}); err != nil {
 		return nil, err
 	}

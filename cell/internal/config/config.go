@@ -57,6 +57,9 @@ type RealtimeConfig struct {
 	FrameBurst float64
 	Heartbeat  time.Duration
 	Sweep      time.Duration
+	// CoalesceFrom (frames/s) and CoalesceWindow: see realtime.Config.
+	CoalesceFrom   float64
+	CoalesceWindow time.Duration
 }
 
 // RateConfig is a per-second rate with a burst.
@@ -100,6 +103,8 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (Config,
 	fs.Float64Var(&c.Realtime.FrameBurst, "realtime-frame-burst", 60, "frames one WebSocket client may send in a burst")
 	fs.DurationVar(&c.Realtime.Heartbeat, "realtime-heartbeat", 25*time.Second, "how often WebSocket clients ping; silent for twice as long (+5s) closes them")
 	fs.DurationVar(&c.Realtime.Sweep, "realtime-sweep", 2*time.Second, "how often delivered conversation heads are checked against PostgreSQL")
+	fs.Float64Var(&c.Realtime.CoalesceFrom, "realtime-coalesce-from", 0, "frames per second written by this replica above which each client's frames are gathered and written together (0: 7500 per core)")
+	fs.DurationVar(&c.Realtime.CoalesceWindow, "realtime-coalesce-window", 10*time.Millisecond, "how long a client's frames gather while writes are coalesced")
 	fs.StringVar(&c.DebugListen, "debug-listen", env("DEBUG_LISTEN", ""), "address for /debug/pprof (off when empty; never expose it) (DEBUG_LISTEN)")
 	fs.StringVar(&c.PushLog, "push-log", env("PUSH_LOG", ""), "file recording the push notifications the cell would send (PUSH_LOG); empty: the log")
 	if err := fs.Parse(args); err != nil {

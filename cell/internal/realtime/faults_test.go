@@ -302,10 +302,13 @@ func (d *device) history(url string, head int64) bool {
 // or out of order, on any device.
 func TestNoLossAcrossDisconnectsReplicaDeathAndRedisRestart(t *testing.T) {
 	t.Parallel()
-	rs, rdb, dbURL, auth := startReplicas(t, "-realtime-sweep", "300ms")
+	rs, rdb, dbURL, auth := startReplicas(t, "-realtime-sweep", "300ms",
+		// Every frame goes through the coalescing path (deferred pumps,
+		// corked writes), under the same faults.
+		"-realtime-coalesce-from", "1")
 	redisDir, redisPort := rdb.dir, rdb.Port()
 	r1 := rs.start("replica 1")
-	rs.start("replica 2")
+	r2 := rs.start("replica 2")
 	cell := &celltest.Cell{URL: r1, DBURL: dbURL, Auth: auth}
 	tm := newTeam(t, cell)
 
@@ -404,6 +407,13 @@ func TestNoLossAcrossDisconnectsReplicaDeathAndRedisRestart(t *testing.T) {
 	}
 	if n != total || distinct != total || maxSeq != total {
 		t.Errorf("stored %d messages (%d distinct ids, max seq %d); want %d", n, distinct, maxSeq, total)
+	}
+	// Replica 2, up throughout, coalesced: its frames shared system calls.
+	live := &celltest.Cell{URL: r2, DBURL: dbURL, Auth: auth}
+	if frames, writes := metricValue(t, live, "realtime_frames_sent_total"), metricValue(t, live, "realtime_writes_total"); writes == 0 || writes >= frames {
+		t.Errorf("replica 2 wrote %v frames in %v system calls; want fewer calls than frames", frames, writes)
+	} else {
+		t.Logf("replica 2 wrote %v frames in %v system calls", frames, writes)
 	}
 	for _, sender := range []*device{owner, member} {
 		for id, seq := range sender.acked {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,6 +41,12 @@ type Config struct {
 	MaxConvs       int           // conversations one connection follows (5000)
 	FrameRate      float64       // frames per second a client may send (20)
 	FrameBurst     float64       // and in a burst (60)
+	// CoalesceFrom is the rate of frames written by this replica, per
+	// second, above which it coalesces writes (7 500 per core of
+	// GOMAXPROCS); CoalesceWindow is how long a session's frames then
+	// gather before they go out together (10ms). See coalesce.
+	CoalesceFrom   float64
+	CoalesceWindow time.Duration
 }
 
 func (c *Config) defaults() {
@@ -63,6 +70,12 @@ func (c *Config) defaults() {
 	}
 	if c.FrameBurst == 0 {
 		c.FrameBurst = 60
+	}
+	if c.CoalesceFrom == 0 {
+		c.CoalesceFrom = 7500 * float64(runtime.GOMAXPROCS(0))
+	}
+	if c.CoalesceWindow == 0 {
+		c.CoalesceWindow = 10 * time.Millisecond
 	}
 	if c.Pusher == nil {
 		c.Pusher = LogPusher{Logger: c.Logger}
@@ -151,10 +164,14 @@ type Hub struct {
 	members   sync.Map                  // conversation → membersEntry
 	onlineAt  map[string]presenceAnswer // pushLoop only: recent presence answers by user
 
-	mConns  metric.Int64UpDownCounter
-	frames  atomic.Int64 // frames written to clients, read by the metric's callback
-	mFills  metric.Int64Counter
-	mCloses metric.Int64Counter
+	mConns   metric.Int64UpDownCounter
+	frames   atomic.Int64 // frames written to clients, read by the metric's callback
+	writes   atomic.Int64 // the system calls that wrote them
+	busy     atomic.Bool
+	deferMu  sync.Mutex
+	deferred []*session
+	mFills   metric.Int64Counter
+	mCloses  metric.Int64Counter
 }
 
 type membersEntry struct {
@@ -183,6 +200,13 @@ func NewHub(cfg Config) (*Hub, error) {
 		})); err != nil {
 		return nil, err
 	}
+	if _, err = m.Int64ObservableCounter("realtime.writes", metric.WithDescription("System calls writing frames to clients; fewer than frames while writes are coalesced."),
+		metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
+			o.Observe(h.writes.Load())
+			return nil
+		})); err != nil {
+		return nil, err
+	}
 	if h.mFills, err = m.Int64Counter("realtime.gap.fills", metric.WithDescription("Gaps filled on resume or out-of-order arrival, by source.")); err != nil {
 		return nil, err
 	}
@@ -191,12 +215,13 @@ func NewHub(cfg Config) (*Hub, error) {
 	}
 	h.ctx, h.stop = context.WithCancel(context.Background())
 	h.ps = cfg.Redis.Subscribe(h.ctx)
-	h.done.Add(5)
+	h.done.Add(6)
 	go h.publishLoop()
 	go h.receive()
 	go h.sweep()
 	go h.pushLoop()
 	go h.presenceLoop()
+	go h.coalesce()
 	return h, nil
 }
 
@@ -788,4 +813,51 @@ func (h *Hub) countClose(code int) {
 
 func metricSource(src string) metric.AddOption {
 	return metric.WithAttributes(attribute.String("source", src))
+}
+
+// deferPump queues s, whose pump is not running, for the next tick.
+func (h *Hub) deferPump(s *session) {
+	h.deferMu.Lock()
+	h.deferred = append(h.deferred, s)
+	h.deferMu.Unlock()
+}
+
+// coalesce decides, ten times a second, whether the replica is busy —
+// writing more than CoalesceFrom frames a second — and starts, every
+// CoalesceWindow, the pumps of the sessions deferred meanwhile. A busy
+// replica's write system calls are most of its work and each carries one
+// frame to one client; a session that gathers for a window sends what
+// arrived meanwhile in one call (see corkWriter), so at high rates a
+// client's frames share system calls and TCP segments, and the replica
+// starts one pump per window instead of one per frame. Below the rate
+// nothing waits.
+func (h *Hub) coalesce() {
+	defer h.done.Done()
+	t := time.NewTicker(h.cfg.CoalesceWindow)
+	defer t.Stop()
+	last, lastAt := h.frames.Load(), time.Now()
+	start := func() {
+		h.deferMu.Lock()
+		d := h.deferred
+		h.deferred = nil
+		h.deferMu.Unlock()
+		for _, s := range d {
+			go s.pump()
+		}
+	}
+	for {
+		select {
+		case <-h.ctx.Done():
+			h.busy.Store(false)
+			start()
+			return
+		case now := <-t.C:
+			if el := now.Sub(lastAt); el >= 100*time.Millisecond {
+				n := h.frames.Load()
+				h.busy.Store(float64(n-last)/el.Seconds() > h.cfg.CoalesceFrom)
+				last, lastAt = n, now
+			}
+			start()
+		}
+	}
 }

@@ -75,6 +75,7 @@ type session struct {
 	id       string
 	user     string
 	conn     *websocket.Conn
+	out      *corkWriter
 	ctx      context.Context
 	cancel   context.CancelFunc
 	lastRead atomic.Int64 // unix nanos of the last frame received
@@ -112,7 +113,8 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, userID string) error
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Time{})
 	_ = rc.SetWriteDeadline(time.Time{})
-	conn, err := websocket.Accept(&leanHijacker{ResponseWriter: w}, r, &websocket.AcceptOptions{
+	lh := &leanHijacker{ResponseWriter: w}
+	conn, err := websocket.Accept(lh, r, &websocket.AcceptOptions{
 		Subprotocols:    []string{Subprotocol},
 		OriginPatterns:  h.cfg.OriginPatterns,
 		CompressionMode: websocket.CompressionDisabled,
@@ -122,8 +124,9 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, userID string) error
 		return nil // Accept answered
 	}
 	conn.SetReadLimit(MaxFrameBytes)
+	lh.out.writes = &h.writes
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &session{hub: h, id: uuid.NewString(), user: userID, conn: conn, ctx: ctx, cancel: cancel,
+	s := &session{hub: h, id: uuid.NewString(), user: userID, conn: conn, out: lh.out, ctx: ctx, cancel: cancel,
 		convs:  make(map[string]*convState, len(heads)),
 		tokens: h.cfg.FrameBurst, tokensAt: time.Now()}
 	s.lastRead.Store(time.Now().UnixNano())
@@ -369,8 +372,9 @@ func (s *session) send(f inFrame) {
 	s.hub.Publish(ctx, stored)
 }
 
-// enqueue hands e to the pump, starting it when idle. A client that lets
-// QueueLimit frames pile up is closed: it resumes after reconnecting.
+// enqueue hands e to the pump, starting it when idle — or, while the
+// replica is busy, at the next tick of the hub's coalesce. A client that
+// lets QueueLimit frames pile up is closed: it resumes after reconnecting.
 func (s *session) enqueue(e event) {
 	s.mu.Lock()
 	if s.closed {
@@ -385,15 +389,30 @@ func (s *session) enqueue(e event) {
 	s.queue = append(s.queue, e)
 	if !s.pumping {
 		s.pumping = true
-		go s.pump()
+		if s.hub.busy.Load() {
+			s.hub.deferPump(s)
+		} else {
+			go s.pump()
+		}
 	}
 	s.mu.Unlock()
 }
 
 func (s *session) pump() {
+	corked := false
 	for {
 		s.mu.Lock()
 		if s.closed || len(s.queue) == 0 {
+			if corked {
+				// Write what gathered before the pump may end; frames
+				// queued meanwhile are taken on the next turn.
+				s.mu.Unlock()
+				corked = false
+				if err := s.out.uncork(); err != nil {
+					s.conn.CloseNow()
+				}
+				continue
+			}
 			s.pumping = false
 			s.queue = nil // an idle session holds no buffer
 			s.mu.Unlock()
@@ -403,7 +422,14 @@ func (s *session) pump() {
 		s.queue[0] = event{}
 		s.queue = s.queue[1:]
 		s.mu.Unlock()
+		if !corked {
+			// The frames of this turn leave together when the queue is
+			// empty (or the gathered bytes reach corkLimit).
+			s.out.cork()
+			corked = true
+		}
 		if err := s.process(e); err != nil {
+			_ = s.out.uncork() // nothing gathered may hold back the close
 			if s.ctx.Err() == nil {
 				s.hub.log.Info("realtime: session ends", "session", s.id, "err", err)
 			}
@@ -728,6 +754,7 @@ func (s *session) closeWith(code websocket.StatusCode, reason string) {
 	s.mu.Unlock()
 	s.hub.countClose(int(code))
 	go func() {
+		_ = s.out.uncork() // the close frame goes at once, after what a pump gathered
 		_ = s.conn.Close(code, reason)
 		s.cancel()
 	}()
