@@ -58,7 +58,7 @@ var (
 	satMax    = flag.Int("sat-max", 12000, "highest send rate tried (messages/s)")
 	satFrom   = flag.Int("sat-from", 1500, "first send rate of the saturation run (messages/s)")
 	satRounds = flag.Int("sat-rounds", 3, "saturation runs per side (sides alternated; the median kept)")
-	cellProcs = flag.Int("cell-procs", 1, "GOMAXPROCS of each cell replica (0: Go's default, one per core); 1 gives each server process one core's worth of scheduling, as a Node process has one event loop")
+	cellProcs = flag.Int("cell-procs", 0, "GOMAXPROCS of each cell replica (0: Go's default, one per core)")
 	settle    = flag.Duration("settle", 20*time.Second, "how long connections stay idle before memory is read")
 	roundsF   = flag.Int("rounds", 5, "rounds at the largest size (sides alternated; medians kept)")
 	sidesF    = flag.String("sides", "pushnchat,socketio", "sides to run (for a quick look at one)")
@@ -317,8 +317,8 @@ func run() error {
 			"The cell authenticates every connection (Firebase ID token, emulator), commits every message to PostgreSQL before "+
 			"publishing it, assigns per-conversation seqs and acks after the commit; the Socket.io side (socket.io 4.8.3, "+
 			"@socket.io/redis-adapter 8.3.0, websocket transport only, no auth) stores nothing and acks after emitting. One load "+
-			"generator process (Go) speaks both protocols. Each cell replica runs with GOMAXPROCS=%d (0: one per core), each Node process "+
-			"on its one event loop. Everything shares the same %d cores.",
+			"generator process (Go) speaks both protocols. Each cell replica runs with GOMAXPROCS=%d (0: Go's default, one per core), "+
+			"each Node process on its one event loop. Everything shares the same %d cores.",
 			members, members, *warmup, *duration, *roundsF, *satConns, *satFrom, *satStep, *satRounds, *cellProcs, runtime.NumCPU()) +
 			" Cores at the best saturation step of the median run — " + strings.Join(coresAt, "; ") + ".",
 	}
