@@ -193,19 +193,20 @@ func NewHub(cfg Config) (*Hub, error) {
 	if h.mConns, err = m.Int64UpDownCounter("realtime.connections", metric.WithDescription("Open WebSocket sessions.")); err != nil {
 		return nil, err
 	}
-	if _, err = m.Int64ObservableCounter("realtime.frames.sent", metric.WithDescription("Frames written to clients."),
-		metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
-			o.Observe(h.frames.Load())
-			return nil
-		})); err != nil {
-		return nil, err
-	}
-	if _, err = m.Int64ObservableCounter("realtime.writes", metric.WithDescription("System calls writing frames to clients; fewer than frames while writes are coalesced."),
-		metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
-			o.Observe(h.writes.Load())
-			return nil
-		})); err != nil {
-		return nil, err
+	for _, c := range []struct {
+		name, desc string
+		n          *atomic.Int64
+	}{
+		{"realtime.frames.sent", "Frames written to clients.", &h.frames},
+		{"realtime.writes", "System calls writing frames to clients; fewer than frames while writes are coalesced.", &h.writes},
+	} {
+		if _, err = m.Int64ObservableCounter(c.name, metric.WithDescription(c.desc),
+			metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
+				o.Observe(c.n.Load())
+				return nil
+			})); err != nil {
+			return nil, err
+		}
 	}
 	if h.mFills, err = m.Int64Counter("realtime.gap.fills", metric.WithDescription("Gaps filled on resume or out-of-order arrival, by source.")); err != nil {
 		return nil, err
