@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -150,13 +151,25 @@ const batchInsert = `WITH input AS (
 	FROM input i JOIN bumped b ON b.id = i.conversation_id
 	RETURNING ` + messageCols
 
+// singleInsert is batchInsert for a batch of one message, the common case
+// while the cell is quiet: a plain update and insert cost PostgreSQL about
+// two thirds of the general statement and its batch lock.
+const singleInsert = `WITH bumped AS (
+		UPDATE conversation SET last_seq = last_seq + 1 WHERE id = $1::text::uuid RETURNING last_seq
+	)
+	INSERT INTO message (conversation_id, seq, id, sender_id, body)
+	SELECT $1::text::uuid, last_seq, $2::text::uuid, $3::text::uuid, $4 FROM bumped
+	RETURNING ` + messageCols
+
 // commit stores batch in one implicit transaction of two statements, sent
 // together: the first waits for the conversations' batch locks; the second
 // bumps each conversation's last_seq by its number of messages and inserts
-// the messages with their seqs in arrival order. If any message fails (a
-// retried id, a vanished conversation), the transaction rolls back whole
-// and each message takes the one-by-one path, which knows the answer for
-// every case.
+// the messages with their seqs in arrival order. A batch of one
+// conversation needs no batch lock — its update is its only row lock, so
+// it closes no cycle, and a wait rechecks one row — and a single message
+// takes singleInsert. If any message fails (a retried id, a vanished
+// conversation), the transaction rolls back whole and each message takes
+// the one-by-one path, which knows the answer for every case.
 func (a *appender) commit(batch []*appendReq) {
 	live := batch[:0:0]
 	for _, r := range batch {
@@ -180,10 +193,21 @@ func (a *appender) commit(batch []*appendReq) {
 	out := map[string]messaging.Message{}
 	var ms []messaging.Message
 	b := &pgx.Batch{}
-	b.Queue(batchLocks, convs)
-	b.Queue(batchInsert, convs, ids, senders, bodies)
+	locked := slices.ContainsFunc(convs, func(c string) bool { return c != convs[0] })
+	switch {
+	case len(live) == 1:
+		b.Queue(singleInsert, convs[0], ids[0], senders[0], bodies[0])
+	case locked:
+		b.Queue(batchLocks, convs)
+		fallthrough
+	default:
+		b.Queue(batchInsert, convs, ids, senders, bodies)
+	}
 	br := a.pool.SendBatch(ctx, b)
-	_, err := br.Exec()
+	var err error
+	if locked {
+		_, err = br.Exec()
+	}
 	if err == nil {
 		var rows pgx.Rows
 		rows, err = br.Query()
