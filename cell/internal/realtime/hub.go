@@ -33,7 +33,7 @@ type Config struct {
 	// OriginPatterns are the web app's hosts allowed to open a connection
 	// from a browser (requests without Origin, from apps, are allowed).
 	OriginPatterns []string
-	StreamLength   int           // entries kept per conversation stream (256)
+	StreamLength   int           // entries kept per conversation stream, at least (256; trimmed in whole nodes)
 	Heartbeat      time.Duration // how often clients ping (25s); silent for 2×+5s → closed
 	Sweep          time.Duration // how often delivered heads are checked against PostgreSQL (2s)
 	QueueLimit     int           // frames waiting for one slow client before it is closed (512)
@@ -91,9 +91,11 @@ func presenceKey(id string) string { return "rt:p:" + id }
 
 // publishScript appends a message frame to the conversation's bounded
 // stream and publishes it, atomically: a reader of the stream never misses
-// what subscribers were told, and the reverse.
+// what subscribers were told, and the reverse. The stream is trimmed
+// approximately (whole nodes), which costs Redis less than trimming an
+// entry per append; it keeps at least StreamLength entries.
 var publishScript = redis.NewScript(`
-redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[1], '*', 's', ARGV[2], 'f', ARGV[3])
+redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 's', ARGV[2], 'f', ARGV[3])
 redis.call('EXPIRE', KEYS[1], 604800)
 return redis.call('PUBLISH', ARGV[4], ARGV[5])
 `)
@@ -149,8 +151,9 @@ type Hub struct {
 	users     map[string][]*session            // user → local sessions (usually one or two)
 	confirmed map[string]bool                  // channels Redis confirmed
 	waiters   map[string][]chan struct{}
-	seen      map[string]int64 // conversation → highest seq heard of
-	suspect   map[string]int64 // conversation → head the last sweep found above seen
+	seen      map[string]int64   // conversation → highest seq heard of
+	echoes    map[string][]int64 // conversation → seqs delivered by deliverLocal, their echo from Redis not yet heard
+	suspect   map[string]int64   // conversation → head the last sweep found above seen
 	draining  bool
 
 	kick      chan struct{} // sweep now, unconditionally (after a Redis reconnect)
@@ -159,7 +162,7 @@ type Hub struct {
 	done      sync.WaitGroup
 	conns     sync.WaitGroup // live sessions
 	pushJobs  chan messaging.Message
-	publishes chan messaging.Message
+	publishes chan publication
 	presence  chan *session
 	members   sync.Map                  // conversation → membersEntry
 	onlineAt  map[string]presenceAnswer // pushLoop only: recent presence answers by user
@@ -185,8 +188,8 @@ func NewHub(cfg Config) (*Hub, error) {
 	h := &Hub{
 		cfg: cfg, log: cfg.Logger,
 		sessions: map[*session]struct{}{}, convs: map[string]map[*session]struct{}{}, users: map[string][]*session{},
-		confirmed: map[string]bool{}, onlineAt: map[string]presenceAnswer{}, waiters: map[string][]chan struct{}{}, seen: map[string]int64{}, suspect: map[string]int64{},
-		kick: make(chan struct{}, 1), pushJobs: make(chan messaging.Message, 4096), publishes: make(chan messaging.Message, 4096), presence: make(chan *session, 8192),
+		confirmed: map[string]bool{}, onlineAt: map[string]presenceAnswer{}, waiters: map[string][]chan struct{}{}, seen: map[string]int64{}, echoes: map[string][]int64{}, suspect: map[string]int64{},
+		kick: make(chan struct{}, 1), pushJobs: make(chan messaging.Message, 4096), publishes: make(chan publication, 4096), presence: make(chan *session, 8192),
 	}
 	m := cfg.Meter.Meter("pushnchat/cell/realtime")
 	var err error
@@ -319,6 +322,10 @@ func (h *Hub) dispatch(channel, payload string) {
 		if env.Kind == "m" && env.Seq > h.seen[conv] {
 			h.seen[conv] = env.Seq
 		}
+		if env.Kind == "m" && h.echoed(conv, env.Seq) {
+			h.mu.Unlock()
+			return // this replica stored it and delivered it already
+		}
 		targets := make([]*session, 0, len(h.convs[conv]))
 		for s := range h.convs[conv] {
 			targets = append(targets, s)
@@ -437,6 +444,7 @@ func (h *Hub) unfollow(s *session, convs []string) {
 				delete(h.convs, c)
 				delete(h.confirmed, convChannel(c))
 				delete(h.seen, c)
+				delete(h.echoes, c)
 				delete(h.suspect, c)
 				gone = append(gone, convChannel(c))
 			}
@@ -450,24 +458,83 @@ func (h *Hub) unfollow(s *session, convs []string) {
 	}
 }
 
-// Publish makes a stored message live: it goes to the conversation's
-// stream and channel, atomically, in one script. Publishes queue for the
-// publisher, which sends what has gathered as one pipeline — one Redis
-// round trip for a whole group commit — so the sender's ack never waits
-// for Redis. It is called after the commit, for retries too (a repeated
-// publish is dropped by receivers by its seq). A failure is logged, not
-// returned to the sender: the message is stored, and the sweep delivers it.
+// Publish makes a stored message live. This replica's followers of the
+// conversation get it at once; the other replicas hear it from Redis: it
+// goes to the conversation's stream and channel, atomically, in one
+// script. Publishes queue for the publisher, which sends what has
+// gathered as one pipeline — one Redis round trip for a whole group
+// commit — so the sender's ack never waits for Redis. It is called after
+// the commit, for retries too (a repeated publish is dropped by receivers
+// by its seq). A failure is logged, not returned to the sender: the
+// message is stored, and the sweep delivers it.
 func (h *Hub) Publish(ctx context.Context, m messaging.Message) {
+	p := publication{m: m, frame: encode(messageFrame{Type: "message", Message: m})}
+	h.deliverLocal(p)
 	select {
-	case h.publishes <- m:
+	case h.publishes <- p:
 	default: // the publisher is behind: publish in line, which slows this sender
-		h.publishBatch(ctx, []messaging.Message{m})
+		h.publishBatch(ctx, []publication{p})
 	}
 	select {
 	case h.pushJobs <- m:
 	default:
 		h.log.Warn("realtime: push queue full; notification skipped (the message is stored and syncs)", "conversation", m.ConversationID, "seq", m.Seq)
 	}
+}
+
+// A publication is a stored message and its frame.
+type publication struct {
+	m     messaging.Message
+	frame []byte
+}
+
+// echoLimit bounds the seqs per conversation awaiting their echo from
+// Redis; past it (Redis lost publishes) the oldest is forgotten, and its
+// echo, should it come, is delivered again and dropped by each session.
+const echoLimit = 64
+
+// deliverLocal hands a message stored on this replica to the local
+// followers of its conversation, without the round trip through Redis,
+// and notes its seq so the copy Redis sends back is not delivered twice.
+// A session that starts following the conversation after this read its
+// head after the commit, so it does not need the message.
+func (h *Hub) deliverLocal(p publication) {
+	conv := p.m.ConversationID
+	h.mu.Lock()
+	if p.m.Seq > h.seen[conv] {
+		h.seen[conv] = p.m.Seq
+	}
+	targets := make([]*session, 0, len(h.convs[conv]))
+	for s := range h.convs[conv] {
+		targets = append(targets, s)
+	}
+	if len(targets) > 0 {
+		l := h.echoes[conv]
+		if len(l) >= echoLimit {
+			l = l[1:]
+		}
+		h.echoes[conv] = append(l, p.m.Seq)
+	}
+	h.mu.Unlock()
+	for _, s := range targets {
+		s.enqueue(event{kind: evMessage, conv: conv, seq: p.m.Seq, frame: p.frame})
+	}
+}
+
+// echoed reports whether seq of conv was delivered here by deliverLocal,
+// forgetting it. h.mu is held.
+func (h *Hub) echoed(conv string, seq int64) bool {
+	l := h.echoes[conv]
+	i := slices.Index(l, seq)
+	if i < 0 {
+		return false
+	}
+	if len(l) == 1 {
+		delete(h.echoes, conv)
+	} else {
+		h.echoes[conv] = slices.Delete(l, i, i+1)
+	}
+	return true
 }
 
 // publishLoop sends queued publishes in batches until the hub closes, then
@@ -481,7 +548,7 @@ func (h *Hub) publishLoop() {
 		}
 		h.publishBatch(h.ctx, batch)
 	}
-	var rest []messaging.Message
+	var rest []publication
 	for len(h.publishes) > 0 {
 		rest = append(rest, <-h.publishes)
 	}
@@ -493,11 +560,11 @@ func (h *Hub) publishLoop() {
 // publishBatch runs the publish script for each message in one pipeline,
 // in (conversation, seq) order so streams stay ordered. A script Redis
 // lost (it restarted) is loaded again by running that publish alone.
-func (h *Hub) publishBatch(ctx context.Context, batch []messaging.Message) {
+func (h *Hub) publishBatch(ctx context.Context, batch []publication) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	slices.SortFunc(batch, func(a, b messaging.Message) int {
-		return cmp.Or(strings.Compare(a.ConversationID, b.ConversationID), cmp.Compare(a.Seq, b.Seq))
+	slices.SortFunc(batch, func(a, b publication) int {
+		return cmp.Or(strings.Compare(a.m.ConversationID, b.m.ConversationID), cmp.Compare(a.m.Seq, b.m.Seq))
 	})
 	type call struct {
 		keys []string
@@ -506,10 +573,10 @@ func (h *Hub) publishBatch(ctx context.Context, batch []messaging.Message) {
 	}
 	calls := make([]call, len(batch))
 	pipe := h.cfg.Redis.Pipeline()
-	for i, m := range batch {
-		frame := encode(messageFrame{Type: "message", Message: m})
-		env := envelope{Kind: "m", Conv: m.ConversationID, Seq: m.Seq, Frame: frame}.encode()
-		c := call{keys: []string{streamKey(m.ConversationID)}, args: []any{h.cfg.StreamLength, m.Seq, frame, convChannel(m.ConversationID), env}}
+	for i, p := range batch {
+		m := p.m
+		env := envelope{Kind: "m", Conv: m.ConversationID, Seq: m.Seq, Frame: p.frame}.encode()
+		c := call{keys: []string{streamKey(m.ConversationID)}, args: []any{h.cfg.StreamLength, m.Seq, p.frame, convChannel(m.ConversationID), env}}
 		c.cmd = publishScript.EvalSha(ctx, pipe, c.keys, c.args...)
 		calls[i] = c
 	}
@@ -520,7 +587,7 @@ func (h *Hub) publishBatch(ctx context.Context, batch []messaging.Message) {
 			err = publishScript.Run(ctx, h.cfg.Redis, c.keys, c.args...).Err()
 		}
 		if err != nil {
-			h.log.Warn("realtime: publish failed; the sweep will deliver", "conversation", batch[i].ConversationID, "seq", batch[i].Seq, "err", err)
+			h.log.Warn("realtime: publish failed; the sweep will deliver", "conversation", batch[i].m.ConversationID, "seq", batch[i].m.Seq, "err", err)
 		}
 	}
 }

@@ -1,0 +1,48 @@
+package realtime
+
+import (
+	"testing"
+
+	"github.com/pushnchat/pushnchat/cell/internal/messaging"
+)
+
+// A message stored on this replica reaches its local followers at once;
+// its echo from Redis is then not delivered again, and the seqs awaiting
+// an echo stay bounded when Redis loses them.
+func TestLocalDeliveryForgetsEchoes(t *testing.T) {
+	h := &Hub{convs: map[string]map[*session]struct{}{}, seen: map[string]int64{}, echoes: map[string][]int64{}}
+	follower := &session{hub: h, closed: true} // enqueue returns at once
+	h.convs["c"] = map[*session]struct{}{follower: {}}
+	pub := func(conv string, seq int64) {
+		h.deliverLocal(publication{m: messaging.Message{ConversationID: conv, Seq: seq}})
+	}
+
+	pub("c", 1)
+	pub("c", 2)
+	pub("nobody-follows", 1)
+	if h.seen["c"] != 2 || h.seen["nobody-follows"] != 1 {
+		t.Fatalf("seen %v; want the stored heads", h.seen)
+	}
+	if _, ok := h.echoes["nobody-follows"]; ok {
+		t.Fatal("a conversation without local followers awaits an echo")
+	}
+	if !h.echoed("c", 2) || !h.echoed("c", 1) {
+		t.Fatalf("echoes %v; want seqs 1 and 2 awaited", h.echoes)
+	}
+	if h.echoed("c", 1) || h.echoed("c", 3) {
+		t.Fatal("an echo was suppressed twice, or one never delivered here was suppressed")
+	}
+	if len(h.echoes) != 0 {
+		t.Fatalf("echoes %v after every echo came; want none", h.echoes)
+	}
+
+	for seq := int64(1); seq <= echoLimit+10; seq++ {
+		pub("c", seq)
+	}
+	if n := len(h.echoes["c"]); n != echoLimit {
+		t.Fatalf("%d seqs await an echo; want at most %d", n, echoLimit)
+	}
+	if h.echoed("c", 10) || !h.echoed("c", echoLimit+10) {
+		t.Fatal("the oldest awaited echoes should be forgotten first")
+	}
+}
