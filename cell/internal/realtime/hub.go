@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -326,10 +327,7 @@ func (h *Hub) dispatch(channel, payload string) {
 			h.mu.Unlock()
 			return // this replica stored it and delivered it already
 		}
-		targets := make([]*session, 0, len(h.convs[conv]))
-		for s := range h.convs[conv] {
-			targets = append(targets, s)
-		}
+		targets := slices.Collect(maps.Keys(h.convs[conv]))
 		h.mu.Unlock()
 		e := event{conv: conv, seq: env.Seq, frame: env.Frame}
 		switch env.Kind {
@@ -504,10 +502,7 @@ func (h *Hub) deliverLocal(p publication) {
 	if p.m.Seq > h.seen[conv] {
 		h.seen[conv] = p.m.Seq
 	}
-	targets := make([]*session, 0, len(h.convs[conv]))
-	for s := range h.convs[conv] {
-		targets = append(targets, s)
-	}
+	targets := slices.Collect(maps.Keys(h.convs[conv]))
 	if len(targets) > 0 {
 		l := h.echoes[conv]
 		if len(l) >= echoLimit {
@@ -683,11 +678,7 @@ func (h *Hub) catchUp(heads map[string]int64, force bool) {
 		}
 		delete(h.suspect, conv)
 		h.seen[conv] = head
-		j := job{conv: conv, head: head}
-		for s := range h.convs[conv] {
-			j.ss = append(j.ss, s)
-		}
-		jobs = append(jobs, j)
+		jobs = append(jobs, job{conv: conv, head: head, ss: slices.Collect(maps.Keys(h.convs[conv]))})
 	}
 	h.mu.Unlock()
 	for _, j := range jobs {
