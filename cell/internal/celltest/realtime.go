@@ -47,10 +47,12 @@ type Msg struct {
 	} `json:"attachments"`
 }
 
-// RT is a test client's realtime connection.
+// RT is a test client's realtime connection. Its reads are for one
+// goroutine.
 type RT struct {
 	Conn   *websocket.Conn
 	frames chan Frame
+	held   []Frame // passed over by Reply, read first
 	done   chan struct{}
 	err    error // why reading stopped; set before done closes
 }
@@ -148,6 +150,11 @@ func (rt *RT) Next(t testing.TB, wait time.Duration) Frame {
 
 // TryNext returns the next frame within wait, or false.
 func (rt *RT) TryNext(wait time.Duration) (Frame, bool) {
+	if len(rt.held) > 0 {
+		f := rt.held[0]
+		rt.held = rt.held[1:]
+		return f, true
+	}
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	select {
@@ -162,6 +169,26 @@ func (rt *RT) TryNext(wait time.Duration) (Frame, bool) {
 		}
 	case <-timer.C:
 		return Frame{}, false
+	}
+}
+
+// Reply returns the first frame answering ref (an ack or an error). The
+// frames that come before it — the sender's own copy of its message may —
+// stay to be read next, in order.
+func (rt *RT) Reply(t testing.TB, ref string, wait time.Duration) Frame {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	var before []Frame
+	for {
+		f, ok := rt.TryNext(time.Until(deadline))
+		if !ok {
+			t.Fatalf("celltest: no answer to %q within %v (reading stopped: %v)", ref, wait, rt.err)
+		}
+		if f.Ref == ref {
+			rt.held = append(before, rt.held...)
+			return f
+		}
+		before = append(before, f)
 	}
 }
 

@@ -144,10 +144,12 @@ func (s *server) handleSendMessage() http.Handler {
 		if err != nil {
 			return err
 		}
-		s.Realtime.Publish(r.Context(), m) // retries too: receivers drop what they have
-		status := http.StatusOK
-		if created {
-			status = http.StatusCreated
+		status := http.StatusCreated // the realtime hub published it as it committed
+		if !created {
+			// A retry: publish again in case the first attempt's publish
+			// was lost; receivers drop what they have.
+			s.Realtime.Publish(r.Context(), m)
+			status = http.StatusOK
 		}
 		writeJSON(w, status, m)
 		return nil

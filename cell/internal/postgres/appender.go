@@ -223,8 +223,13 @@ func (a *appender) commit(batch []*appendReq) {
 	}
 	var pgErr *pgconn.PgError
 	if err == nil && len(out) == len(live) {
-		for _, r := range live {
-			r.done <- appendRes{m: out[r.m.ConversationID+"/"+r.m.ID], created: true}
+		stored := make([]messaging.Message, len(live)) // arrival order: seq order within a conversation
+		for i, r := range live {
+			stored[i] = out[r.m.ConversationID+"/"+r.m.ID]
+		}
+		a.db.appended(stored)
+		for i, r := range live {
+			r.done <- appendRes{m: stored[i], created: true}
 		}
 		return
 	}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"sync/atomic"
 
 	"github.com/exaring/otelpgx"
 	"github.com/jackc/pgx/v5"
@@ -18,6 +19,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/pushnchat/pushnchat/cell/internal/messaging"
 	"github.com/pushnchat/pushnchat/internal/errs"
 	"github.com/pushnchat/pushnchat/internal/migrate"
 )
@@ -27,8 +29,9 @@ var migrations embed.FS
 
 // DB is the cell's database.
 type DB struct {
-	pool     *pgxpool.Pool
-	appender appender
+	pool       *pgxpool.Pool
+	appender   appender
+	onAppended atomic.Pointer[func([]messaging.Message)]
 }
 
 // appenderConns bounds the group commit's own pool: one batch runs at a

@@ -79,6 +79,25 @@ func (db *DB) AppendMessage(ctx context.Context, m messaging.Message) (_ messagi
 	return db.appendOne(ctx, m)
 }
 
+// OnAppended makes f the receiver of the messages AppendMessage stores
+// (not of a retry's): each is handed over after its commit and before
+// AppendMessage returns, and the messages of one conversation in commit
+// order — a group commit hands over its batch in one call, from the one
+// goroutine that runs the batches, before it wakes the senders. The
+// realtime hub delivers and publishes them from there, in seq order, not
+// in the order the senders' goroutines happen to wake. f must not block
+// for long: the next batch waits for it. A second call replaces f.
+func (db *DB) OnAppended(f func([]messaging.Message)) {
+	db.onAppended.Store(&f)
+}
+
+// appended hands newly stored messages to the OnAppended receiver.
+func (db *DB) appended(ms []messaging.Message) {
+	if f := db.onAppended.Load(); f != nil && *f != nil && len(ms) > 0 {
+		(*f)(ms)
+	}
+}
+
 // appendOne is AppendMessage for one message in its own transaction.
 func (db *DB) appendOne(ctx context.Context, m messaging.Message) (_ messaging.Message, created bool, _ error) {
 	var out messaging.Message
@@ -147,6 +166,7 @@ func (db *DB) appendOne(ctx context.Context, m messaging.Message) (_ messaging.M
 	if err != nil {
 		return messaging.Message{}, false, err
 	}
+	db.appended([]messaging.Message{out})
 	return out, true, nil
 }
 

@@ -134,6 +134,68 @@ func TestAppendAssignsGapFreeSeqsAndRetriesNeverDuplicate(t *testing.T) {
 	}
 }
 
+// Every new message is handed to the OnAppended receiver once, before its
+// sender's AppendMessage returns, in seq order — concurrent senders share
+// group commits, whose goroutines wake in any order — and a retry is not
+// handed over again. Attachments take the one-by-one path, handed over too.
+func TestStoredMessagesAreHandedOverInSeqOrder(t *testing.T) {
+	t.Parallel()
+	db, c, users := setup(t)
+	ctx := context.Background()
+	var mu sync.Mutex
+	var got []messaging.Message
+	db.OnAppended(func(ms []messaging.Message) {
+		mu.Lock()
+		got = append(got, ms...)
+		mu.Unlock()
+	})
+	handed := func(id string) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, m := range got {
+			if m.ID == id {
+				return true
+			}
+		}
+		return false
+	}
+	const senders, each = 8, 25
+	concurrently(t, senders, func(s int) error {
+		for i := range each {
+			m := newMessage(c, users[s%2], fmt.Sprintf("sender %d message %d", s, i))
+			if _, created, err := db.AppendMessage(ctx, m); err != nil || !created {
+				return fmt.Errorf("append: %v (created %v)", err, created)
+			}
+			if !handed(m.ID) {
+				return fmt.Errorf("message %s: AppendMessage returned before it was handed over", m.ID)
+			}
+			if _, created, err := db.AppendMessage(ctx, m); err != nil || created {
+				return fmt.Errorf("retry: %v (created %v)", err, created)
+			}
+		}
+		return nil
+	})
+	att := messaging.Attachment{ID: uuid.Must(uuid.NewV7()).String(), ContentType: "image/png", Size: 3, Name: "a.png"}
+	if err := db.CreateAttachment(ctx, c.ID, users[0], att); err != nil {
+		t.Fatal(err)
+	}
+	m := newMessage(c, users[0], "with a photo")
+	m.AttachmentIDs = []string{att.ID}
+	if _, created, err := db.AppendMessage(ctx, m); err != nil || !created {
+		t.Fatalf("append with an attachment: %v (created %v)", err, created)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != senders*each+1 {
+		t.Fatalf("%d messages handed over; want %d, each once", len(got), senders*each+1)
+	}
+	for i, m := range got {
+		if m.Seq != int64(i+1) {
+			t.Fatalf("hand-over %d is seq %d; want %d (seq order)", i, m.Seq, i+1)
+		}
+	}
+}
+
 // Two replicas' appenders (two pools) commit batches that touch the same
 // conversations at once: neither waits on the other forever, and every
 // conversation's seqs run 1..n, each where its sender was told.

@@ -172,6 +172,11 @@ type Hub struct {
 	frames   atomic.Int64 // frames written to clients, read by the metric's callback
 	writes   atomic.Int64 // the system calls that wrote them
 	busy     atomic.Bool
+	epoch    time.Time // the zero of the hub's clock (now)
+	gapMu    sync.Mutex
+	gaps     lagWindow    // how long gaps took to close by themselves; under gapMu
+	waitGap  atomic.Int64 // nanoseconds; see gapWait
+	waitAt   atomic.Int64 // when waitGap was set, on the hub's clock
 	deferMu  sync.Mutex
 	deferred []*session
 	mFills   metric.Int64Counter
@@ -187,7 +192,7 @@ type membersEntry struct {
 func NewHub(cfg Config) (*Hub, error) {
 	cfg.defaults()
 	h := &Hub{
-		cfg: cfg, log: cfg.Logger,
+		cfg: cfg, log: cfg.Logger, epoch: time.Now(),
 		sessions: map[*session]struct{}{}, convs: map[string]map[*session]struct{}{}, users: map[string][]*session{},
 		confirmed: map[string]bool{}, onlineAt: map[string]presenceAnswer{}, waiters: map[string][]chan struct{}{}, seen: map[string]int64{}, echoes: map[string][]int64{}, suspect: map[string]int64{},
 		kick: make(chan struct{}, 1), pushJobs: make(chan messaging.Message, 4096), publishes: make(chan publication, 4096), presence: make(chan *session, 8192),
@@ -220,6 +225,7 @@ func NewHub(cfg Config) (*Hub, error) {
 	}
 	h.ctx, h.stop = context.WithCancel(context.Background())
 	h.ps = cfg.Redis.Subscribe(h.ctx)
+	cfg.DB.OnAppended(h.stored)
 	h.done.Add(6)
 	go h.publishLoop()
 	go h.receive()
@@ -461,10 +467,12 @@ func (h *Hub) unfollow(s *session, convs []string) {
 // goes to the conversation's stream and channel, atomically, in one
 // script. Publishes queue for the publisher, which sends what has
 // gathered as one pipeline — one Redis round trip for a whole group
-// commit — so the sender's ack never waits for Redis. It is called after
-// the commit, for retries too (a repeated publish is dropped by receivers
-// by its seq). A failure is logged, not returned to the sender: the
-// message is stored, and the sweep delivers it.
+// commit — so the sender's ack never waits for Redis. The hub publishes
+// what the database stores as it commits (see stored); senders call
+// Publish for a retry, whose message was stored before (a repeated
+// publish is dropped by receivers by its seq). A failure is logged, not
+// returned to the sender: the message is stored, and the sweep delivers
+// it.
 func (h *Hub) Publish(ctx context.Context, m messaging.Message) {
 	p := publication{m: m, frame: encode(messageFrame{Type: "message", Message: m})}
 	h.deliverLocal(p)
@@ -480,6 +488,16 @@ func (h *Hub) Publish(ctx context.Context, m messaging.Message) {
 	}
 }
 
+// stored publishes messages the database just committed, in commit order,
+// before their senders are told (postgres.DB.OnAppended): a group commit's
+// messages reach this replica's followers and the publisher's queue in seq
+// order, however the senders' goroutines are scheduled after it.
+func (h *Hub) stored(ms []messaging.Message) {
+	for _, m := range ms {
+		h.Publish(h.ctx, m)
+	}
+}
+
 // A publication is a stored message and its frame.
 type publication struct {
 	m     messaging.Message
@@ -490,6 +508,63 @@ type publication struct {
 // Redis; past it (Redis lost publishes) the oldest is forgotten, and its
 // echo, should it come, is delivered again and dropped by each session.
 const echoLimit = 64
+
+// lagWindow keeps the longest of the durations noted in the current and
+// the previous window of lagSpan.
+type lagWindow struct {
+	start     time.Duration
+	cur, prev time.Duration
+}
+
+const lagSpan = time.Second
+
+// note adds d, at now, and returns the longest of the two windows.
+func (w *lagWindow) note(now, d time.Duration) time.Duration {
+	switch el := now - w.start; {
+	case el >= 2*lagSpan:
+		w.start, w.cur, w.prev = now, 0, 0
+	case el >= lagSpan:
+		w.start, w.cur, w.prev = now, 0, w.cur
+	}
+	w.cur = max(w.cur, d)
+	return max(w.cur, w.prev)
+}
+
+// gapWait is how long a message that arrived ahead of a gap waits for it
+// to close before the gap is filled. Gaps are usually messages in flight:
+// replicas deliver their own messages at once and hear the others' from
+// Redis, so a later seq often arrives first. They close within about the
+// time a publish takes to arrive, which grows with load; filling a gap
+// that was about to close costs each waiting session a read of the stream
+// (or the database) — more load. So the wait follows the gaps: twice as
+// long as the longest that closed by itself in the last one or two
+// seconds, between gapWait and gapWaitMax. (A gap the fill closed closed
+// at the wait; when many close just before it, the wait grows.) A publish
+// Redis lost waits longer for its fill under load.
+func (h *Hub) gapWait() time.Duration {
+	if h.now()-time.Duration(h.waitAt.Load()) > 2*lagSpan {
+		return gapWait // no gap lately: nothing to go by
+	}
+	return max(gapWait, time.Duration(h.waitGap.Load()))
+}
+
+// waitFor is the gap wait when the longest recent gap lasted longest.
+func waitFor(longest time.Duration) time.Duration {
+	return min(max(gapWait, 2*longest), gapWaitMax)
+}
+
+// now is the time on the hub's monotonic clock.
+func (h *Hub) now() time.Duration { return time.Since(h.epoch) }
+
+// gapClosed notes that a gap closed by itself after d.
+func (h *Hub) gapClosed(d time.Duration) {
+	now := h.now()
+	h.gapMu.Lock()
+	longest := h.gaps.note(now, d)
+	h.gapMu.Unlock()
+	h.waitGap.Store(int64(waitFor(longest)))
+	h.waitAt.Store(int64(now))
+}
 
 // deliverLocal hands a message stored on this replica to the local
 // followers of its conversation, without the round trip through Redis,

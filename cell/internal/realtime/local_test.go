@@ -2,6 +2,7 @@ package realtime
 
 import (
 	"testing"
+	"time"
 
 	"github.com/pushnchat/pushnchat/cell/internal/messaging"
 )
@@ -44,5 +45,42 @@ func TestLocalDeliveryForgetsEchoes(t *testing.T) {
 	}
 	if h.echoed("c", 10) || !h.echoed("c", echoLimit+10) {
 		t.Fatal("the oldest awaited echoes should be forgotten first")
+	}
+}
+
+// The gap wait follows how long gaps took to close by themselves: the
+// longest of the last one or two windows, twice over, within its
+// bounds.
+func TestGapWaitFollowsTheGaps(t *testing.T) {
+	var w lagWindow
+	ms := time.Millisecond
+	steps := []struct {
+		now, took, want time.Duration
+	}{
+		{100 * ms, 2 * ms, gapWait},              // quick gaps: the floor
+		{300 * ms, 200 * ms, 400 * ms},           // a slow one
+		{900 * ms, 10 * ms, 400 * ms},            // remembered within its window
+		{1500 * ms, 10 * ms, 400 * ms},           // and through the next one
+		{2600 * ms, 10 * ms, gapWait},            // then forgotten
+		{2700 * ms, 5 * time.Second, gapWaitMax}, // never beyond the cap
+		{9000 * ms, 40 * ms, gapWait},            // a long pause forgets everything
+	}
+	for _, st := range steps {
+		if got := waitFor(w.note(st.now, st.took)); got != st.want {
+			t.Fatalf("at %v a gap of %v: wait %v; want %v", st.now, st.took, got, st.want)
+		}
+	}
+
+	h := &Hub{epoch: time.Now()}
+	if got := h.gapWait(); got != gapWait {
+		t.Fatalf("a hub that saw no gap waits %v; want %v", got, gapWait)
+	}
+	h.gapClosed(300 * ms)
+	if got := h.gapWait(); got != 600*ms {
+		t.Fatalf("after a 300ms gap the hub waits %v; want 600ms", got)
+	}
+	h.epoch = h.epoch.Add(-3 * lagSpan) // three windows without a gap
+	if got := h.gapWait(); got != gapWait {
+		t.Fatalf("after a pause the hub waits %v; want %v", got, gapWait)
 	}
 }

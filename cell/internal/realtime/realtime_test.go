@@ -78,15 +78,11 @@ func send(t *testing.T, rt *celltest.RT, conv, body string) celltest.Frame {
 	t.Helper()
 	id := newID()
 	rt.Send(t, map[string]any{"type": "send", "ref": id, "conversation": conv, "id": id, "body": body})
-	for {
-		f := rt.Next(t, wait)
-		if f.Ref == id {
-			if f.Type != "ack" || f.Seq == 0 || f.ID != id {
-				t.Fatalf("answer to send = %+v; want an ack", f)
-			}
-			return f
-		}
+	f := rt.Reply(t, id, wait)
+	if f.Type != "ack" || f.Seq == 0 || f.ID != id {
+		t.Fatalf("answer to send = %+v; want an ack", f)
 	}
+	return f
 }
 
 // Two replicas of one cell on one PostgreSQL and Redis: people connected
@@ -164,7 +160,7 @@ func TestConverseAcrossReplicas(t *testing.T) {
 	tm.owner.On(r1).Do(t, "POST", "/v1/t/"+tm.slug+"/conversations/"+conv2+"/attachments", []byte("%PDF-1.4\n%\xe2\xe3\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")).
 		Want(t, 201).JSON(t, &att)
 	a.Send(t, map[string]any{"type": "send", "ref": "f", "conversation": conv2, "id": newID(), "attachments": []string{att.ID}})
-	if ack := ackFor(t, a, "f"); ack.Type != "ack" {
+	if ack := a.Reply(t, "f", wait); ack.Type != "ack" {
 		t.Fatalf("send with a file: %+v", ack)
 	}
 	if f := b.NextOf(t, "message", wait); len(f.Message.Attachments) != 1 || f.Message.Attachments[0].ID != att.ID || f.Message.Attachments[0].ContentType != "application/pdf" {
@@ -174,14 +170,14 @@ func TestConverseAcrossReplicas(t *testing.T) {
 	// The same id again is acknowledged with the same seq, not stored twice.
 	id := newID()
 	a.Send(t, map[string]any{"type": "send", "ref": "x", "conversation": tm.conv, "id": id, "body": "once"})
-	first := ackFor(t, a, "x")
+	first := a.Reply(t, "x", wait)
 	a.Send(t, map[string]any{"type": "send", "ref": "y", "conversation": tm.conv, "id": id, "body": "once"})
-	again := ackFor(t, a, "y")
+	again := a.Reply(t, "y", wait)
 	if again.Seq != first.Seq || !again.Duplicate {
 		t.Fatalf("retry ack = %+v; first = %+v", again, first)
 	}
 	a.Send(t, map[string]any{"type": "send", "ref": "z", "conversation": tm.conv, "id": id, "body": "something else"})
-	if e := ackFor(t, a, "z"); e.Type != "error" || e.Code != realtime.ErrIDReused {
+	if e := a.Reply(t, "z", wait); e.Type != "error" || e.Code != realtime.ErrIDReused {
 		t.Fatalf("reused id answer = %+v", e)
 	}
 }
@@ -189,15 +185,6 @@ func TestConverseAcrossReplicas(t *testing.T) {
 func connectOnly(t *testing.T, cl *celltest.Client) *celltest.RT {
 	rt, _ := connect(t, cl)
 	return rt
-}
-
-func ackFor(t *testing.T, rt *celltest.RT, ref string) celltest.Frame {
-	t.Helper()
-	for {
-		if f := rt.Next(t, wait); f.Ref == ref {
-			return f
-		}
-	}
 }
 
 // Pushes go to members with no live session anywhere in the cell: of one

@@ -31,11 +31,13 @@ const (
 )
 
 // Messages of one conversation can arrive out of order — two replicas
-// publish independently. One that arrives ahead of a gap waits up to
-// gapWait for the gap to close before the gap is filled from the stream or
-// the database; at most earlyLimit wait per conversation.
+// publish independently. One that arrives ahead of a gap waits for the gap
+// to close before the gap is filled from the stream or the database: at
+// least gapWait, longer while messages take longer to come back from
+// Redis (see Hub.gapWait); at most earlyLimit wait per conversation.
 const (
-	gapWait    = 50 * time.Millisecond
+	gapWait    = 100 * time.Millisecond
+	gapWaitMax = time.Second
 	earlyLimit = 64
 )
 
@@ -63,6 +65,7 @@ type convState struct {
 	pos     int64
 	live    bool
 	early   map[int64][]byte // frames that arrived ahead of a gap, by seq
+	gapAt   time.Duration    // when the oldest of them arrived, on the hub's clock
 	waiting bool             // a gap check is scheduled
 }
 
@@ -369,7 +372,11 @@ func (s *session) send(f inFrame) {
 	}
 	s.reply(ackFrame{Type: "ack", Ref: f.Ref, Conversation: stored.ConversationID, ID: stored.ID, Seq: stored.Seq,
 		CreatedAt: stored.CreatedAt, Duplicate: !created})
-	s.hub.Publish(ctx, stored)
+	if !created {
+		// A retry: publish again in case the first attempt's publish was
+		// lost. A new message was published as it committed (Hub.stored).
+		s.hub.Publish(ctx, stored)
+	}
 }
 
 // enqueue hands e to the pump, starting it when idle — or, while the
@@ -467,6 +474,9 @@ func (s *session) process(e event) error {
 				if st.early == nil {
 					st.early = map[int64][]byte{}
 				}
+				if len(st.early) == 0 {
+					st.gapAt = s.hub.now()
+				}
 				st.early[e.seq] = e.frame
 				if !st.waiting {
 					st.waiting = true
@@ -480,6 +490,9 @@ func (s *session) process(e event) error {
 			if e.seq <= st.pos { // the fill reached it (a refetch)
 				return nil
 			}
+		}
+		if len(st.early) > 0 && e.seq == st.pos+1 {
+			s.hub.gapClosed(s.hub.now() - st.gapAt) // by itself, the missing message arriving
 		}
 		if err := s.write(e.frame); err != nil {
 			return err
@@ -503,6 +516,13 @@ func (s *session) process(e event) error {
 		}
 		if first == 0 { // all delivered meanwhile
 			clear(st.early)
+			return nil
+		}
+		if left := s.hub.gapWait() - (s.hub.now() - st.gapAt); left > 0 {
+			// The gap this check was for closed; the one open now is
+			// younger and gets its own wait.
+			st.waiting = true
+			s.checkGapIn(e.conv, left)
 			return nil
 		}
 		_, err := s.fill(e.conv, st, first-1, "") // the gap did not close: fill it (the fill flushes what waited)
@@ -691,18 +711,24 @@ func (s *session) flushEarly(conv string, st *convState) error {
 			delete(st.early, seq)
 		}
 	}
-	if len(st.early) > 0 && !st.waiting {
+	if len(st.early) == 0 {
+		return nil
+	}
+	st.gapAt = s.hub.now() // those left wait behind the next gap
+	if !st.waiting {
 		st.waiting = true
 		s.checkGapLater(conv)
 	}
 	return nil
 }
 
-// checkGapLater queues a gap check of conv after gapWait. (A function of
-// its own: a closure over process's event would move every event to the
-// heap.)
-func (s *session) checkGapLater(conv string) {
-	time.AfterFunc(gapWait, func() { s.enqueue(event{kind: evGapCheck, conv: conv}) })
+// checkGapLater queues a gap check of conv after the hub's gap wait.
+func (s *session) checkGapLater(conv string) { s.checkGapIn(conv, s.hub.gapWait()) }
+
+// checkGapIn queues a gap check of conv after d. (A function of its own: a
+// closure over process's event would move every event to the heap.)
+func (s *session) checkGapIn(conv string, d time.Duration) {
+	time.AfterFunc(d, func() { s.enqueue(event{kind: evGapCheck, conv: conv}) })
 }
 
 // fromStream returns the frames of seqs (from, to] from conv's stream, or
