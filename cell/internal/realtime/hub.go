@@ -174,9 +174,7 @@ type Hub struct {
 	busy     atomic.Bool
 	epoch    time.Time // the zero of the hub's clock (now)
 	gapMu    sync.Mutex
-	gaps     lagWindow    // how long gaps took to close by themselves; under gapMu
-	waitGap  atomic.Int64 // nanoseconds; see gapWait
-	waitAt   atomic.Int64 // when waitGap was set, on the hub's clock
+	gaps     gapWindow // how long gaps took to close by themselves; under gapMu
 	deferMu  sync.Mutex
 	deferred []*session
 	mFills   metric.Int64Counter
@@ -509,23 +507,29 @@ type publication struct {
 // echo, should it come, is delivered again and dropped by each session.
 const echoLimit = 64
 
-// lagWindow keeps the longest of the durations noted in the current and
-// the previous window of lagSpan.
-type lagWindow struct {
+// gapWindow keeps the longest of the gaps noted in the current and the
+// previous window of gapSpan.
+type gapWindow struct {
 	start     time.Duration
 	cur, prev time.Duration
 }
 
-const lagSpan = time.Second
+const gapSpan = time.Second
 
-// note adds d, at now, and returns the longest of the two windows.
-func (w *lagWindow) note(now, d time.Duration) time.Duration {
+// roll moves the windows on to now and returns the longest gap they hold.
+func (w *gapWindow) roll(now time.Duration) time.Duration {
 	switch el := now - w.start; {
-	case el >= 2*lagSpan:
+	case el >= 2*gapSpan:
 		w.start, w.cur, w.prev = now, 0, 0
-	case el >= lagSpan:
+	case el >= gapSpan:
 		w.start, w.cur, w.prev = now, 0, w.cur
 	}
+	return max(w.cur, w.prev)
+}
+
+// note adds a gap that lasted d, at now, and returns the longest held.
+func (w *gapWindow) note(now, d time.Duration) time.Duration {
+	w.roll(now)
 	w.cur = max(w.cur, d)
 	return max(w.cur, w.prev)
 }
@@ -538,14 +542,13 @@ func (w *lagWindow) note(now, d time.Duration) time.Duration {
 // that was about to close costs each waiting session a read of the stream
 // (or the database) — more load. So the wait follows the gaps: twice as
 // long as the longest that closed by itself in the last one or two
-// seconds, between gapWait and gapWaitMax. (A gap the fill closed closed
-// at the wait; when many close just before it, the wait grows.) A publish
+// seconds, between gapWait and gapWaitMax. (A fill ends a gap at the wait,
+// so when many gaps close just before it, the wait grows.) A publish
 // Redis lost waits longer for its fill under load.
 func (h *Hub) gapWait() time.Duration {
-	if h.now()-time.Duration(h.waitAt.Load()) > 2*lagSpan {
-		return gapWait // no gap lately: nothing to go by
-	}
-	return max(gapWait, time.Duration(h.waitGap.Load()))
+	h.gapMu.Lock()
+	defer h.gapMu.Unlock()
+	return waitFor(h.gaps.roll(h.now()))
 }
 
 // waitFor is the gap wait when the longest recent gap lasted longest.
@@ -558,12 +561,9 @@ func (h *Hub) now() time.Duration { return time.Since(h.epoch) }
 
 // gapClosed notes that a gap closed by itself after d.
 func (h *Hub) gapClosed(d time.Duration) {
-	now := h.now()
 	h.gapMu.Lock()
-	longest := h.gaps.note(now, d)
+	h.gaps.note(h.now(), d)
 	h.gapMu.Unlock()
-	h.waitGap.Store(int64(waitFor(longest)))
-	h.waitAt.Store(int64(now))
 }
 
 // deliverLocal hands a message stored on this replica to the local

@@ -52,7 +52,7 @@ func TestLocalDeliveryForgetsEchoes(t *testing.T) {
 // longest of the last one or two windows, twice over, within its
 // bounds.
 func TestGapWaitFollowsTheGaps(t *testing.T) {
-	var w lagWindow
+	var w gapWindow
 	ms := time.Millisecond
 	steps := []struct {
 		now, took, want time.Duration
@@ -79,7 +79,7 @@ func TestGapWaitFollowsTheGaps(t *testing.T) {
 	if got := h.gapWait(); got != 600*ms {
 		t.Fatalf("after a 300ms gap the hub waits %v; want 600ms", got)
 	}
-	h.epoch = h.epoch.Add(-3 * lagSpan) // three windows without a gap
+	h.epoch = h.epoch.Add(-3 * gapSpan) // three windows without a gap
 	if got := h.gapWait(); got != gapWait {
 		t.Fatalf("after a pause the hub waits %v; want %v", got, gapWait)
 	}

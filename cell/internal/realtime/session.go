@@ -33,8 +33,9 @@ const (
 // Messages of one conversation can arrive out of order — two replicas
 // publish independently. One that arrives ahead of a gap waits for the gap
 // to close before the gap is filled from the stream or the database: at
-// least gapWait, longer while messages take longer to come back from
-// Redis (see Hub.gapWait); at most earlyLimit wait per conversation.
+// least gapWait, longer while gaps take longer to close by themselves (see
+// Hub.gapWait), at most gapWaitMax; at most earlyLimit wait per
+// conversation.
 const (
 	gapWait    = 100 * time.Millisecond
 	gapWaitMax = time.Second
@@ -490,9 +491,8 @@ func (s *session) process(e event) error {
 			if e.seq <= st.pos { // the fill reached it (a refetch)
 				return nil
 			}
-		}
-		if len(st.early) > 0 && e.seq == st.pos+1 {
-			s.hub.gapClosed(s.hub.now() - st.gapAt) // by itself, the missing message arriving
+		} else if len(st.early) > 0 {
+			s.hub.gapClosed(s.hub.now() - st.gapAt) // by itself: the missing message arrived
 		}
 		if err := s.write(e.frame); err != nil {
 			return err
