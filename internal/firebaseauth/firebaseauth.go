@@ -6,7 +6,9 @@ package firebaseauth
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	firebase "firebase.google.com/go/v4"
@@ -36,15 +38,33 @@ type Verifier struct {
 	client *auth.Client
 }
 
-// NewVerifier returns a verifier for a Firebase project. With emulatorHost
-// set ("127.0.0.1:9099") it talks to the Auth emulator, whose tokens are
-// unsigned; the Admin SDK reads that setting from the environment only, so
-// it is set there.
-func NewVerifier(ctx context.Context, projectID, emulatorHost string) (*Verifier, error) {
-	if emulatorHost != "" {
-		if err := os.Setenv("FIREBASE_AUTH_EMULATOR_HOST", emulatorHost); err != nil {
+// EmulatorEnv is the variable through which the Admin SDK talks to the
+// Auth emulator and accepts its unsigned tokens.
+const EmulatorEnv = "FIREBASE_AUTH_EMULATOR_HOST"
+
+// NewVerifier returns a verifier for a Firebase project. Emulator mode —
+// the Auth emulator's tokens, which are unsigned, so anyone can write one
+// with any claims — is on only when emulatorHost is given, only for a
+// "demo-" project (Firebase's namespace for projects that cannot exist in
+// production), and it is logged as a warning at start. The Admin SDK turns
+// emulator mode on by itself whenever EmulatorEnv is in the process's
+// environment, so a process that finds it there without being asked for
+// the emulator refuses to start rather than trust unsigned tokens.
+func NewVerifier(ctx context.Context, projectID, emulatorHost string, log *slog.Logger) (*Verifier, error) {
+	if emulatorHost == "" {
+		// The SDK reads the environment itself; this check must read the same.
+		if v, ok := os.LookupEnv(EmulatorEnv); ok {
+			return nil, fmt.Errorf("firebaseauth: %s=%q is set, which makes the Firebase SDK accept unsigned tokens; unset it, or ask for the emulator explicitly (-firebase-emulator)", EmulatorEnv, v)
+		}
+	} else {
+		if !strings.HasPrefix(projectID, "demo-") {
+			return nil, fmt.Errorf("firebaseauth: the Auth emulator is only for demo- projects, not %q: its tokens are unsigned", projectID)
+		}
+		if err := os.Setenv(EmulatorEnv, emulatorHost); err != nil {
 			return nil, err
 		}
+		log.Warn("AUTH EMULATOR MODE: unsigned ID tokens from the Firebase Auth emulator are accepted; development and tests only",
+			"emulator", emulatorHost, "project", projectID)
 	}
 	app, err := firebase.NewApp(ctx, &firebase.Config{ProjectID: projectID}, option.WithoutAuthentication())
 	if err != nil {

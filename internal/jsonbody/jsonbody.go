@@ -1,9 +1,10 @@
 // Package jsonbody decodes JSON request bodies strictly — one object, no
-// unknown fields, right types, within the body limit — into classified
-// errors that name the field at fault.
+// unknown fields, right types, no NUL in any string, within the body limit
+// — into classified errors that name the field at fault.
 package jsonbody
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/pushnchat/pushnchat/internal/errs"
+	"github.com/pushnchat/pushnchat/internal/inputtext"
 )
 
 // Decode reads exactly one JSON object into v. Unknown fields, wrong
@@ -30,7 +32,11 @@ func Decode(r *http.Request, v any) error {
 
 // DecodeReader is Decode without the Content-Type check.
 func DecodeReader(body io.Reader, v any) error {
-	dec := json.NewDecoder(body)
+	doc, err := io.ReadAll(body)
+	if err != nil {
+		return BodyError(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(doc))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
@@ -41,7 +47,7 @@ func DecodeReader(body io.Reader, v any) error {
 		}
 		return errs.E(errs.Invalid, "the body must hold exactly one JSON object")
 	}
-	return nil
+	return inputtext.CheckJSON(doc)
 }
 
 func isSyntax(err error) bool {

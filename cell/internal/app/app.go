@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/extra/redisotel/v9"
@@ -24,6 +25,7 @@ import (
 	"github.com/pushnchat/pushnchat/cell/internal/postgres"
 	"github.com/pushnchat/pushnchat/cell/internal/realtime"
 	"github.com/pushnchat/pushnchat/internal/firebaseauth"
+	"github.com/pushnchat/pushnchat/internal/pgnotify"
 	"github.com/pushnchat/pushnchat/internal/ratelimit"
 	"github.com/pushnchat/pushnchat/internal/telemetry"
 )
@@ -41,12 +43,14 @@ type App struct {
 	ln      net.Listener
 	served  chan error
 	stopBgr context.CancelFunc
-	bgDone  chan struct{}
+	bg      sync.WaitGroup
+	feed    pgnotify.Signal // the membership feed grew
+	closing chan struct{}   // closed when the HTTP server shuts down
 }
 
 // Start brings a cell up and serves until Shutdown.
 func Start(ctx context.Context, cfg config.Config, logOut io.Writer) (_ *App, err error) {
-	a := &App{cfg: cfg, served: make(chan error, 1), bgDone: make(chan struct{})}
+	a := &App{cfg: cfg, served: make(chan error, 1), closing: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			a.close()
@@ -83,7 +87,7 @@ func Start(ctx context.Context, cfg config.Config, logOut io.Writer) (_ *App, er
 			return nil, fmt.Errorf("cell: redis tracing: %w", err)
 		}
 	}
-	verifier, err := firebaseauth.NewVerifier(ctx, cfg.Firebase.ProjectID, cfg.Firebase.EmulatorHost)
+	verifier, err := firebaseauth.NewVerifier(ctx, cfg.Firebase.ProjectID, cfg.Firebase.EmulatorHost, a.tel.Logger)
 	if err != nil {
 		return nil, err
 	}
@@ -118,12 +122,15 @@ func Start(ctx context.Context, cfg config.Config, logOut io.Writer) (_ *App, er
 		RateUser:       ratelimit.Rate{Per: cfg.RateUser.PerSecond, Every: time.Second, Burst: cfg.RateUser.Burst},
 		AllowedOrigins: cfg.AllowedOrigins,
 		ServiceToken:   cfg.ServiceToken,
+		EdgeToken:      cfg.EdgeToken,
 		Logger:         a.tel.Logger,
 		Tracer:         a.tel.Tracer,
 		Meter:          a.tel.Meter,
 		Propagator:     a.tel.Propagator,
 		Metrics:        a.tel.MetricsHandler,
 		Ready:          a.ready,
+		MembershipFeed: &a.feed,
+		Closing:        a.closing,
 	})
 	if err != nil {
 		return nil, err
@@ -139,10 +146,16 @@ func Start(ctx context.Context, cfg config.Config, logOut io.Writer) (_ *App, er
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    32 << 10,
 	}
+	a.srv.RegisterOnShutdown(func() { close(a.closing) })
 	go func() { a.served <- a.srv.Serve(a.ln) }()
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	a.stopBgr = stop
-	go a.purgeIdempotency(bg)
+	a.bg.Add(2)
+	go func() { defer a.bg.Done(); a.purgeIdempotency(bg) }()
+	go func() {
+		defer a.bg.Done()
+		pgnotify.Listen(bg, cfg.DatabaseURL, postgres.MembershipChannel, a.feed.Fire)
+	}()
 	a.tel.Logger.Info("cell serving", "addr", a.ln.Addr().String(), "markets", cfg.Markets)
 	return a, nil
 }
@@ -163,7 +176,6 @@ func (a *App) ready(ctx context.Context) error {
 
 // purgeIdempotency drops expired idempotency records hourly until ctx ends.
 func (a *App) purgeIdempotency(ctx context.Context) {
-	defer close(a.bgDone)
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
@@ -205,7 +217,7 @@ func (a *App) close() error {
 	var errs []error
 	if a.stopBgr != nil {
 		a.stopBgr()
-		<-a.bgDone
+		a.bg.Wait()
 	}
 	if a.hub != nil {
 		errs = append(errs, a.hub.Close())

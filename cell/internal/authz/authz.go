@@ -107,3 +107,28 @@ func CanAssign(actorRole, from, to tenant.Role) error {
 	}
 	return nil
 }
+
+// Access is what one person may do in this cell's tenants: who they are
+// and their role in each tenant they belong to. REST, sync and the
+// realtime sessions all decide through it, so a viewer, a removed member
+// or a stranger gets the same answer on every transport.
+type Access struct {
+	Actor Actor
+	Roles map[string]tenant.Role // tenant id → role
+}
+
+// May decides action in the tenant tenantID (see Decide).
+func (a Access) May(action Action, tenantID string) error {
+	return Decide(a.Actor, action, a.Roles[tenantID])
+}
+
+// Tenants lists the tenants the person belongs to where action is allowed.
+func (a Access) Tenants(action Action) []string {
+	out := make([]string, 0, len(a.Roles))
+	for id := range a.Roles {
+		if a.May(action, id) == nil {
+			out = append(out, id)
+		}
+	}
+	return out
+}

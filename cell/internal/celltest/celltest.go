@@ -46,6 +46,9 @@ type Options struct {
 	Replica  *Cell
 	Realtime config.RealtimeConfig
 	PushLog  string
+	// EdgeToken is the token with which "the router" vouches for client
+	// addresses (package clientaddr); none when empty.
+	EdgeToken string
 }
 
 // ServiceToken is what celltest cells accept from "the control plane".
@@ -91,7 +94,7 @@ func Start(t testing.TB, opts Options) *Cell {
 		BlobURL: "file://" + c.BlobDir + "?create_dir=true&no_tmp_dir=true", Listen: "127.0.0.1:0",
 		Firebase: config.FirebaseConfig{ProjectID: c.Auth.Project, EmulatorHost: c.Auth.Host},
 		LogLevel: slog.LevelDebug, AllowedOrigins: []string{"https://app.pushnchat.test"}, ServiceToken: ServiceToken,
-		RateIP: opts.RateIP, RateUser: opts.RateUser, ShutdownGrace: 10 * time.Second, Realtime: opts.Realtime, PushLog: opts.PushLog,
+		EdgeToken: opts.EdgeToken, RateIP: opts.RateIP, RateUser: opts.RateUser, ShutdownGrace: 10 * time.Second, Realtime: opts.Realtime, PushLog: opts.PushLog,
 	}
 	a, err := app.Start(context.Background(), cfg, logs)
 	if err != nil {

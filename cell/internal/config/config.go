@@ -31,7 +31,10 @@ type Config struct {
 	AllowedOrigins []string
 	// ServiceToken admits the control plane to the internal API; empty
 	// disables it.
-	ServiceToken  string
+	ServiceToken string
+	// EdgeToken makes the client address the router forwards believable
+	// (package clientaddr); empty uses the connection's address.
+	EdgeToken     string
 	RateIP        RateConfig
 	RateUser      RateConfig
 	ShutdownGrace time.Duration
@@ -88,11 +91,14 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (Config,
 	fs.StringVar(&c.BlobURL, "blob-url", env("BLOB_URL", ""), "photo bucket URL, e.g. file:///var/lib/cell/media?create_dir=true (BLOB_URL)")
 	fs.StringVar(&c.Listen, "listen", env("LISTEN", "127.0.0.1:8080"), "listen address (LISTEN)")
 	fs.StringVar(&c.Firebase.ProjectID, "firebase-project", env("FIREBASE_PROJECT", "demo-pushnchat"), "Firebase project id (FIREBASE_PROJECT)")
-	fs.StringVar(&c.Firebase.EmulatorHost, "firebase-emulator", env("FIREBASE_AUTH_EMULATOR_HOST", ""), "Auth emulator host:port (FIREBASE_AUTH_EMULATOR_HOST)")
+	// Emulator mode trusts unsigned tokens: a flag only, never taken from
+	// the environment, so it is always asked for on purpose.
+	fs.StringVar(&c.Firebase.EmulatorHost, "firebase-emulator", "", "Firebase Auth emulator host:port; accepts its unsigned tokens, demo- projects only (development and tests)")
 	fs.StringVar(&c.OTLPEndpoint, "otlp-endpoint", env("OTEL_EXPORTER_OTLP_ENDPOINT", ""), "OTLP/HTTP collector host:port; empty serves /metrics (OTEL_EXPORTER_OTLP_ENDPOINT)")
 	fs.StringVar(&level, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (LOG_LEVEL)")
 	fs.StringVar(&origins, "allowed-origins", env("ALLOWED_ORIGINS", ""), "origins of the web app, comma-separated (ALLOWED_ORIGINS)")
 	fs.StringVar(&c.ServiceToken, "service-token", env("SERVICE_TOKEN", ""), "token the control plane presents on internal calls (SERVICE_TOKEN)")
+	fs.StringVar(&c.EdgeToken, "edge-token", env("EDGE_TOKEN", ""), "token with which the router vouches for the client address it forwards; empty uses the connection's address (EDGE_TOKEN)")
 	fs.IntVar(&c.RateIP.PerSecond, "rate-ip", 50, "requests per second per client IP")
 	fs.IntVar(&c.RateIP.Burst, "rate-ip-burst", 100, "burst per client IP")
 	fs.IntVar(&c.RateUser.PerSecond, "rate-user", 20, "requests per second per user")

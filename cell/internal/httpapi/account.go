@@ -12,28 +12,48 @@ import (
 	"github.com/pushnchat/pushnchat/internal/firebaseauth"
 )
 
-// caller is an authenticated request's user.
+// caller is an authenticated request's person. User.ID is empty for
+// someone who belongs to no business here: the cell stores nothing about
+// them, and shows them only what their token says.
 type caller struct {
 	account.User
-	actor authz.Actor
+	identity firebaseauth.Identity
+	actor    authz.Actor
 }
 
-// caller returns the signed-in user, creating its cell record on first
-// sight; Unauthenticated when the request carries no credentials.
+// caller returns the signed-in person; Unauthenticated when the request
+// carries no credentials.
 func (s *server) caller(r *http.Request) (caller, error) {
 	id, ok := r.Context().Value(identityKey).(firebaseauth.Identity)
 	if !ok {
 		return caller{}, errs.E(errs.Unauthenticated, "sign in: send a Firebase ID token as Authorization: Bearer, or use a session cookie")
 	}
-	u, err := s.DB.UpsertUser(r.Context(), id)
+	u, known, err := s.DB.KnownUser(r.Context(), id)
 	if err != nil {
 		return caller{}, err
+	}
+	if !known {
+		u = account.User{FirebaseUID: id.UID, Email: id.Email, DisplayName: id.Name}
 	}
 	roles := make([]authz.PlatformRole, len(id.PlatformRoles))
 	for i, r := range id.PlatformRoles {
 		roles[i] = authz.PlatformRole(r)
 	}
-	return caller{User: u, actor: authz.Actor{UserID: u.ID, PlatformRoles: roles}}, nil
+	return caller{User: u, identity: id, actor: authz.Actor{UserID: u.ID, PlatformRoles: roles}}, nil
+}
+
+// access is what the caller may do in this cell's tenants.
+func (s *server) access(r *http.Request, c caller) (authz.Access, error) {
+	a := authz.Access{Actor: c.actor, Roles: map[string]tenant.Role{}}
+	if c.ID == "" {
+		return a, nil
+	}
+	roles, _, err := s.DB.Access(r.Context(), c.ID)
+	if err != nil {
+		return authz.Access{}, err
+	}
+	a.Roles = roles
+	return a, nil
 }
 
 // handleCreateSession exchanges a fresh ID token for the web session
@@ -87,10 +107,12 @@ func (s *server) handleMe() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		ms, err := s.DB.Memberships(r.Context(), c.ID)
-		if err != nil {
-			s.fail(w, r, err)
-			return
+		var ms []tenant.Membership
+		if c.ID != "" {
+			if ms, err = s.DB.Memberships(r.Context(), c.ID); err != nil {
+				s.fail(w, r, err)
+				return
+			}
 		}
 		roles := c.actor.PlatformRoles
 		if roles == nil {

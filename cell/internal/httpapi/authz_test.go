@@ -3,10 +3,11 @@ package httpapi_test
 import (
 	"context"
 
-	"github.com/google/uuid"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/google/uuid"
 
 	"github.com/pushnchat/pushnchat/cell/internal/celltest"
 )
@@ -39,7 +40,7 @@ func newTeam(t *testing.T, cell *celltest.Cell) *team {
 		tm.uids[role] = celltest.Join(t, owner, cl, tm.slug, role)
 	}
 	tm.outside = cell.SignUp(t)
-	newTenant(t, cell, tm.outside, tm.slug+"-b")
+	newTenant(t, cell, tm.outside, strings.Trim(tm.slug[:min(len(tm.slug), 38)], "-")+"-b")
 
 	tm.staff = cell.SignUp(t)
 	ctx := context.Background()
@@ -258,4 +259,25 @@ func TestAuthorizationMatrix(t *testing.T) {
 	tm.byRole["owner"].Do(t, "POST", base+"/invitations", map[string]string{"email": "someone-else@example.test", "role": "admin"}).Want(t, 201).JSON(t, &inv)
 	tm.outside.Do(t, "POST", base+"/invitations/"+inv.ID+"/accept", map[string]string{"token": inv.Token}).Want(t, 403)
 	tm.outside.Do(t, "POST", base+"/invitations/"+inv.ID+"/accept", map[string]string{"token": "guess"}).Want(t, 404)
+}
+
+// A conversation of a business holds only members of that business: a user
+// of the same cell who belongs to another business cannot be added.
+func TestConversationsHoldOnlyMembersOfTheBusiness(t *testing.T) {
+	t.Parallel()
+	cell := celltest.Start(t, celltest.Options{})
+	tm := newTeam(t, cell)
+	var me struct{ User struct{ ID string } }
+	tm.outside.Do(t, "GET", "/v1/me", nil).Want(t, 200).JSON(t, &me)
+	before := cell.State(t)
+	p := tm.byRole["owner"].Do(t, "POST", "/v1/t/"+tm.slug+"/conversations", map[string]any{"kind": "group", "title": "Leak",
+		"members": []string{tm.uids["member"], me.User.ID}}).Want(t, 400).Problem(t)
+	if len(p.Errors) == 0 || p.Errors[0].Field != "members" {
+		t.Errorf("errors = %+v; want one for members", p.Errors)
+	}
+	if diff := before.Diff(cell.State(t)); diff != "" {
+		t.Errorf("the refused conversation changed the cell: %s", diff)
+	}
+	tm.byRole["owner"].Do(t, "POST", "/v1/t/"+tm.slug+"/conversations", map[string]any{"kind": "group", "title": "Team",
+		"members": []string{tm.uids["member"], tm.uids["viewer"]}}).Want(t, 201)
 }

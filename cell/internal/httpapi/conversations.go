@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -20,6 +21,7 @@ import (
 	"github.com/pushnchat/pushnchat/cell/internal/messaging"
 	"github.com/pushnchat/pushnchat/cell/internal/postgres"
 	"github.com/pushnchat/pushnchat/internal/errs"
+	"github.com/pushnchat/pushnchat/internal/ids"
 )
 
 func (s *server) handleCreateConversation() http.Handler {
@@ -168,7 +170,15 @@ func decodeSyncCursor(s string) (syncCursor, error) {
 	if err == nil {
 		err = json.Unmarshal(b, &c)
 	}
-	if err != nil || len(c) > 10_000 {
+	if err == nil && len(c) > 10_000 {
+		err = errors.New("cursor too long")
+	}
+	for id := range c {
+		if !ids.Valid(id) {
+			err = errors.New("cursor key")
+		}
+	}
+	if err != nil {
 		return nil, errs.InvalidFields([]errs.FieldError{{Field: "cursor", Detail: "is not a cursor this API returned"}})
 	}
 	return c, nil
@@ -191,9 +201,18 @@ func (s *server) handleSync() http.Handler {
 			if err != nil {
 				return err
 			}
-			ms, err := s.DB.SyncMessages(r.Context(), c.ID, cur, limit)
+			acc, err := s.access(r, c)
 			if err != nil {
 				return err
+			}
+			var ms []messaging.Message
+			if tenants := acc.Tenants(authz.ConversationRead); len(tenants) > 0 {
+				if ms, err = s.DB.SyncMessages(r.Context(), c.ID, tenants, cur, limit); err != nil {
+					return err
+				}
+			}
+			if ms == nil {
+				ms = []messaging.Message{}
 			}
 			for _, m := range ms {
 				if m.Seq > cur[m.ConversationID] {
@@ -259,8 +278,11 @@ func (s *server) handleReportMessage() http.Handler {
 func (s *server) handleRealtime() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := s.caller(r)
+		if err == nil && c.ID == "" {
+			err = errs.E(errs.NotFound, "you belong to no business in this cell")
+		}
 		if err == nil {
-			err = s.Realtime.Serve(w, r, c.ID)
+			err = s.Realtime.Serve(w, r, c.actor)
 		}
 		if err != nil {
 			s.fail(w, r, err)

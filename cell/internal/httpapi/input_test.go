@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"image"
 	"image/png"
@@ -111,7 +112,7 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		}, 422, "residency_refused", ""},
 		{"taken slug", func() celltest.Response {
 			return cell.CreateTenant(t, owner, tenantBody(map[string]any{"slug": slug}))
-		}, 400, "invalid", "slug"},
+		}, 409, "conflict", "slug"},
 		{"invite as owner", func() celltest.Response {
 			return owner.Do(t, "POST", base+"/invitations", map[string]string{"email": "x@example.test", "role": "owner"})
 		}, 400, "invalid", "role"},
@@ -121,6 +122,9 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		{"edit with a stale ETag", func() celltest.Response {
 			return owner.Do(t, "PATCH", base+"/listings/"+l.ID, map[string]any{"title": "New title"}, "If-Match", `"v0"`)
 		}, 412, "precondition_failed", ""},
+		{"edit with a weak ETag", func() celltest.Response {
+			return owner.Do(t, "PATCH", base+"/listings/"+l.ID, map[string]any{"title": "New title"}, "If-Match", `W/"v1"`)
+		}, 412, "precondition_failed", ""},
 		{"edit breaking a rule", func() celltest.Response {
 			return owner.Do(t, "PATCH", base+"/listings/"+l.ID, map[string]any{"title": "x"}, "If-Match", `"v1"`)
 		}, 400, "invalid", "title"},
@@ -129,7 +133,7 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		}, 409, "conflict", ""},
 		{"listing id that is not a uuid", func() celltest.Response {
 			return owner.Do(t, "GET", base+"/listings/1%27%20OR%201=1", nil)
-		}, 404, "not_found", ""},
+		}, 400, "invalid", "listing"},
 		{"text as photo", func() celltest.Response {
 			return owner.Upload(t, base+"/listings/"+l.ID+"/photos", []byte("just some text, not a photo"))
 		}, 415, "unsupported_media_type", ""},
@@ -370,4 +374,39 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// Metric labels come from bounded sets: a client inventing method names
+// creates no new series.
+func TestMetricLabelsAreBounded(t *testing.T) {
+	t.Parallel()
+	cell := celltest.Start(t, celltest.Options{})
+	anon := cell.Anonymous()
+	for i := range 20 {
+		anon.Do(t, fmt.Sprintf("FUZZ%dMETHOD", i), "/v1/markets/NG/listings", nil)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		body := string(anon.Do(t, "GET", "/metrics", nil).Want(t, 200).Body)
+		if strings.Contains(body, "FUZZ") {
+			t.Fatalf("a client's method names became metric labels:\n%s", grepLines(body, "FUZZ"))
+		}
+		if strings.Contains(body, `http_request_method="_OTHER"`) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no _OTHER method series within 10s:\n%s", grepLines(body, "http_server_request_duration_seconds_count"))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"net/http"
 	"runtime/debug"
 	"slices"
@@ -26,10 +25,13 @@ import (
 
 	"github.com/pushnchat/pushnchat/cell/internal/messaging"
 	"github.com/pushnchat/pushnchat/cell/internal/postgres"
+	"github.com/pushnchat/pushnchat/internal/clientaddr"
 	"github.com/pushnchat/pushnchat/internal/errs"
 	"github.com/pushnchat/pushnchat/internal/firebaseauth"
 	"github.com/pushnchat/pushnchat/internal/problem"
 	"github.com/pushnchat/pushnchat/internal/ratelimit"
+	"github.com/pushnchat/pushnchat/internal/requestid"
+	"github.com/pushnchat/pushnchat/internal/servicetoken"
 )
 
 type ctxKey int
@@ -61,13 +63,13 @@ func requestIDFrom(ctx context.Context) string {
 // sane, or makes one, and echoes it on the response.
 func (s *server) requestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get("X-Request-Id")
-		if len(id) < 8 || len(id) > 64 || strings.ContainsFunc(id, func(c rune) bool { return c < 0x21 || c > 0x7e }) {
+		id := r.Header.Get(requestid.Header)
+		if !requestid.Valid(id) {
 			var b [12]byte
 			_, _ = rand.Read(b[:])
 			id = hex.EncodeToString(b[:])
 		}
-		w.Header().Set("X-Request-Id", id)
+		w.Header().Set(requestid.Header, id)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
 	})
 }
@@ -119,6 +121,17 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// methodLabel keeps metric labels to a bounded set: a client choosing
+// method names must not create series (OpenTelemetry's _OTHER).
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
+	}
+	return "_OTHER"
+}
+
 // observe traces every request (continuing the caller's trace) and records
 // its latency per route, method and status.
 func (s *server) observe(mp metric.MeterProvider) (func(http.Handler) http.Handler, error) {
@@ -148,7 +161,7 @@ func (s *server) observe(mp metric.MeterProvider) (func(http.Handler) http.Handl
 				span.SetStatus(codes.Error, http.StatusText(sw.status))
 			}
 			hist.Record(ctx, time.Since(start).Seconds(), metric.WithAttributes(
-				attribute.String("http.route", route), attribute.String("http.request.method", r.Method),
+				attribute.String("http.route", route), attribute.String("http.request.method", methodLabel(r.Method)),
 				attribute.Int("http.response.status_code", sw.status)))
 		})
 	}, nil
@@ -164,13 +177,9 @@ func (s *server) securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// clientIP is the address of the client: the one the router vouches for,
+// else the connection's.
+func (s *server) clientIP(r *http.Request) string { return clientaddr.Of(r, s.EdgeToken) }
 
 // limitIP spends one request of the client IP's budget. When Redis cannot
 // be reached the request passes: limits protect availability, they must
@@ -181,7 +190,7 @@ func (s *server) limitIP(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if s.spend(w, r, "ip:"+clientIP(r), s.RateIP) {
+		if s.spend(w, r, "ip:"+s.clientIP(r), s.RateIP) {
 			next.ServeHTTP(w, r)
 		}
 	})
@@ -268,14 +277,10 @@ func (s *server) authenticate(next http.Handler) http.Handler {
 	})
 }
 
-// ServiceTokenHeader carries the control plane's token on internal calls.
-const ServiceTokenHeader = "X-PushNchat-Service-Token"
-
 // checkServiceToken admits only the control plane. Without a configured
 // token the internal API does not exist.
 func (s *server) checkServiceToken(r *http.Request) error {
-	got := r.Header.Get(ServiceTokenHeader)
-	if s.ServiceToken == "" || subtle.ConstantTimeCompare([]byte(got), []byte(s.ServiceToken)) != 1 {
+	if !servicetoken.Matches(r, s.ServiceToken) {
 		return errs.E(errs.NotFound, "no such endpoint")
 	}
 	return nil
@@ -341,7 +346,7 @@ func (s *server) idempotent(next http.Handler) http.Handler {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		scope := "ip:" + clientIP(r)
+		scope := "ip:" + s.clientIP(r)
 		if id, ok := r.Context().Value(identityKey).(firebaseauth.Identity); ok {
 			scope = "user:" + id.UID
 		}

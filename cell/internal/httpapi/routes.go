@@ -1,6 +1,10 @@
 package httpapi
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/pushnchat/pushnchat/internal/membershipfeed"
+)
 
 // route is one entry of the API.
 type route struct {
@@ -21,6 +25,7 @@ func (s *server) routes() []route {
 		{"GET", "/v1/me", s.handleMe()},
 
 		{"PUT", "/internal/v1/tenants/{id}", s.handlePutTenant()},
+		{"GET", membershipfeed.Path, s.handleMembershipChanges()},
 		{"GET", "/v1/t/{tenant}", s.handleGetTenant()},
 		{"PATCH", "/v1/t/{tenant}", s.handleUpdateTenant()},
 		{"GET", "/v1/t/{tenant}/members", s.handleListMembers()},

@@ -16,6 +16,7 @@ import (
 	"github.com/pushnchat/pushnchat/cell/internal/postgres"
 	"github.com/pushnchat/pushnchat/cell/internal/realtime"
 	"github.com/pushnchat/pushnchat/internal/firebaseauth"
+	"github.com/pushnchat/pushnchat/internal/pgnotify"
 	"github.com/pushnchat/pushnchat/internal/ratelimit"
 )
 
@@ -33,13 +34,21 @@ type Deps struct {
 	AllowedOrigins []string
 	// ServiceToken admits the control plane to the internal API.
 	ServiceToken string
-	Logger       *slog.Logger
-	Tracer       trace.TracerProvider
-	Meter        metric.MeterProvider
-	Propagator   propagation.TextMapPropagator
-	Metrics      http.Handler // nil when metrics are pushed
+	// EdgeToken makes the client address the router sends believable
+	// (package clientaddr); empty trusts only the connection's address.
+	EdgeToken  string
+	Logger     *slog.Logger
+	Tracer     trace.TracerProvider
+	Meter      metric.MeterProvider
+	Propagator propagation.TextMapPropagator
+	Metrics    http.Handler // nil when metrics are pushed
 	// Ready reports whether the cell's dependencies are usable.
 	Ready func(context.Context) error
+	// MembershipFeed fires when the membership feed grows (a LISTEN on
+	// postgres.MembershipChannel); Closing is closed when the server
+	// shuts down, ending long-polls.
+	MembershipFeed *pgnotify.Signal
+	Closing        <-chan struct{}
 }
 
 type server struct {
@@ -52,7 +61,11 @@ type server struct {
 func NewServer(d Deps) (http.Handler, error) {
 	s := &server{Deps: d, mux: http.NewServeMux(), tracer: d.Tracer.Tracer("pushnchat/cell/httpapi")}
 	for _, rt := range s.routes() {
-		s.mux.Handle(rt.Method+" "+rt.Pattern, rt.Handler)
+		h, err := s.checkPath(rt.Pattern, rt.Handler)
+		if err != nil {
+			return nil, err
+		}
+		s.mux.Handle(rt.Method+" "+rt.Pattern, h)
 	}
 	obs, err := s.observe(d.Meter)
 	if err != nil {
@@ -65,6 +78,7 @@ func NewServer(d Deps) (http.Handler, error) {
 		s.recoverPanics,
 		obs,
 		s.securityHeaders,
+		s.checkInput,
 		s.limitIP,
 		s.limitBody,
 		s.authenticate,

@@ -92,11 +92,8 @@ func (s *server) handlePutTenant() http.Handler {
 				return &errs.Error{Kind: errs.Unprocessable, Code: "residency_refused",
 					Message: d.Explanation + " (rules: " + strings.Join(d.Rules, ", ") + ")"}
 			}
-			owner, err := s.DB.UpsertUser(r.Context(), firebaseauth.Identity{UID: in.Owner.FirebaseUID, Email: in.Owner.Email, Name: in.Owner.DisplayName})
-			if err != nil {
-				return err
-			}
-			t, created, err := s.DB.CreateTenant(r.Context(), t, owner.ID)
+			owner := firebaseauth.Identity{UID: in.Owner.FirebaseUID, Email: in.Owner.Email, Name: in.Owner.DisplayName}
+			t, created, err := s.DB.CreateTenant(r.Context(), t, owner)
 			if err != nil {
 				return err
 			}
@@ -168,6 +165,7 @@ func (s *server) handleUpdateMember() http.Handler {
 		if err != nil {
 			return err
 		}
+		s.Realtime.AccessChanged(r.Context(), r.PathValue("user"))
 		return s.writeMembers(w, r, sc)
 	})
 }
@@ -191,6 +189,7 @@ func (s *server) handleRemoveMember() http.Handler {
 		if err != nil {
 			return err
 		}
+		s.Realtime.AccessChanged(r.Context(), r.PathValue("user"))
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	})
@@ -262,7 +261,7 @@ func (s *server) handleAcceptInvitation() http.Handler {
 			if err != nil {
 				return errs.E(errs.NotFound, "no such pending invitation")
 			}
-			m, err := s.DB.AcceptInvitation(r.Context(), t.ID, r.PathValue("invitation"), in.Token, c.User)
+			m, err := s.DB.AcceptInvitation(r.Context(), t.ID, r.PathValue("invitation"), in.Token, c.identity)
 			if err != nil {
 				return err
 			}

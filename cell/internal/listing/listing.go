@@ -199,10 +199,11 @@ func Transition(from Status, action string) (Status, error) {
 // ETag is the entity tag of version v of a listing.
 func ETag(v int64) string { return fmt.Sprintf(`"v%d"`, v) }
 
-// ParseETag reads an If-Match value produced by ETag.
+// ParseETag reads an If-Match value produced by ETag. If-Match compares
+// strongly (RFC 9110 §13.1.1), so a weak tag (W/"v3") never matches.
 func ParseETag(s string) (int64, bool) {
 	var v int64
-	s = strings.TrimPrefix(strings.TrimSpace(s), "W/")
+	s = strings.TrimSpace(s)
 	if _, err := fmt.Sscanf(s, `"v%d"`, &v); err != nil || ETag(v) != s {
 		return 0, false
 	}

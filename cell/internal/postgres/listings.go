@@ -4,16 +4,18 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pushnchat/pushnchat/cell/internal/listing"
 	"github.com/pushnchat/pushnchat/internal/errs"
+	"github.com/pushnchat/pushnchat/internal/ids"
 )
 
 const listingColumns = `l.id, l.tenant_id, t.slug, l.country, l.status, l.title, l.description, l.price_minor, l.currency,
@@ -84,7 +86,7 @@ type querier interface {
 }
 
 func (db *DB) oneListing(ctx context.Context, q querier, where string, a, b string) (listing.Listing, error) {
-	if _, err := uuid.Parse(b); err != nil {
+	if !ids.Valid(b) {
 		return listing.Listing{}, errs.E(errs.NotFound, "no such listing")
 	}
 	l, err := scanListing(q.QueryRow(ctx, `SELECT `+listingColumns+` FROM listing l JOIN tenant t ON t.id = l.tenant_id WHERE `+where, a, b))
@@ -190,7 +192,7 @@ func (db *DB) UpdateListing(ctx context.Context, tenantID, id string, expect *in
 // lockListing reads a listing FOR UPDATE and checks its version when
 // expect is given. Archived listings are read-only.
 func (db *DB) lockListing(ctx context.Context, tx pgx.Tx, tenantID, id string, expect *int64) (listing.Listing, error) {
-	if _, err := uuid.Parse(id); err != nil {
+	if !ids.Valid(id) {
 		return listing.Listing{}, errs.E(errs.NotFound, "no such listing")
 	}
 	l, err := scanListing(tx.QueryRow(ctx, `SELECT `+listingColumns+`
@@ -216,6 +218,7 @@ type cursor struct {
 	Score *string    `json:"s,omitempty"`
 	Fuzzy bool       `json:"f,omitempty"`
 	ID    string     `json:"id"`
+	score float32    // Score, read by decodeCursor
 }
 
 func encodeCursor(c cursor) string {
@@ -229,11 +232,16 @@ func decodeCursor(s string) (cursor, error) {
 	if err == nil {
 		err = json.Unmarshal(b, &c)
 	}
-	if err == nil {
-		_, err = uuid.Parse(c.ID)
+	if err == nil && !ids.Valid(c.ID) {
+		err = errors.New("cursor id")
 	}
 	if err == nil && c.Score != nil {
-		_, err = strconv.ParseFloat(*c.Score, 32)
+		var f float64
+		f, err = strconv.ParseFloat(*c.Score, 32)
+		if err == nil && (math.IsNaN(f) || math.IsInf(f, 0)) {
+			err = errors.New("cursor score")
+		}
+		c.score = float32(f)
 	}
 	if err != nil {
 		return c, errs.InvalidFields([]errs.FieldError{{Field: "cursor", Detail: "is not a cursor this API returned"}})
@@ -372,7 +380,7 @@ func (db *DB) market(ctx context.Context, mq MarketQuery, c cursor, mode searchM
 			if c.Score == nil {
 				return Page{}, badCursor
 			}
-			after = `WHERE (s.score, s.id) < (` + arg(*c.Score) + `::real, ` + arg(c.ID) + `::uuid)`
+			after = `WHERE (s.score, s.id) < (` + arg(c.score) + `::real, ` + arg(c.ID) + `::uuid)`
 		}
 		sql = `SELECT * FROM (
 			SELECT ` + listingColumns + `, (` + score + `)::real AS score

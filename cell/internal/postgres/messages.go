@@ -5,14 +5,15 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pushnchat/pushnchat/cell/internal/messaging"
 	"github.com/pushnchat/pushnchat/internal/errs"
+	"github.com/pushnchat/pushnchat/internal/ids"
 )
 
-// CreateConversation stores a conversation and its members.
+// CreateConversation stores a conversation and its members, who must all
+// be members of its tenant.
 func (db *DB) CreateConversation(ctx context.Context, c messaging.Conversation) (messaging.Conversation, error) {
 	c.ID = newID()
 	err := db.tx(ctx, func(tx pgx.Tx) error {
@@ -21,12 +22,12 @@ func (db *DB) CreateConversation(ctx context.Context, c messaging.Conversation) 
 			return err
 		}
 		tag, err := tx.Exec(ctx, `INSERT INTO conversation_member (conversation_id, user_id)
-			SELECT $1, id FROM app_user WHERE id = ANY($2::uuid[])`, c.ID, c.Members)
+			SELECT $1, user_id FROM membership WHERE tenant_id = $3 AND user_id = ANY($2::uuid[])`, c.ID, c.Members, c.TenantID)
 		if err != nil {
 			return err
 		}
 		if int(tag.RowsAffected()) != len(c.Members) {
-			return errs.InvalidFields([]errs.FieldError{{Field: "members", Detail: "every member must be a user of this cell"}})
+			return errs.InvalidFields([]errs.FieldError{{Field: "members", Detail: "every member must be a member of this business"}})
 		}
 		return nil
 	})
@@ -58,7 +59,7 @@ func (db *DB) Conversations(ctx context.Context, tenantID, userID string) ([]mes
 
 // IsMember reports whether user belongs to conversation id of tenantID.
 func (db *DB) IsMember(ctx context.Context, tenantID, id, userID string) (bool, error) {
-	if _, err := uuid.Parse(id); err != nil {
+	if !ids.Valid(id) {
 		return false, nil
 	}
 	var ok bool
@@ -207,7 +208,7 @@ func (db *DB) CreateAttachment(ctx context.Context, conversationID, uploaderID s
 // or that viewerID uploaded (so the uploader can preview it before sending).
 func (db *DB) Attachment(ctx context.Context, conversationID, id, viewerID string) (messaging.Attachment, error) {
 	var a messaging.Attachment
-	if _, err := uuid.Parse(id); err != nil {
+	if !ids.Valid(id) {
 		return a, errs.E(errs.NotFound, "no such attachment")
 	}
 	err := db.pool.QueryRow(ctx, `SELECT id, content_type, size, name FROM attachment
@@ -239,26 +240,27 @@ func (db *DB) Messages(ctx context.Context, conversationID string, after, before
 }
 
 // SyncMessages returns up to limit messages the user has not seen, from
-// every conversation the user belongs to: those with a seq above known[c]
-// (zero when absent), by conversation then seq. Per-conversation seqs are
-// assigned under the conversation's row lock, so they grow in commit order
-// and a cursor built from them never skips a message that commits late.
-func (db *DB) SyncMessages(ctx context.Context, userID string, known map[string]int64, limit int) ([]messaging.Message, error) {
-	ids := make([]string, 0, len(known))
+// every conversation the user belongs to in one of tenants (those whose
+// conversations the user may read): those with a seq above known[c] (zero
+// when absent; known's keys are canonical ids), by conversation then seq.
+// Per-conversation seqs are assigned under the conversation's row lock, so
+// they grow in commit order and a cursor built from them never skips a
+// message that commits late.
+func (db *DB) SyncMessages(ctx context.Context, userID string, tenants []string, known map[string]int64, limit int) ([]messaging.Message, error) {
+	convs := make([]string, 0, len(known))
 	seqs := make([]int64, 0, len(known))
 	for c, s := range known {
-		if _, err := uuid.Parse(c); err == nil {
-			ids, seqs = append(ids, c), append(seqs, s)
-		}
+		convs, seqs = append(convs, c), append(seqs, s)
 	}
 	rows, err := db.pool.Query(ctx, `
 		WITH k AS (SELECT * FROM unnest($2::uuid[], $3::bigint[]) AS k(conversation_id, seq))
 		SELECT m.conversation_id, m.seq, m.id, m.sender_id, m.body, m.attachments, m.created_at
 		FROM conversation_member cm
+		JOIN conversation c ON c.id = cm.conversation_id AND c.tenant_id = ANY($5::uuid[])
 		JOIN message m ON m.conversation_id = cm.conversation_id
 		LEFT JOIN k ON k.conversation_id = cm.conversation_id
 		WHERE cm.user_id = $1 AND m.seq > coalesce(k.seq, 0)
-		ORDER BY m.conversation_id, m.seq LIMIT $4`, userID, ids, seqs, limit)
+		ORDER BY m.conversation_id, m.seq LIMIT $4`, userID, convs, seqs, limit, tenants)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: sync: %w", err)
 	}

@@ -41,19 +41,27 @@ func setupAt(t *testing.T, url string) (*postgres.DB, messaging.Conversation, [2
 	t.Helper()
 	ctx := context.Background()
 	db := open(t, url)
-	var users [2]string
-	for i := range users {
-		u, err := db.UpsertUser(ctx, firebaseauth.Identity{UID: fmt.Sprintf("uid-%d", i), Email: fmt.Sprintf("u%d@example.test", i)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		users[i] = u.ID
-	}
+	people := [2]firebaseauth.Identity{{UID: "uid-0", Email: "u0@example.test"}, {UID: "uid-1", Email: "u1@example.test"}}
 	tn, _, err := db.CreateTenant(ctx, tenant.Tenant{ID: uuid.Must(uuid.NewV7()).String(), Slug: "chat-co", Name: "Chat Co", Country: "NG",
-		Contact: tenant.Contact{Name: "Ada Obi", Email: "ada@example.test"}}, users[0])
+		Contact: tenant.Contact{Name: "Ada Obi", Email: "ada@example.test"}}, people[0])
 	if err != nil {
 		t.Fatal(err)
 	}
+	var users [2]string
+	owner, _, err := db.KnownUser(ctx, people[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	users[0] = owner.ID
+	inv, err := db.CreateInvitation(ctx, tenant.Invitation{TenantID: tn.ID, Email: people[1].Email, Role: tenant.Member, InvitedBy: owner.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := db.AcceptInvitation(ctx, tn.ID, inv.ID, inv.Token, people[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	users[1] = m.UserID
 	c := messaging.Conversation{TenantID: tn.ID, Kind: messaging.Direct, Members: users[:], CreatedBy: users[0]}
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
@@ -298,7 +306,7 @@ func TestHistoryPagesAndSync(t *testing.T) {
 	if _, _, err := db.AppendMessage(ctx, newMessage(other, users[1], "group hello")); err != nil {
 		t.Fatal(err)
 	}
-	got, err := db.SyncMessages(ctx, users[0], map[string]int64{c.ID: 8}, 100)
+	got, err := db.SyncMessages(ctx, users[0], []string{c.TenantID}, map[string]int64{c.ID: 8}, 100)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/json"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pushnchat/pushnchat/cell/internal/listing"
 	"github.com/pushnchat/pushnchat/internal/errs"
+	"github.com/pushnchat/pushnchat/internal/ids"
 )
 
 // NewPhotoID returns the id of a photo about to be stored (its blobs are
@@ -76,7 +76,7 @@ func (db *DB) AddPhoto(ctx context.Context, tenantID string, p listing.Photo) (l
 // DeletePhoto removes a photo's row and returns it, so its blobs can go.
 func (db *DB) DeletePhoto(ctx context.Context, tenantID, listingID, photoID string) (listing.Photo, error) {
 	var p listing.Photo
-	if _, err := uuid.Parse(photoID); err != nil {
+	if !ids.Valid(photoID) {
 		return p, errs.E(errs.NotFound, "no such photo")
 	}
 	err := db.tx(ctx, func(tx pgx.Tx) error {
@@ -109,7 +109,7 @@ type PhotoRef struct {
 // Photo returns a photo and the tenant, country and status of its listing.
 func (db *DB) Photo(ctx context.Context, photoID string) (PhotoRef, error) {
 	var ref PhotoRef
-	if _, err := uuid.Parse(photoID); err != nil {
+	if !ids.Valid(photoID) {
 		return ref, errs.E(errs.NotFound, "no such photo")
 	}
 	var variants []byte

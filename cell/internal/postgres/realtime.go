@@ -4,8 +4,9 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/pushnchat/pushnchat/internal/ids"
 )
 
 // Head is a conversation and its newest seq.
@@ -16,10 +17,12 @@ type Head struct {
 }
 
 // UserConversations lists the heads of up to limit conversations the user
-// belongs to, across the cell's tenants, newest first.
-func (db *DB) UserConversations(ctx context.Context, userID string, limit int) ([]Head, error) {
+// belongs to in tenants (those whose conversations the user may read),
+// newest first.
+func (db *DB) UserConversations(ctx context.Context, userID string, tenants []string, limit int) ([]Head, error) {
 	rows, err := db.pool.Query(ctx, `SELECT c.id, c.tenant_id, c.last_seq FROM conversation_member m
-		JOIN conversation c ON c.id = m.conversation_id WHERE m.user_id = $1 ORDER BY c.created_at DESC, c.id LIMIT $2`, userID, limit)
+		JOIN conversation c ON c.id = m.conversation_id AND c.tenant_id = ANY($3::uuid[])
+		WHERE m.user_id = $1 ORDER BY c.created_at DESC, c.id LIMIT $2`, userID, limit, tenants)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: user conversations: %w", err)
 	}
@@ -45,7 +48,7 @@ func (db *DB) Heads(ctx context.Context, ids []string) (map[string]int64, error)
 
 // MemberHead returns the head of conversation id if user belongs to it.
 func (db *DB) MemberHead(ctx context.Context, id, userID string) (Head, bool, error) {
-	if _, err := uuid.Parse(id); err != nil {
+	if !ids.Valid(id) {
 		return Head{}, false, nil
 	}
 	var h Head

@@ -222,7 +222,7 @@ func NewHub(cfg Config) (*Hub, error) {
 		return nil, err
 	}
 	h.ctx, h.stop = context.WithCancel(context.Background())
-	h.ps = cfg.Redis.Subscribe(h.ctx)
+	h.ps = cfg.Redis.Subscribe(h.ctx, accessChannel)
 	cfg.DB.OnAppended(h.stored)
 	h.done.Add(6)
 	go h.publishLoop()
@@ -315,6 +315,10 @@ func (h *Hub) receive() {
 }
 
 func (h *Hub) dispatch(channel, payload string) {
+	if channel == accessChannel {
+		h.accessChanged(payload)
+		return
+	}
 	env, ok := parseEnvelope(payload)
 	if !ok {
 		h.log.Error("realtime: unreadable envelope", "channel", channel)
@@ -420,13 +424,13 @@ func (h *Hub) follow(ctx context.Context, s *session, withUser bool, convs []str
 	}
 }
 
-// unfollow removes s everywhere and unsubscribes channels no local session
-// needs any more.
-func (h *Hub) unfollow(s *session, convs []string) {
-	var gone []string
+// unfollow removes s from its user's local sessions, unsubscribing the
+// user channel when no local session needs it any more.
+func (h *Hub) unfollow(s *session) {
 	h.subMu.Lock()
 	defer h.subMu.Unlock()
 	h.mu.Lock()
+	var gone []string
 	if l := h.users[s.user]; len(l) > 0 {
 		if i := slices.Index(l, s); i >= 0 {
 			l = slices.Delete(l, i, i+1)
@@ -439,6 +443,17 @@ func (h *Hub) unfollow(s *session, convs []string) {
 			h.users[s.user] = l
 		}
 	}
+	h.mu.Unlock()
+	h.unsubscribe(gone)
+}
+
+// unfollowConversations removes s from the local followers of convs,
+// unsubscribing channels no local session needs any more.
+func (h *Hub) unfollowConversations(s *session, convs []string) {
+	h.subMu.Lock()
+	defer h.subMu.Unlock()
+	h.mu.Lock()
+	var gone []string
 	for _, c := range convs {
 		if m := h.convs[c]; m != nil {
 			delete(m, s)
@@ -453,10 +468,16 @@ func (h *Hub) unfollow(s *session, convs []string) {
 		}
 	}
 	h.mu.Unlock()
-	if len(gone) > 0 {
-		if err := h.ps.Unsubscribe(context.WithoutCancel(h.ctx), gone...); err != nil && h.ctx.Err() == nil {
-			h.log.Warn("realtime: unsubscribe", "err", err)
-		}
+	h.unsubscribe(gone)
+}
+
+// unsubscribe drops Redis channels; h.subMu is held.
+func (h *Hub) unsubscribe(channels []string) {
+	if len(channels) == 0 {
+		return
+	}
+	if err := h.ps.Unsubscribe(context.WithoutCancel(h.ctx), channels...); err != nil && h.ctx.Err() == nil {
+		h.log.Warn("realtime: unsubscribe", "err", err)
 	}
 }
 
@@ -718,6 +739,7 @@ func (h *Hub) sweep() {
 			ids = append(ids, c)
 		}
 		h.mu.Unlock()
+		h.checkAccessVersions()
 		for start := 0; start < len(ids); start += 5000 {
 			batch := ids[start:min(start+5000, len(ids))]
 			ctx, cancel := context.WithTimeout(h.ctx, 5*time.Second)

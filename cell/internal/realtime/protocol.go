@@ -52,6 +52,7 @@ const MaxFrameBytes = 16 << 10
 // Error codes of "error" frames. The connection stays open after them.
 const (
 	ErrNotMember    = "not_member"   // the conversation does not exist for this user
+	ErrForbidden    = "forbidden"    // the user's role in the business does not allow it (a viewer sending)
 	ErrInvalid      = "invalid"      // a field is wrong; detail says which
 	ErrUnknownType  = "unknown_type" // the frame's type is not one of the protocol's
 	ErrRateLimited  = "rate_limited" // the frame was dropped; slow down
@@ -122,6 +123,11 @@ type (
 	}
 	joinedFrame struct {
 		Type         string `json:"type"` // joined
+		Conversation string `json:"conversation"`
+		TenantID     string `json:"tenant_id"`
+	}
+	leftFrame struct {
+		Type         string `json:"type"` // left
 		Conversation string `json:"conversation"`
 		TenantID     string `json:"tenant_id"`
 	}

@@ -345,8 +345,10 @@ func TestProtocolAbuse(t *testing.T) {
 	t.Parallel()
 	cell := celltest.Start(t, celltest.Options{Realtime: config.RealtimeConfig{FrameRate: 5, FrameBurst: 10}})
 	tm := newTeam(t, cell)
+	// Someone with a business of their own here, but not in tm's.
 	stranger := cell.SignUp(t)
-	stranger.Do(t, "GET", "/v1/me", nil).Want(t, 200)
+	cell.CreateTenant(t, stranger, map[string]any{"slug": "rt-" + uuid.NewString()[:8], "name": "Other Shop", "country": "NG",
+		"contact": map[string]string{"name": "Bola Ade", "email": "bola@example.test"}}).Want(t, 201)
 
 	t.Run("anonymous", func(t *testing.T) {
 		_, resp, err := cell.Anonymous().DialRealtime(context.Background())

@@ -14,8 +14,10 @@ import (
 	"github.com/coder/websocket"
 	"github.com/google/uuid"
 
+	"github.com/pushnchat/pushnchat/cell/internal/authz"
 	"github.com/pushnchat/pushnchat/cell/internal/messaging"
 	"github.com/pushnchat/pushnchat/internal/errs"
+	"github.com/pushnchat/pushnchat/internal/inputtext"
 )
 
 type evKind uint8
@@ -28,6 +30,7 @@ const (
 	evJoin                    // the user joined a conversation after connecting
 	evEphemeral               // a receipt or typing frame: sent once the client has resumed
 	evGapCheck                // a gap in conv has had its time to close
+	evAccess                  // the user's roles or memberships changed: read them again
 )
 
 // Messages of one conversation can arrive out of order — two replicas
@@ -63,6 +66,7 @@ type control struct {
 // false until the client's first resume: nothing is sent before the
 // client says where it stands.
 type convState struct {
+	tenant  string // the business it belongs to, for access decisions
 	pos     int64
 	live    bool
 	early   map[int64][]byte // frames that arrived ahead of a gap, by seq
@@ -86,29 +90,33 @@ type session struct {
 
 	mu      sync.Mutex
 	convs   map[string]*convState
+	access  authz.Access // what the user may do; replaced by the pump when it changes
+	accessV int64        // the version of access (see access.go)
 	queue   []event
 	pumping bool
 	closed  bool
 
 	started bool // pump only: the first resume arrived
 
-	tokens   float64 // reader only: the flood budget
-	tokensAt time.Time
-	debt     int
+	gate     floodGate // reader only
 	typingAt map[string]time.Time
 }
 
-// Serve upgrades r to a session of the cell user userID and serves it until
+// Serve upgrades r to a session of actor (a cell user) and serves it until
 // it closes. An error means no upgrade happened and nothing was written;
 // the caller answers with a problem.
-func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, userID string) error {
+func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, actor authz.Actor) error {
 	h.mu.Lock()
 	draining := h.draining
 	h.mu.Unlock()
 	if draining {
 		return &errs.Error{Kind: errs.Unavailable, RetryAfter: 1, Message: "this server is restarting; reconnect"}
 	}
-	heads, err := h.cfg.DB.UserConversations(r.Context(), userID, h.cfg.MaxConvs)
+	acc, accessV, err := h.loadAccess(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	heads, err := h.cfg.DB.UserConversations(r.Context(), actor.UserID, acc.Tenants(authz.ConversationRead), h.cfg.MaxConvs)
 	if err != nil {
 		return err
 	}
@@ -130,14 +138,14 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, userID string) error
 	conn.SetReadLimit(MaxFrameBytes)
 	lh.out.writes = &h.writes
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &session{hub: h, id: uuid.NewString(), user: userID, conn: conn, out: lh.out, ctx: ctx, cancel: cancel,
-		convs:  make(map[string]*convState, len(heads)),
-		tokens: h.cfg.FrameBurst, tokensAt: time.Now()}
+	s := &session{hub: h, id: uuid.NewString(), user: actor.UserID, conn: conn, out: lh.out, ctx: ctx, cancel: cancel,
+		convs: make(map[string]*convState, len(heads)), access: acc, accessV: accessV,
+		gate: newFloodGate(h.cfg.FrameRate, h.cfg.FrameBurst)}
 	s.lastRead.Store(time.Now().UnixNano())
 	ids := make([]string, len(heads))
 	for i, hd := range heads {
 		ids[i] = hd.ID
-		s.convs[hd.ID] = &convState{}
+		s.convs[hd.ID] = &convState{tenant: hd.TenantID}
 	}
 	h.mu.Lock()
 	if h.draining {
@@ -190,7 +198,8 @@ func (s *session) serve() {
 			convs = append(convs, c)
 		}
 		s.mu.Unlock()
-		h.unfollow(s, convs)
+		h.unfollow(s)
+		h.unfollowConversations(s, convs)
 		h.cfg.Redis.ZRem(context.WithoutCancel(s.ctx), presenceKey(s.user), s.id)
 		h.mConns.Add(s.ctx, -1)
 		s.cancel()
@@ -226,35 +235,25 @@ func (s *session) read() {
 			s.closeWith(CloseUnsupported, "frames are JSON text")
 			continue // read on until the close handshake ends
 		}
-		if !s.allow() {
-			if s.debt > int(s.hub.cfg.FrameBurst) {
-				s.closeWith(CloseFlooding, "too many frames")
-				continue
-			}
-			s.reply(errorFrame{Type: "error", Code: ErrRateLimited, Detail: "too many frames; this one was dropped"})
-			continue
-		}
 		var f inFrame
 		if err := json.Unmarshal(data, &f); err != nil || f.Type == "" {
 			s.closeWith(CloseBadFrame, "a frame is a JSON object with a type")
 			continue
 		}
+		switch s.gate.admit(time.Now()) {
+		case flood:
+			s.closeWith(CloseFlooding, "too many frames")
+			continue
+		case drop:
+			s.reply(errorFrame{Type: "error", Ref: f.Ref, Conversation: f.Conversation, Code: ErrRateLimited, Detail: "too many frames; this one was dropped"})
+			continue
+		}
+		if err := inputtext.CheckJSON(data); err != nil {
+			s.reply(errorFrame{Type: "error", Ref: f.Ref, Conversation: f.Conversation, Code: ErrInvalid, Detail: describe(err)})
+			continue
+		}
 		s.handle(f)
 	}
-}
-
-// allow spends one frame of the client's budget.
-func (s *session) allow() bool {
-	now := time.Now()
-	s.tokens = min(s.hub.cfg.FrameBurst, s.tokens+now.Sub(s.tokensAt).Seconds()*s.hub.cfg.FrameRate)
-	s.tokensAt = now
-	if s.tokens < 1 {
-		s.debt++
-		return false
-	}
-	s.tokens--
-	s.debt = 0
-	return true
 }
 
 func (s *session) reply(v any) {
@@ -279,8 +278,8 @@ func (s *session) handle(f inFrame) {
 		}
 		s.enqueue(event{kind: evResume, control: &control{ref: f.Ref, positions: f.Positions}})
 	case "read":
-		if !s.isMember(f.Conversation) {
-			s.notMember(f)
+		if err := s.allowed(authz.ConversationRead, f.Conversation); err != nil {
+			s.refuse(f, err)
 			return
 		}
 		ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
@@ -292,8 +291,9 @@ func (s *session) handle(f inFrame) {
 		}
 		s.hub.publishEphemeral(ctx, "r", f.Conversation, encode(receiptFrame{Type: "receipt", Conversation: f.Conversation, User: s.user, Seq: read}))
 	case "typing":
-		if !s.isMember(f.Conversation) {
-			s.notMember(f)
+		// Typing announces a message to come: only those who may send.
+		if err := s.allowed(authz.ConversationSend, f.Conversation); err != nil {
+			s.refuse(f, err)
 			return
 		}
 		if s.typingAt == nil {
@@ -328,25 +328,31 @@ func (s *session) isMember(conv string) bool {
 	if err != nil || !ok {
 		return false
 	}
-	s.join(headInfo{ID: hd.ID, TenantID: hd.TenantID, LastSeq: hd.LastSeq})
+	return s.join(headInfo{ID: hd.ID, TenantID: hd.TenantID, LastSeq: hd.LastSeq})
+}
+
+// join follows a conversation the user joined after the session began, if
+// the user may read its business's conversations; it reports whether the
+// conversation is followed.
+func (s *session) join(hd headInfo) bool {
+	s.mu.Lock()
+	if s.convs[hd.ID] != nil {
+		s.mu.Unlock()
+		return true
+	}
+	if len(s.convs) >= s.hub.cfg.MaxConvs || s.access.May(authz.ConversationRead, hd.TenantID) != nil {
+		s.mu.Unlock()
+		return false
+	}
+	s.convs[hd.ID] = &convState{tenant: hd.TenantID} // the pump makes it live
+	s.mu.Unlock()
+	s.enqueue(event{kind: evJoin, control: &control{head: hd}})
 	return true
 }
 
-// join follows a conversation the user joined after the session began.
-func (s *session) join(hd headInfo) {
-	s.mu.Lock()
-	if s.convs[hd.ID] != nil || len(s.convs) >= s.hub.cfg.MaxConvs {
-		s.mu.Unlock()
-		return
-	}
-	s.convs[hd.ID] = &convState{} // the pump makes it live
-	s.mu.Unlock()
-	s.enqueue(event{kind: evJoin, control: &control{head: hd}})
-}
-
 func (s *session) send(f inFrame) {
-	if !s.isMember(f.Conversation) {
-		s.notMember(f)
+	if err := s.allowed(authz.ConversationSend, f.Conversation); err != nil {
+		s.refuse(f, err)
 		return
 	}
 	m := messaging.Message{ConversationID: f.Conversation, ID: f.ID, SenderID: s.user, Body: f.Body, AttachmentIDs: f.Attachments}
@@ -549,6 +555,8 @@ func (s *session) process(e event) error {
 		return nil
 	case evResume:
 		return s.resume(e)
+	case evAccess:
+		return s.reloadAccess()
 	}
 	return nil
 }

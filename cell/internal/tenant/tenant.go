@@ -13,6 +13,7 @@ import (
 
 	"github.com/pushnchat/pushnchat/internal/errs"
 	"github.com/pushnchat/pushnchat/internal/geo"
+	"github.com/pushnchat/pushnchat/internal/tenantkey"
 )
 
 // Role is a member's role inside a tenant.
@@ -70,18 +71,13 @@ type Tenant struct {
 	UpdatedAt  time.Time `json:"updated_at"`
 }
 
-var slugRE = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$`)
 var phoneRE = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
-
-// ValidSlug reports whether s can name a tenant in URLs: 3-40 of a-z, 0-9
-// and inner hyphens.
-func ValidSlug(s string) bool { return slugRE.MatchString(s) }
 
 // Validate checks a tenant before it is created or updated.
 func (t *Tenant) Validate() error {
 	var f errs.Fields
-	if !ValidSlug(t.Slug) {
-		f.Add("slug", "must be 3-40 characters of a-z, 0-9 and inner hyphens")
+	if !tenantkey.ValidSlug(t.Slug) {
+		f.Add("slug", tenantkey.SlugRule)
 	}
 	validateName(&f, t.Name)
 	if !geo.IsCountry(t.Country) {

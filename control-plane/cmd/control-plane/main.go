@@ -41,7 +41,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.StringVar(&cells, "cells", env("CELLS", ""), "cells as name=url,… e.g. lagos-1=http://127.0.0.1:17102 (CELLS)")
 	fs.StringVar(&cfg.ServiceToken, "service-token", env("SERVICE_TOKEN", ""), "token shared with cells and routers (SERVICE_TOKEN)")
 	fs.StringVar(&cfg.Firebase.ProjectID, "firebase-project", env("FIREBASE_PROJECT", "demo-pushnchat"), "Firebase project (FIREBASE_PROJECT)")
-	fs.StringVar(&cfg.Firebase.EmulatorHost, "firebase-emulator", env("FIREBASE_AUTH_EMULATOR_HOST", ""), "Auth emulator host:port (FIREBASE_AUTH_EMULATOR_HOST)")
+	// Emulator mode trusts unsigned tokens: a flag only, never taken from
+	// the environment, so it is always asked for on purpose.
+	fs.StringVar(&cfg.Firebase.EmulatorHost, "firebase-emulator", "", "Firebase Auth emulator host:port; accepts its unsigned tokens, demo- projects only (development and tests)")
 	fs.DurationVar(&cfg.HealthInterval, "health-interval", time.Second, "how often cell health is checked")
 	fs.StringVar(&cfg.ConsulAddr, "consul", env("CONSUL_HTTP_ADDR", ""), "Consul agent host:port; cells are registered there and their health read back (CONSUL_HTTP_ADDR); empty probes cells directly")
 	fs.StringVar(&cfg.CrashAt, "crash-at", "", "fault injection for tests: exit at after-journal or after-cell")

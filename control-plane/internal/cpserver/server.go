@@ -86,7 +86,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		dir.Close()
 		return nil, err
 	}
-	v, err := firebaseauth.NewVerifier(ctx, cfg.Firebase.ProjectID, cfg.Firebase.EmulatorHost)
+	v, err := firebaseauth.NewVerifier(ctx, cfg.Firebase.ProjectID, cfg.Firebase.EmulatorHost, cfg.Logger)
 	if err != nil {
 		dir.Close()
 		return nil, err
