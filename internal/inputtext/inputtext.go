@@ -44,12 +44,15 @@ func CheckRequest(r *http.Request) error {
 	return f.Err()
 }
 
-// CheckJSON checks every key and string of a JSON document for NUL and
-// names the first field holding one ("attributes.size", "members[2]").
-// The decoder replaces invalid UTF-8 in JSON strings, so only NUL, written
-// \u0000, needs looking for. A document that is not well-formed JSON
-// passes: the strict decoder reports that.
+// CheckJSON checks that a JSON document is UTF-8 (RFC 8259 §8.1; raw
+// parts such as json.RawMessage keep their bytes as sent) and that no key
+// or string holds NUL, naming the first field holding one
+// ("attributes.size", "members[2]"). A document that is not well-formed
+// JSON passes: the strict decoder reports that.
 func CheckJSON(doc []byte) error {
+	if !utf8.Valid(doc) {
+		return errs.InvalidFields([]errs.FieldError{{Field: "body", Detail: "must be UTF-8"}})
+	}
 	if !bytes.Contains(doc, []byte(`\u0000`)) {
 		return nil // the common case: one scan, no parsing
 	}

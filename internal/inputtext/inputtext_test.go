@@ -26,6 +26,7 @@ func TestCheckJSONNamesTheField(t *testing.T) {
 		{`{"a":1,"b":[{"c":"\u0000"}]}`, "b[0].c"},
 		{`"\u0000"`, "body"},
 		{`{"k\u0000":"v"}`, `"k\x00"`},
+		{"{\"contact\":{\"\xff\":\"\"}}", "body"},
 	} {
 		if got := fieldOf(t, CheckJSON([]byte(tc.doc))); got != tc.field {
 			t.Errorf("CheckJSON(%s) names %q; want %q", tc.doc, got, tc.field)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/pushnchat/pushnchat/control-plane/internal/localup"
 	"github.com/pushnchat/pushnchat/internal/devstack"
+	"github.com/pushnchat/pushnchat/internal/servicetoken"
 	"github.com/pushnchat/pushnchat/residency"
 )
 
@@ -48,7 +49,7 @@ func getJSON(ctx context.Context, url, token string, out any) error {
 	if err != nil {
 		return err
 	}
-	req.Header.Set("X-PushNchat-Service-Token", token)
+	servicetoken.Set(req, token)
 	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
 	if err != nil {
 		return fmt.Errorf("control plane unreachable: %w", err)

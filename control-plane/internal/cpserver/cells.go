@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pushnchat/pushnchat/internal/probe"
+	"github.com/pushnchat/pushnchat/internal/servicetoken"
 	"github.com/pushnchat/pushnchat/residency"
 )
 
@@ -164,7 +165,7 @@ func (r *registry) putTenant(ctx context.Context, cell CellInfo, token, id strin
 		return cellAnswer{}, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(ServiceTokenHeader, token)
+	servicetoken.Set(req, token)
 	client := &http.Client{Timeout: 15 * time.Second}
 	resp, err := client.Do(req)
 	if err != nil {
