@@ -132,7 +132,8 @@ func run() error {
 	}
 	routerAddr, _ := freeAddr()
 	rt, err := proc.Start(proc.Spec{Name: "router", Path: env.Bin("router"), StopSignal: syscall.SIGTERM, Args: []string{
-		"-listen", routerAddr, "-control-plane", "http://" + cpAddr, "-service-token", token, "-debug-listen", os.Getenv("ROUTER_PPROF")}})
+		"-listen", routerAddr, "-control-plane", "http://" + cpAddr, "-service-token", token, "-edge-token", "bench-edge-token",
+		"-debug-listen", os.Getenv("ROUTER_PPROF")}})
 	if err != nil {
 		return err
 	}

@@ -20,3 +20,12 @@ func (c *PrefixConn) Read(p []byte) (int, error) {
 	}
 	return c.Conn.Read(p)
 }
+
+// CloseWrite shuts the writing side down when the connection can, so a
+// server's lingering close works through the wrapper.
+func (c *PrefixConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}

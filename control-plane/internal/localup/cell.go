@@ -93,7 +93,7 @@ func (pl *Platform) WaitExited(name string, timeout time.Duration) error {
 
 // cellSpec is how cell c runs: its own PostgreSQL, Redis and photo
 // directory, placed tenants only from the control plane.
-func cellSpec(cfg Config, dir string, c RunningCell, auth *devstack.AuthEmulator, serviceToken string) proc.Spec {
+func cellSpec(cfg Config, dir string, c RunningCell, auth *devstack.AuthEmulator, serviceToken, edgeToken string) proc.Spec {
 	return proc.Spec{
 		Path: filepath.Join(cfg.Binaries, "cell"),
 		Args: []string{
@@ -107,6 +107,7 @@ func cellSpec(cfg Config, dir string, c RunningCell, auth *devstack.AuthEmulator
 			"-firebase-emulator", auth.Host(),
 			"-allowed-origins", "http://localhost:3000",
 			"-service-token", serviceToken,
+			"-edge-token", edgeToken,
 		},
 	}
 }

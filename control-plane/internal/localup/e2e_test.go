@@ -1,11 +1,14 @@
 package localup_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -31,6 +34,11 @@ type reply struct {
 
 func call(t *testing.T, method, url, token string, body any, hdr ...string) reply {
 	t.Helper()
+	return callWith(t, &http.Client{Timeout: 30 * time.Second}, method, url, token, body, hdr...)
+}
+
+func callWith(t *testing.T, client *http.Client, method, url, token string, body any, hdr ...string) reply {
+	t.Helper()
 	var rd io.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
@@ -47,7 +55,7 @@ func call(t *testing.T, method, url, token string, body any, hdr ...string) repl
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
-	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return reply{status: 0, body: []byte(err.Error())}
 	}
@@ -93,6 +101,97 @@ func tenantRows(t *testing.T, pl *localup.Platform, slug string) map[string]int 
 		}
 	}
 	return out
+}
+
+// userRows counts the cells storing a user with this email.
+func userRows(t *testing.T, pl *localup.Platform, email string) int {
+	t.Helper()
+	ctx := context.Background()
+	n := 0
+	for _, c := range pl.Cells {
+		conn, err := pgx.Connect(ctx, c.Postgres.URL(localup.CellDatabase))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var k int
+		err = conn.QueryRow(ctx, "SELECT count(*) FROM app_user WHERE email = $1", email).Scan(&k)
+		conn.Close(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += k
+	}
+	return n
+}
+
+// clientFrom is an HTTP client whose connections come from ip (any
+// 127.0.0.0/8 address is this machine's), so the router sees another
+// client.
+func clientFrom(ip string) *http.Client {
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 5 * time.Second}
+	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DialContext: d.DialContext}}
+}
+
+// rawStatus sends req as written on a connection of its own and returns
+// the answer's status.
+func rawStatus(t *testing.T, addr, req string) int {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	go io.WriteString(c, req)
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("no answer to %.60q…: %v", req, err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// inviteAndAccept makes who a member of slug's business through the
+// router, and returns their user id in its cell.
+func inviteAndAccept(t *testing.T, router, slug string, owner, who authemu.Session) string {
+	t.Helper()
+	r := call(t, "POST", router+"/v1/t/"+slug+"/invitations", owner.IDToken, map[string]string{"email": who.Email, "role": "member"})
+	if r.status != http.StatusCreated {
+		t.Fatalf("invite %s: %d %s", who.Email, r.status, r.body)
+	}
+	var inv struct{ ID, Token string }
+	json.Unmarshal(r.body, &inv)
+	r = call(t, "POST", router+"/v1/t/"+slug+"/invitations/"+inv.ID+"/accept", who.IDToken, map[string]string{"token": inv.Token})
+	if r.status != 200 {
+		t.Fatalf("accept as %s: %d %s", who.Email, r.status, r.body)
+	}
+	var m struct {
+		UserID string `json:"user_id"`
+	}
+	json.Unmarshal(r.body, &m)
+	return m.UserID
+}
+
+// helloThrough opens the realtime WebSocket through the router (query
+// added to its URL), checks which cell answered, and returns the hello.
+func helloThrough(t *testing.T, router, token, query, cell string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ws, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(router, "http")+"/v1/realtime"+query,
+		&websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {"Bearer " + token}}})
+	if err != nil {
+		t.Fatalf("realtime%s through the router: %v", query, err)
+	}
+	defer ws.CloseNow()
+	if got := resp.Header.Get("X-PushNchat-Cell"); got != cell {
+		t.Errorf("realtime%s answered by %q; want %s", query, got, cell)
+	}
+	_, b, err := ws.Read(ctx)
+	if err != nil || !strings.Contains(string(b), `"type":"hello"`) {
+		t.Fatalf("realtime%s: first frame %s, %v; want hello", query, b, err)
+	}
+	return string(b)
 }
 
 // The spine with real processes: five cells each on its own PostgreSQL
@@ -154,6 +253,7 @@ func TestSpineEndToEnd(t *testing.T) {
 	homes := map[string]string{"NG": "lagos-1", "ZA": "johannesburg-1", "KE": "nairobi-1", "US": "us-1",
 		"DE": "eu-1", "FR": "eu-1", "GH": "lagos-1", "UG": "nairobi-1"}
 	owners := map[string]authemu.Session{}
+	ids := map[string]string{} // country → its business's tenant id
 	for country, home := range homes {
 		slug := "e2e-" + strings.ToLower(country)
 		owners[country] = signUp(t, slug)
@@ -163,8 +263,10 @@ func TestSpineEndToEnd(t *testing.T) {
 		}
 		var d struct {
 			HomeCell string `json:"home_cell"`
+			TenantID string `json:"tenant_id"`
 		}
 		json.Unmarshal(r.body, &d)
+		ids[country] = d.TenantID
 		if d.HomeCell != home {
 			t.Errorf("business from %s homed in %s; want %s", country, d.HomeCell, home)
 		}
@@ -225,6 +327,104 @@ func TestSpineEndToEnd(t *testing.T) {
 		!strings.Contains(string(r.body), `router_requests_total{`) || !strings.Contains(string(r.body), `router_cell_up{cell="eu-1"`) {
 		t.Errorf("router metrics = %d:\n%.2000s", r.status, r.body)
 	}
+
+	t.Run("a slug that is another business's id is refused", func(t *testing.T) {
+		attacker := signUp(t, "attacker")
+		for _, slug := range []string{ids["DE"], strings.ReplaceAll(ids["DE"], "-", "")} {
+			if r := call(t, "POST", router+"/v1/signup", attacker.IDToken, business(slug, "NG")); r.status != http.StatusBadRequest {
+				t.Errorf("sign-up with slug %s = %d %s; want 400", slug, r.status, r.body)
+			}
+		}
+		if r := call(t, "GET", router+"/v1/t/"+ids["DE"], owners["DE"].IDToken, nil); r.status != 200 || r.header.Get("X-PushNchat-Cell") != "eu-1" {
+			t.Errorf("the victim by id = %d via %q; want 200 via eu-1", r.status, r.header.Get("X-PushNchat-Cell"))
+		}
+		if n := userRows(t, pl, "attacker@e2e.example.test"); n != 0 {
+			t.Errorf("the refused attacker's email is stored in %d cells", n)
+		}
+	})
+
+	t.Run("a client's bad request keeps its cell up for everyone", func(t *testing.T) {
+		for _, req := range []string{
+			"POST /v1/markets/DE/listings HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+			"POST /v1/t/e2e-de/listings HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + owners["DE"].IDToken +
+				"\r\nContent-Type: application/json\r\nContent-Length: 2097152\r\n\r\n" + strings.Repeat(" ", 2<<20),
+		} {
+			status := rawStatus(t, pl.RouterAddr, req)
+			if status != 400 && status != 413 {
+				t.Errorf("%.60q… = %d; want 400 or 413", req, status)
+			}
+			for range 3 {
+				if r := get("DE"); r.status != 200 {
+					t.Fatalf("right after a bad request, eu-1's business got %d %s", r.status, r.body)
+				}
+			}
+		}
+	})
+
+	t.Run("one client's flood and idempotency keys are its own", func(t *testing.T) {
+		a, b := clientFrom("127.0.0.2"), clientFrom("127.0.0.3")
+		limited := false
+		for range 400 {
+			if r := callWith(t, a, "GET", router+"/v1/markets/KE/listings", "", nil); r.status == http.StatusTooManyRequests {
+				limited = true
+				break
+			}
+		}
+		if !limited {
+			t.Fatal("400 anonymous requests from one client were all served; the per-client limit is 50/s, bursts of 100")
+		}
+		for i := range 20 {
+			if r := callWith(t, b, "GET", router+"/v1/t/e2e-ke", owners["KE"].IDToken, nil); r.status != 200 {
+				t.Fatalf("another client's request %d got %d while the first was limited", i, r.status)
+			}
+		}
+		ra := callWith(t, clientFrom("127.0.0.4"), "POST", router+"/v1/markets/KE/listings", "", map[string]string{"a": "1"}, "Idempotency-Key", "shared-key")
+		rb := callWith(t, clientFrom("127.0.0.5"), "POST", router+"/v1/markets/KE/listings", "", map[string]string{"b": "2"}, "Idempotency-Key", "shared-key")
+		if ra.status == http.StatusUnprocessableEntity || rb.status == http.StatusUnprocessableEntity {
+			t.Errorf("two clients' requests with one Idempotency-Key: %d and %d; want neither 422", ra.status, rb.status)
+		}
+	})
+
+	t.Run("invited staff and people with businesses in two cells reach every membership", func(t *testing.T) {
+		staff := signUp(t, "staff-ke")
+		inviteAndAccept(t, router, "e2e-ke", owners["KE"], staff)
+		ngOwner := owners["NG"] // owns e2e-ng in lagos-1
+		inKE := inviteAndAccept(t, router, "e2e-ke", owners["KE"], ngOwner)
+		if r := call(t, "POST", router+"/v1/t/e2e-ke/conversations", owners["KE"].IDToken, map[string]any{"kind": "direct", "members": []string{inKE}}); r.status != 201 {
+			t.Fatalf("a conversation with the Lagos partner in the Nairobi business: %d %s", r.status, r.body)
+		}
+		eventually(t, 10*time.Second, "the invited staff reaching nairobi-1 through the router", func() string {
+			r := call(t, "GET", router+"/v1/me", staff.IDToken, nil)
+			if r.status != 200 || r.header.Get("X-PushNchat-Cell") != "nairobi-1" || !strings.Contains(string(r.body), `"tenant_slug":"e2e-ke"`) {
+				return fmt.Sprintf("%d via %q: %s", r.status, r.header.Get("X-PushNchat-Cell"), r.body)
+			}
+			return ""
+		})
+		eventually(t, 10*time.Second, "the NG owner's cells to list nairobi-1", func() string {
+			r := call(t, "GET", router+"/v1/me/cells", ngOwner.IDToken, nil)
+			var mine struct {
+				HomeCell string `json:"home_cell"`
+				Cells    []string
+			}
+			json.Unmarshal(r.body, &mine)
+			if r.status != 200 || mine.HomeCell != "lagos-1" || strings.Join(mine.Cells, ",") != "lagos-1,nairobi-1" {
+				return fmt.Sprintf("%d %s", r.status, r.body)
+			}
+			return ""
+		})
+		// Chat in both: one WebSocket per cell.
+		for cell, conversations := range map[string]int{"lagos-1": 0, "nairobi-1": 1} {
+			hello := helloThrough(t, router, ngOwner.IDToken, "?cell="+cell, cell)
+			if n := strings.Count(hello, `"tenant_id"`); n != conversations {
+				t.Errorf("hello from %s lists %d conversations; want %d: %s", cell, n, conversations, hello)
+			}
+		}
+		helloThrough(t, router, ngOwner.IDToken, "", "lagos-1") // their first cell, unless they name another
+		helloThrough(t, router, staff.IDToken, "", "nairobi-1")
+		if r := call(t, "GET", router+"/v1/me?cell=us-1", ngOwner.IDToken, nil); r.status != 404 {
+			t.Errorf("a person's request to a cell where they have no business = %d; want 404", r.status)
+		}
+	})
 
 	t.Run("a dead cell hurts only its own tenants", func(t *testing.T) {
 		if err := pl.StopProgram("lagos-1"); err != nil {

@@ -110,9 +110,12 @@ type Platform struct {
 	Ports Ports
 	// ServiceToken is what the cells accept from the control plane.
 	ServiceToken string
-	Cells        []RunningCell
-	Consul       *devstack.Consul
-	Auth         *devstack.AuthEmulator
+	// EdgeToken is how the router vouches to the cells for client
+	// addresses.
+	EdgeToken string
+	Cells     []RunningCell
+	Consul    *devstack.Consul
+	Auth      *devstack.AuthEmulator
 	// DirectoryDB is the control plane's PostgreSQL.
 	DirectoryDB *devstack.Postgres
 	// ControlPlaneAddr, RouterAddr and RouterMetricsAddr are host:port.
@@ -155,11 +158,15 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 	if err != nil {
 		return nil, err
 	}
-	token, err := serviceToken(dir)
+	token, err := secret(dir, "service-token")
 	if err != nil {
 		return nil, err
 	}
-	pl := &Platform{Ports: PortPlan(cfg.BasePort), ServiceToken: token, lock: lock}
+	edge, err := secret(dir, "edge-token")
+	if err != nil {
+		return nil, err
+	}
+	pl := &Platform{Ports: PortPlan(cfg.BasePort), ServiceToken: token, EdgeToken: edge, lock: lock}
 	defer func() {
 		if err != nil {
 			_ = pl.Stop()
@@ -303,7 +310,7 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 		}
 		c.HTTPAddr = hostPort(port)
 		cellList = append(cellList, c.Name+"=http://"+c.HTTPAddr)
-		pl.programs = append(pl.programs, &program{name: c.Name, spec: cellSpec(cfg, dir, *c, pl.Auth, pl.ServiceToken), ready: probe.Ready("http://"+c.HTTPAddr+"/readyz", `"cell":"`+c.Name+`"`)})
+		pl.programs = append(pl.programs, &program{name: c.Name, spec: cellSpec(cfg, dir, *c, pl.Auth, pl.ServiceToken, pl.EdgeToken), ready: probe.Ready("http://"+c.HTTPAddr+"/readyz", `"cell":"`+c.Name+`"`)})
 	}
 	cpPort, err := portOr(pl.Ports.ControlPlane)
 	if err != nil {
@@ -329,7 +336,7 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 		}},
 		&program{name: "router", ready: probe.Ready("http://" + pl.RouterAddr + "/healthz"), spec: proc.Spec{
 			Path: filepath.Join(cfg.Binaries, "router"),
-			Args: []string{"-listen", pl.RouterAddr, "-control-plane", "http://" + pl.ControlPlaneAddr, "-service-token", pl.ServiceToken,
+			Args: []string{"-listen", pl.RouterAddr, "-control-plane", "http://" + pl.ControlPlaneAddr, "-service-token", pl.ServiceToken, "-edge-token", pl.EdgeToken,
 				"-metrics-listen", pl.RouterMetricsAddr},
 		}},
 	)
@@ -443,10 +450,10 @@ func (pl *Platform) Stop() error {
 	return errors.Join(errs...)
 }
 
-// serviceToken returns the platform's control-plane token, made once and
-// kept in the platform directory.
-func serviceToken(dir string) (string, error) {
-	path := filepath.Join(dir, "service-token")
+// secret returns one of the platform's shared secrets (the service token,
+// the edge token), made once and kept in the platform directory.
+func secret(dir, name string) (string, error) {
+	path := filepath.Join(dir, name)
 	if b, err := os.ReadFile(path); err == nil && len(b) > 0 {
 		return string(b), nil
 	}

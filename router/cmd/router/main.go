@@ -44,6 +44,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	listen := fs.String("listen", env("LISTEN", "127.0.0.1:8000"), "listen address (LISTEN)")
 	cp := fs.String("control-plane", env("CONTROL_PLANE_URL", ""), "control plane URL (CONTROL_PLANE_URL)")
 	token := fs.String("service-token", env("SERVICE_TOKEN", ""), "token for the control plane's directory (SERVICE_TOKEN)")
+	edgeToken := fs.String("edge-token", env("EDGE_TOKEN", ""), "token with which the router vouches to cells for the client addresses it forwards; empty forwards none (EDGE_TOKEN)")
 	cacheMax := fs.Int("cache-entries", 2_000_000, "directory entries kept in memory")
 	healthEvery := fs.Duration("health-interval", time.Second, "how often cells are probed")
 	loops := fs.Int("loops", 0, "event loops serving requests (0: one per CPU)")
@@ -87,7 +88,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if *debugAddr != "" {
 		go func() { _ = http.ListenAndServe(*debugAddr, http.DefaultServeMux) }() // net/http/pprof registers there
 	}
-	srv := proxy.NewLoopServer(proxy.New(endpoints, resolver, cpURL, health, log), *loops, log)
+	rt := proxy.New(proxy.Config{Endpoints: endpoints, Resolver: resolver, ControlPlane: cpURL, Health: health, Log: log, EdgeToken: *edgeToken})
+	srv := proxy.NewLoopServer(rt, *loops, log)
 	if *metricsAddr != "" {
 		tel, err := telemetry.Setup(ctx, telemetry.Config{Service: "router"})
 		if err != nil {

@@ -7,6 +7,7 @@ package lookup
 
 import (
 	"hash/maphash"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,10 +15,23 @@ import (
 
 // Entry is where a key lives.
 type Entry struct {
-	Cell    string
+	Cell    string // a tenant's home; a person's first cell ("" when they have none)
+	Cells   string // people only: every cell of theirs, comma-separated, Cell first
 	Country string // tenants only
 	Status  string
 	Version int64
+}
+
+// HasCell reports whether cell is one of a person's cells.
+func (e Entry) HasCell(cell string) bool {
+	for rest := e.Cells; rest != ""; {
+		var c string
+		c, rest, _ = strings.Cut(rest, ",")
+		if c == cell {
+			return true
+		}
+	}
+	return false
 }
 
 // slot is an entry as stored: names as indexes into the interned strings,
@@ -26,7 +40,7 @@ type slot struct {
 	version       int64
 	negativeUntil int64 // unix nanos; non-zero for "no such key" entries
 	cell, country uint16
-	status        uint16
+	status, cells uint16 // a person's cells, as one interned list (few combinations exist)
 }
 
 const shards = 256
@@ -71,11 +85,11 @@ func (c *Cache) Get(key string) (e Entry, found, negative bool) {
 		return Entry{}, false, time.Now().UnixNano() < s.negativeUntil
 	}
 	names := *c.names.Load()
-	return Entry{Cell: names[s.cell], Country: names[s.country], Status: names[s.status], Version: s.version}, true, false
+	return Entry{Cell: names[s.cell], Cells: names[s.cells], Country: names[s.country], Status: names[s.status], Version: s.version}, true, false
 }
 
-// intern returns the index of name; the set of names (cells, countries,
-// statuses) is small.
+// intern returns the index of name; the set of names (cells, lists of
+// cells, countries, statuses) is small.
 func (c *Cache) intern(name string) uint16 {
 	c.namesMu.Lock()
 	defer c.namesMu.Unlock()
@@ -92,7 +106,7 @@ func (c *Cache) intern(name string) uint16 {
 
 // Put stores e under key unless a newer version is already there.
 func (c *Cache) Put(key string, e Entry) {
-	c.put(key, slot{cell: c.intern(e.Cell), country: c.intern(e.Country), status: c.intern(e.Status), version: e.Version})
+	c.put(key, slot{cell: c.intern(e.Cell), cells: c.intern(e.Cells), country: c.intern(e.Country), status: c.intern(e.Status), version: e.Version})
 }
 
 // PutMissing remembers for ttl that key does not exist.

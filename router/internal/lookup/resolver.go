@@ -9,9 +9,12 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/singleflight"
+
+	"github.com/pushnchat/pushnchat/internal/servicetoken"
 )
 
 // ErrNotFound: the directory has no such key.
@@ -24,18 +27,19 @@ var ErrUnavailable = errors.New("lookup: directory unavailable")
 // Record is a directory entry as the control plane's API, its change feed
 // and its sign-up answers spell it.
 type Record struct {
-	TenantID string `json:"tenant_id"`
-	Slug     string `json:"slug"`
-	UID      string `json:"uid"`
-	Country  string `json:"country"`
-	HomeCell string `json:"home_cell"`
-	Status   string `json:"status"`
-	Version  int64  `json:"version"`
+	TenantID string   `json:"tenant_id"`
+	Slug     string   `json:"slug"`
+	UID      string   `json:"uid"`
+	Country  string   `json:"country"`
+	HomeCell string   `json:"home_cell"`
+	Cells    []string `json:"cells"` // people: every cell of theirs, home first
+	Status   string   `json:"status"`
+	Version  int64    `json:"version"`
 }
 
 // Entry is what the router keeps of a record.
 func (r Record) Entry() Entry {
-	return Entry{Cell: r.HomeCell, Country: r.Country, Status: r.Status, Version: r.Version}
+	return Entry{Cell: r.HomeCell, Cells: strings.Join(r.Cells, ","), Country: r.Country, Status: r.Status, Version: r.Version}
 }
 
 // Resolver answers from the cache and asks the control plane on a miss.
@@ -84,7 +88,7 @@ func (r *Resolver) resolve(ctx context.Context, key, path string) (Entry, error)
 		switch {
 		case err != nil:
 			return Entry{}, fmt.Errorf("%w: %v", ErrUnavailable, err)
-		case status == http.StatusNotFound:
+		case status == http.StatusNotFound, status == http.StatusBadRequest: // no such key, or no key at all
 			r.cache.PutMissing(key, r.NegTTL)
 			return Entry{}, ErrNotFound
 		case status != http.StatusOK:
@@ -108,7 +112,7 @@ func (r *Resolver) get(ctx context.Context, path string, out any) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	req.Header.Set("X-PushNchat-Service-Token", r.token)
+	servicetoken.Set(req, r.token)
 	resp, err := r.client.Do(req)
 	if err != nil {
 		return 0, err
@@ -141,7 +145,7 @@ func (r *Resolver) Follow(ctx context.Context) {
 		if err != nil {
 			return
 		}
-		req.Header.Set("X-PushNchat-Service-Token", r.token)
+		servicetoken.Set(req, r.token)
 		var body struct {
 			Changes []struct {
 				Record

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"sync"
 	"time"
+
+	"github.com/pushnchat/pushnchat/internal/servicetoken"
 )
 
 // Polled reads cell endpoints from the control plane's cell registry and
@@ -50,7 +52,7 @@ func (p *Polled) Refresh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	req.Header.Set("X-PushNchat-Service-Token", p.token)
+	servicetoken.Set(req, p.token)
 	resp, err := (&http.Client{Timeout: 3 * time.Second}).Do(req)
 	if err != nil {
 		return err

@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,9 +18,9 @@ import (
 	"github.com/panjf2000/gnet/v2"
 	"golang.org/x/sys/unix"
 
-	"github.com/pushnchat/pushnchat/internal/errs"
 	"github.com/pushnchat/pushnchat/internal/netx"
 	"github.com/pushnchat/pushnchat/internal/problem"
+	"github.com/pushnchat/pushnchat/internal/requestid"
 	"github.com/pushnchat/pushnchat/router/internal/lookup"
 )
 
@@ -55,6 +54,9 @@ type LoopServer struct {
 	// ReadTimeout bounds the arrival of a request head, and each pause in
 	// the arrival of its body; 10 s unless set before Start.
 	ReadTimeout time.Duration
+	// UpstreamIdle is how long a cell connection stays idle in the pool
+	// before the loops close it; upstreamIdle unless set before Start.
+	UpstreamIdle time.Duration
 
 	rt       *Router
 	log      *slog.Logger
@@ -90,7 +92,9 @@ type client struct {
 	raw        []byte    // the request in flight as received, for a hand-over
 	idempotent bool
 	closeAfter bool
-	failed     error // the upstream failed before answering
+	sent       bool    // the request in flight was handed whole to its cell connection
+	reusedUp   bool    // over a kept-alive cell connection
+	failed     failure // the upstream failed before answering (failure.go)
 	reqID      string
 	cell       string    // of the request in flight
 	since      time.Time // start of the current wait
@@ -105,8 +109,9 @@ type upstream struct {
 	cell      string
 	cl        *client
 	reused    bool
-	pending   []byte // request to send once connected
-	started   bool   // the answer's head went to the client
+	idleSince time.Time // while in the idle pool
+	pending   []byte    // request to send once connected
+	started   bool      // the answer's head went to the client
 	mode      bodyMode
 	remaining int64
 	chunks    chunkScanner
@@ -124,14 +129,9 @@ const (
 	bodyUntilClose
 )
 
-var (
-	errUpstreamClosed  = errors.New("proxy: cell connection closed before answering")
-	errUpstreamTimeout = errors.New("proxy: cell did not answer in time")
-)
-
 // NewLoopServer serves rt on n event loops (n ≤ 0: one per CPU).
 func NewLoopServer(rt *Router, n int, log *slog.Logger) *LoopServer {
-	s := &LoopServer{UpstreamTimeout: 60 * time.Second, ReadTimeout: loopReadHeadTimeout, rt: rt, log: log, loops: n, handed: newConnQueue(), booted: make(chan struct{}), stopped: make(chan struct{})}
+	s := &LoopServer{UpstreamTimeout: 60 * time.Second, ReadTimeout: loopReadHeadTimeout, UpstreamIdle: upstreamIdle, rt: rt, log: log, loops: n, handed: newConnQueue(), booted: make(chan struct{}), stopped: make(chan struct{})}
 	s.fallback = &http.Server{Handler: rt, ReadHeaderTimeout: loopReadHeadTimeout, IdleTimeout: loopIdleTimeout,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	return s
@@ -229,7 +229,7 @@ func (s *LoopServer) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 		}
 		p := up.pending
 		up.pending = nil
-		up.cl.since = time.Now()
+		up.cl.since, up.cl.sent = time.Now(), true // gnet writes p
 		return p, gnet.None
 	}
 	cl := &client{c: c, ls: s.state(c.EventLoop()), since: time.Now()}
@@ -264,9 +264,9 @@ func (s *LoopServer) OnClose(c gnet.Conn, _ error) gnet.Action {
 		x.cl, cl.up = nil, nil
 		switch {
 		case !x.started:
-			cl.failed = errUpstreamClosed
-			if x.reused && cl.idempotent {
-				cl.failed = errRetry
+			cl.failed = failUnanswered
+			if !cl.sent { // the write failed: nothing reached the cell
+				cl.failed = failNotSent
 			}
 			_ = cl.c.Wake(nil)
 		default: // an answer delimited by the close has ended; any other is cut short
@@ -275,10 +275,6 @@ func (s *LoopServer) OnClose(c gnet.Conn, _ error) gnet.Action {
 	}
 	return gnet.None
 }
-
-// errRetry: a kept-alive cell connection closed before the answer to an
-// idempotent request; it is safe to send again.
-var errRetry = errors.New("proxy: retry on a new connection")
 
 // OnTraffic reads requests from clients and answers from cells.
 func (s *LoopServer) OnTraffic(c gnet.Conn) gnet.Action {
@@ -294,26 +290,19 @@ func (s *LoopServer) OnTraffic(c gnet.Conn) gnet.Action {
 // request handles what a client sent (or a wake-up): a failed upstream's
 // consequence, else the next complete request, if nothing is in flight.
 func (s *LoopServer) request(cl *client) gnet.Action {
-	if cl.failed != nil {
-		err := cl.failed
-		cl.failed = nil
-		if err == errRetry || err == errDialFailed {
-			// Nothing reached the cell, or sending again is safe: the
-			// net/http path tries once more and answers for itself.
-			why := handoverRetry
-			if err == errDialFailed {
-				why = handoverDial
-			}
-			return s.handOver(cl, cl.raw, why)
+	if f := cl.failed; f != failNone {
+		cl.failed = failNone
+		switch {
+		case f == failDial:
+			// The net/http path dials once more, and answers for itself.
+			return s.handOver(cl, cl.raw, handoverDial)
+		case f == failNotSent, f == failUnanswered && cl.reusedUp && cl.idempotent:
+			// Nothing reached the cell, or a kept-alive connection the
+			// cell closed meanwhile took an idempotent request: send it
+			// again, on a fresh connection.
+			return s.handOver(cl, cl.raw, handoverRetry)
 		}
-		s.rt.health.Fail(cl.cell)
-		s.rt.log.Warn("cell unreachable", "cell", cl.cell, "err", err)
-		kind := &errs.Error{Kind: errs.Unavailable, RetryAfter: 5, Code: "cell_unavailable",
-			Message: "this business's home cell is unavailable; retry shortly"}
-		if err == errUpstreamTimeout {
-			kind.Message = "this business's home cell did not answer in time; retry shortly"
-		}
-		s.writeProblem(cl, kind)
+		s.writeProblem(cl, s.rt.failed(cl.cell, f, nil))
 		if cl.closeAfter {
 			return gnet.Close
 		}
@@ -361,7 +350,7 @@ func (s *LoopServer) next(cl *client) gnet.Action {
 	if bulky(&h) {
 		return s.handOver(cl, nil, handoverBulky)
 	}
-	t, err := s.rt.routeBy(h.path, func() (string, error) {
+	t, err := s.rt.routeBy(h.path, h.query, func() (string, error) {
 		if h.bearer == "" {
 			return "", errNotCached
 		}
@@ -372,7 +361,7 @@ func (s *LoopServer) next(cl *client) gnet.Action {
 		}
 		return lookup.Entry{}, errNotCached
 	})
-	if err != nil || t.cell == "control-plane" {
+	if err != nil || t.cell == controlPlane {
 		return s.handOver(cl, nil, handoverRoute)
 	}
 	addr, ok := s.tcpAddr(t.url.Host)
@@ -380,11 +369,11 @@ func (s *LoopServer) next(cl *client) gnet.Action {
 		return s.handOver(cl, nil, handoverRoute)
 	}
 	cl.reqID = h.requestID
-	if len(cl.reqID) < 8 || len(cl.reqID) > 64 {
-		cl.reqID = s.rt.idPrefix + strconv.FormatUint(s.rt.idSeq.Add(1), 36)
+	if !requestid.Valid(cl.reqID) {
+		cl.reqID = s.rt.newRequestID()
 	}
 	cl.raw = append(cl.raw[:0], buf[:total]...)
-	cl.out = appendUpstreamRequest(cl.out[:0], &h, buf[:total], end+4, t.url.Host, cl.reqID, cl.c.RemoteAddr())
+	cl.out = appendUpstreamRequest(cl.out[:0], &h, buf[:total], end+4, t.url.Host, cl.reqID, cl.c.RemoteAddr(), s.rt.edgeToken)
 	cl.idempotent = (h.method == "GET" || h.method == "HEAD") && h.contentLength == 0
 	cl.closeAfter = h.close || s.draining.Load()
 	cl.partial, cl.got = false, 0
@@ -404,26 +393,29 @@ func bulky(h *reqHead) bool {
 	return h.method == "GET" && (strings.Contains(h.path, "/media/") || strings.Contains(h.path, "/attachments/"))
 }
 
-var errDialFailed = errors.New("proxy: could not connect to the cell")
-
 // send puts the client's request on an idle connection to the cell, or a
 // new one.
 func (s *LoopServer) send(cl *client, t target, addr *net.TCPAddr, head bool) {
-	cl.since = time.Now()
+	cl.since, cl.sent = time.Now(), false
 	up := cl.ls.takeIdle(t.url.Host)
 	if up != nil {
 		up.reset(cl, head)
-		cl.up = up
-		_, _ = up.c.Write(cl.out) // a failure closes up, which wakes the client
+		up.cell = t.cell // connections are pooled by address, which two cells may share
+		cl.up, cl.reusedUp = up, true
+		// A failure closes up (OnClose, inside Write: cl.sent is still
+		// false, so the request counts as never sent), which wakes the
+		// client.
+		_, err := up.c.Write(cl.out)
+		cl.sent = err == nil
 		return
 	}
 	up = &upstream{ls: cl.ls, addr: t.url.Host, cell: t.cell, pending: cl.out}
 	up.reset(cl, head)
-	cl.up = up
+	cl.up, cl.reusedUp = up, false
 	ch, err := cl.ls.el.Register(gnet.NewContext(context.Background(), up), addr)
 	if err != nil {
 		up.cl, cl.up = nil, nil
-		cl.failed = errDialFailed
+		cl.failed = failDial
 		_ = cl.c.Wake(nil)
 		return
 	}
@@ -434,7 +426,7 @@ func (s *LoopServer) send(cl *client, t target, addr *net.TCPAddr, head bool) {
 				if up.cl != nil && up.c == nil {
 					c := up.cl
 					up.cl, c.up = nil, nil
-					c.failed = errDialFailed
+					c.failed = failDial
 					_ = c.c.Wake(nil)
 				}
 				return nil
@@ -555,7 +547,7 @@ func (up *upstream) body(b []byte) int {
 }
 
 // badAnswer: the cell's answer cannot be relayed. Before anything was
-// written the client gets a 502 problem; either way the cell connection
+// written the client gets a 503 problem; either way the cell connection
 // closes.
 func (s *LoopServer) badAnswer(up *upstream) gnet.Action {
 	cl := up.cl
@@ -565,8 +557,7 @@ func (s *LoopServer) badAnswer(up *upstream) gnet.Action {
 		_ = cl.c.Close()
 		return gnet.Close
 	}
-	s.writeProblem(cl, &errs.Error{Kind: errs.Unavailable, RetryAfter: 5, Code: "cell_unavailable",
-		Message: "this business's home cell answered incorrectly; retry shortly"})
+	s.writeProblem(cl, s.rt.failed(up.cell, failBadAnswer, nil))
 	if cl.closeAfter {
 		_ = cl.c.Close()
 	} else if cl.c.InboundBuffered() > 0 {
@@ -614,7 +605,7 @@ func (s *LoopServer) handOver(cl *client, prefix []byte, why handover) gnet.Acti
 	if err != nil {
 		return gnet.Close
 	}
-	s.handed.push(&netx.PrefixConn{Conn: nc, Prefix: data})
+	s.handed.push(&problemConn{Conn: &netx.PrefixConn{Conn: nc, Prefix: data}, rt: s.rt})
 	return gnet.Close
 }
 
@@ -646,6 +637,7 @@ func (ls *loopState) putIdle(up *upstream) {
 		_ = up.c.Close()
 		return
 	}
+	up.idleSince = time.Now()
 	ls.idle[up.addr] = append(ls.idle[up.addr], up)
 }
 
@@ -699,7 +691,7 @@ func (s *LoopServer) sweepLoop(ls *loopState, now time.Time) {
 				if up.started {
 					_ = cl.c.Close()
 				} else {
-					cl.failed = errUpstreamTimeout
+					cl.failed = failTimeout
 					_ = cl.c.Wake(nil)
 				}
 			}
@@ -711,12 +703,15 @@ func (s *LoopServer) sweepLoop(ls *loopState, now time.Time) {
 			_ = cl.c.Close()
 		}
 	}
-	if draining {
-		for addr, l := range ls.idle {
-			for _, up := range l {
+	// Idle cell connections are closed while draining, and after
+	// UpstreamIdle, before the cell's own idle timeout can close them under
+	// a request already on its way. Closing runs OnClose, which takes
+	// them out of the pool.
+	for _, l := range ls.idle {
+		for _, up := range l {
+			if draining || now.Sub(up.idleSince) > s.UpstreamIdle {
 				_ = up.c.Close()
 			}
-			delete(ls.idle, addr)
 		}
 	}
 }

@@ -5,6 +5,9 @@ import (
 	"net"
 	"strconv"
 	"sync"
+
+	"github.com/pushnchat/pushnchat/internal/clientaddr"
+	"github.com/pushnchat/pushnchat/internal/servicetoken"
 )
 
 // The event loops' HTTP/1.1: a strict reading of requests (anything it
@@ -23,6 +26,14 @@ type reqHead struct {
 	bearer        string
 	requestID     string
 	forwardedFor  []byte
+}
+
+// query is the raw query of the request target ("" when none).
+func (h *reqHead) query() string {
+	if i := bytes.IndexByte(h.target, '?'); i >= 0 {
+		return string(h.target[i+1:])
+	}
+	return ""
 }
 
 // tokenChar: RFC 9110 tchar.
@@ -170,10 +181,12 @@ func methodName(m []byte) string {
 }
 
 // dropped are the request headers never forwarded as received: hop-by-hop
-// ones and those the router writes itself.
+// ones, those the router writes itself, and the service token a client
+// might try.
 func droppedRequestHeader(name []byte) bool {
 	for _, d := range [...]string{"Host", "Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization",
-		"Te", "Trailer", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Request-Id"} {
+		"Te", "Trailer", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Request-Id",
+		clientaddr.Header, clientaddr.TokenHeader, servicetoken.Header} {
 		if len(name) == len(d) && bytes.EqualFold(name, []byte(d)) {
 			return true
 		}
@@ -183,9 +196,10 @@ func droppedRequestHeader(name []byte) bool {
 
 // appendUpstreamRequest writes the request as sent to a cell at host: the
 // same line, headers less the hop-by-hop ones, the X-Forwarded-* and
-// X-Request-Id headers, then the body. req is the whole request as
+// X-Request-Id headers, the client's address with edgeToken when there is
+// one (package clientaddr), then the body. req is the whole request as
 // received, headEnd where its body starts.
-func appendUpstreamRequest(b []byte, h *reqHead, req []byte, headEnd int, host, reqID string, remote net.Addr) []byte {
+func appendUpstreamRequest(b []byte, h *reqHead, req []byte, headEnd int, host, reqID string, remote net.Addr, edgeToken string) []byte {
 	b = append(b, h.method...)
 	b = append(b, ' ')
 	b = append(b, h.target...)
@@ -210,6 +224,13 @@ func appendUpstreamRequest(b []byte, h *reqHead, req []byte, headEnd int, host, 
 		}
 		b, _ = a.IP.AppendText(b)
 		b = append(b, "\r\n"...)
+		if edgeToken != "" {
+			b = append(b, clientaddr.Header+": "...)
+			b, _ = a.IP.AppendText(b)
+			b = append(b, "\r\n"+clientaddr.TokenHeader+": "...)
+			b = append(b, edgeToken...)
+			b = append(b, "\r\n"...)
+		}
 	}
 	b = append(b, "X-Forwarded-Host: "...)
 	b = append(b, h.host...)

@@ -50,14 +50,21 @@ type testRouter struct {
 	cell   *httptest.Server
 }
 
-func newRouter(t *testing.T, upstream http.Handler, dir fakeDirectory, configure ...func(*LoopServer)) (*testRouter, *Health) {
+func newRouter(t testing.TB, upstream http.Handler, dir fakeDirectory, configure ...func(*LoopServer)) (*testRouter, *Health) {
 	t.Helper()
-	up := httptest.NewServer(upstream)
+	return newRouterFor(t, httptest.NewUnstartedServer(upstream), dir, configure...)
+}
+
+// newRouterFor is newRouter in front of a cell server the test configured
+// (not yet started).
+func newRouterFor(t testing.TB, up *httptest.Server, dir fakeDirectory, configure ...func(*LoopServer)) (*testRouter, *Health) {
+	t.Helper()
+	up.Start()
 	t.Cleanup(up.Close)
 	u, _ := url.Parse(up.URL)
 	h := NewHealth()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := NewLoopServer(New(Static{"lagos-1": u, "eu-1": u}, dir, u, h, log), 2, log)
+	srv := NewLoopServer(New(Config{Endpoints: Static{"lagos-1": u, "eu-1": u}, Resolver: dir, ControlPlane: u, Health: h, Log: log}), 2, log)
 	for _, c := range configure {
 		c(srv)
 	}
@@ -72,6 +79,18 @@ func newRouter(t *testing.T, upstream http.Handler, dir fakeDirectory, configure
 		}
 	})
 	return &testRouter{URL: "http://" + srv.Addr().String(), health: h, srv: srv, cell: up}, h
+}
+
+// waitFor polls cond until it holds, failing the test after wait.
+func waitFor(t *testing.T, wait time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %v", what, wait)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 var ada = fakeDirectory{
@@ -129,6 +148,9 @@ func TestProblemsInsteadOfForwarding(t *testing.T) {
 		}
 	}
 	check("/v1/t/nobody/listings", 404, "not_found")
+	check("/v1/t/%00/listings", 400, "invalid")
+	check("/v1/t/urn:uuid:0193a6e0-7c1e-7b5e-9f0a-2b3c4d5e6f70", 400, "invalid")
+	check("/v1/t/0193A6E0-7C1E-7B5E-9F0A-2B3C4D5E6F70/listings", 400, "invalid")
 	check("/v1/t/wrong/listings", 503, "residency_refused")
 	check("/v1/markets/GB/listings", 404, "not_found")
 	check("/v1/me", 401, "unauthenticated")
@@ -140,19 +162,52 @@ func TestProblemsInsteadOfForwarding(t *testing.T) {
 	}
 }
 
+// A person's own requests go to the cells where they belong to a
+// business: the first unless they name another of theirs (?cell=), never
+// one where they have none. Their list of cells comes from the control
+// plane.
 func TestUserScopedRequestsFollowTheTokensUser(t *testing.T) {
-	srv, _ := newRouter(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}), ada)
-	// An unsigned token is enough to route; the cell verifies it.
-	token := "eyJhbGciOiJub25lIn0." + base64.RawURLEncoding.EncodeToString([]byte(`{"user_id":"uid-1"}`)) + "."
-	req, _ := http.NewRequest("GET", srv.URL+"/v1/me", nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	cells := map[string]string{} // what each request reached, by path
+	dir := fakeDirectory{"u:uid-2": {Cell: "lagos-1", Cells: "lagos-1,eu-1", Status: "active", Version: 2},
+		"u:uid-3": {Cell: "", Cells: "", Status: "active", Version: 3}}
+	for k, v := range ada {
+		dir[k] = v
 	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 || resp.Header.Get("X-PushNchat-Cell") != "lagos-1" {
-		t.Errorf("GET /v1/me = %d via %q; want 200 via lagos-1", resp.StatusCode, resp.Header.Get("X-PushNchat-Cell"))
+	srv, _ := newRouter(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}), dir)
+	token := func(uid string) string {
+		// An unsigned token is enough to route; the cell verifies it.
+		return "eyJhbGciOiJub25lIn0." + base64.RawURLEncoding.EncodeToString([]byte(`{"user_id":"`+uid+`"}`)) + "."
+	}
+	get := func(uid, path string) *http.Response {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token(uid))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		cells[uid+" "+path] = resp.Header.Get("X-PushNchat-Cell")
+		return resp
+	}
+	for _, tc := range []struct {
+		uid, path string
+		status    int
+		cell      string
+	}{
+		{"uid-1", "/v1/me", 200, "lagos-1"},
+		{"uid-2", "/v1/me", 200, "lagos-1"},
+		{"uid-2", "/v1/me?cell=eu-1", 200, "eu-1"},
+		{"uid-2", "/v1/me/sync?cursor=&cell=eu-1", 200, "eu-1"},
+		{"uid-2", "/v1/realtime?cell=eu-1", 200, "eu-1"},
+		{"uid-2", "/v1/me?cell=us-1", 404, ""},
+		{"uid-1", "/v1/me?cell=eu-1", 404, ""},
+		{"uid-3", "/v1/me", 404, ""}, // belongs to no business any more
+		{"uid-9", "/v1/me", 404, ""}, // never did
+		{"uid-2", "/v1/me/cells", 200, "control-plane"},
+	} {
+		if resp := get(tc.uid, tc.path); resp.StatusCode != tc.status || cells[tc.uid+" "+tc.path] != tc.cell {
+			t.Errorf("%s GET %s = %d via %q; want %d via %q", tc.uid, tc.path, resp.StatusCode, cells[tc.uid+" "+tc.path], tc.status, tc.cell)
+		}
 	}
 }
 
