@@ -420,6 +420,10 @@ func TestProtocolAbuse(t *testing.T) {
 		if e := mine.Next(t, wait); e.Code != realtime.ErrInvalid {
 			t.Fatalf("invalid send → %+v", e)
 		}
+		mine.Send(t, map[string]any{"type": "send", "ref": "7", "conversation": tm.conv, "id": newID(), "body": "a\x00b"})
+		if e := mine.Next(t, wait); e.Code != realtime.ErrInvalid || e.Ref != "7" || e.Conversation != tm.conv {
+			t.Fatalf("a body with NUL → %+v; want invalid", e)
+		}
 		rt.Send(t, map[string]any{"type": "ping"})
 		if f := rt.Next(t, wait); f.Type != "pong" {
 			t.Fatalf("ping → %+v", f)
