@@ -284,15 +284,24 @@ func (r Response) Problem(t testing.TB) problem.Problem {
 // stored blobs.
 type State map[string]int64
 
-// State counts the cell's rows per table and its blob files.
-func (c *Cell) State(t testing.TB) State {
+// Conn connects to the cell's database, for checks of what it stores;
+// the connection closes when t ends.
+func (c *Cell) Conn(t testing.TB) *pgx.Conn {
 	t.Helper()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, c.DBURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(ctx)
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
+// State counts the cell's rows per table and its blob files.
+func (c *Cell) State(t testing.TB) State {
+	t.Helper()
+	ctx := context.Background()
+	conn := c.Conn(t)
 	st := State{}
 	for _, table := range []string{"app_user", "tenant", "membership", "invitation", "listing", "photo", "conversation", "conversation_member", "message", "message_report"} {
 		var n int64
@@ -312,7 +321,7 @@ func (c *Cell) State(t testing.TB) State {
 	}
 	st["tenant.version_sum"] = v
 	var blobs int64
-	err = filepath.WalkDir(c.BlobDir, func(p string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(c.BlobDir, func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && !strings.HasSuffix(p, ".attrs") {
 			blobs++
 		}

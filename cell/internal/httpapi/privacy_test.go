@@ -4,8 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/pushnchat/pushnchat/cell/internal/celltest"
 )
 
@@ -13,13 +11,7 @@ import (
 // them holding an email or a name.
 func storedUsers(t *testing.T, cell *celltest.Cell, uid string) (rows, withData int) {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, cell.DBURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	err = conn.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE email IS NOT NULL OR display_name IS NOT NULL)
+	err := cell.Conn(t).QueryRow(context.Background(), `SELECT count(*), count(*) FILTER (WHERE email IS NOT NULL OR display_name IS NOT NULL)
 		FROM app_user WHERE firebase_uid = $1`, uid).Scan(&rows, &withData)
 	if err != nil {
 		t.Fatal(err)

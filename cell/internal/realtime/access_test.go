@@ -138,11 +138,7 @@ func TestSweepCatchesAccessChangesRedisMissed(t *testing.T) {
 	tm := newTeam(t, cell)
 	rt, _ := connect(t, tm.member)
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, cell.DBURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := cell.Conn(t)
 	if _, err := conn.Exec(ctx, `DELETE FROM membership WHERE user_id = $1`, tm.memberID); err != nil {
 		t.Fatal(err)
 	}
@@ -157,14 +153,8 @@ func TestSweepCatchesAccessChangesRedisMissed(t *testing.T) {
 // userEmail is the email the cell stores for a Firebase uid ("" for none).
 func userEmail(t *testing.T, cell *celltest.Cell, uid string) string {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, cell.DBURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
 	var email *string
-	err = conn.QueryRow(ctx, `SELECT email FROM app_user WHERE firebase_uid = $1`, uid).Scan(&email)
+	err := cell.Conn(t).QueryRow(context.Background(), `SELECT email FROM app_user WHERE firebase_uid = $1`, uid).Scan(&email)
 	if err == pgx.ErrNoRows || email == nil {
 		return ""
 	}

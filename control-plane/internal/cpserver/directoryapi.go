@@ -54,11 +54,7 @@ func (s *Server) handleLookupUser(w http.ResponseWriter, r *http.Request) error 
 // business, so a client reaches each (DESIGN §3): user-scoped requests
 // name one with ?cell=, or go to the first.
 func (s *Server) handleMyCells(w http.ResponseWriter, r *http.Request) error {
-	token, ok := bearer(r)
-	if !ok {
-		return errs.E(errs.Unauthenticated, "sign in first: send your Firebase ID token as Authorization: Bearer")
-	}
-	id, err := s.verifier.VerifyIDToken(r.Context(), token)
+	id, err := s.signedIn(r)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pushnchat/pushnchat/control-plane/internal/directory"
 	"github.com/pushnchat/pushnchat/internal/errs"
+	"github.com/pushnchat/pushnchat/internal/firebaseauth"
 	"github.com/pushnchat/pushnchat/internal/ids"
 	"github.com/pushnchat/pushnchat/internal/jsonbody"
 	"github.com/pushnchat/pushnchat/internal/problem"
@@ -28,11 +29,7 @@ type signupRequest struct {
 
 // signup places a new business and creates it in its home cell.
 func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
-	token, ok := bearer(r)
-	if !ok {
-		return errs.E(errs.Unauthenticated, "sign in first: send your Firebase ID token as Authorization: Bearer")
-	}
-	id, err := s.verifier.VerifyIDToken(r.Context(), token)
+	id, err := s.signedIn(r)
 	if err != nil {
 		return err
 	}
@@ -195,6 +192,15 @@ func (s *Server) crashAt(step string) {
 		s.log.Error("crashing on purpose", "step", step)
 		os.Exit(3)
 	}
+}
+
+// signedIn verifies the caller's Firebase ID token (Authorization: Bearer).
+func (s *Server) signedIn(r *http.Request) (firebaseauth.Identity, error) {
+	token, ok := bearer(r)
+	if !ok {
+		return firebaseauth.Identity{}, errs.E(errs.Unauthenticated, "sign in first: send your Firebase ID token as Authorization: Bearer")
+	}
+	return s.verifier.VerifyIDToken(r.Context(), token)
 }
 
 func bearer(r *http.Request) (string, bool) {
