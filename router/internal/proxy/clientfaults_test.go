@@ -136,3 +136,39 @@ func TestTheRouterRetiresIdleCellConnections(t *testing.T) {
 		t.Errorf("after the retirement: %d", resp.StatusCode)
 	}
 }
+
+// A cell connection that closes before answering: an idempotent request
+// on a kept-alive connection is sent again on a fresh one; a write gets a
+// 503 of its own (it may have been done: retry with the same
+// Idempotency-Key). Neither marks the cell down — it answered others, and
+// its probe decides.
+func TestUnansweredRequestsAreRetriedOrRefusedWithoutBlame(t *testing.T) {
+	var drops atomic.Int64
+	rt, health := newRouter(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/drop") && drops.Add(1)%2 == 1 { // every other one
+			c, _, err := http.NewResponseController(w).Hijack()
+			if err == nil {
+				c.Close()
+			}
+			return
+		}
+		fmt.Fprint(w, "answered")
+	}), ada)
+	c, br := rawConn(t, rt)
+	for _, tc := range []struct {
+		method string
+		status int
+	}{{"GET", 200}, {"POST", 503}} {
+		fmt.Fprint(c, "GET /v1/t/ada/warm HTTP/1.1\r\nHost: x\r\n\r\n") // a kept-alive cell connection
+		readAnswer(t, br, "GET")
+		fmt.Fprintf(c, "%s /v1/t/ada/drop HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", tc.method)
+		resp, body := readAnswer(t, br, tc.method)
+		if resp.StatusCode != tc.status {
+			t.Errorf("%s dropped once: %d %q; want %d", tc.method, resp.StatusCode, body, tc.status)
+		}
+		if !health.Up("lagos-1") {
+			t.Fatalf("%s dropped by the cell marked it down", tc.method)
+		}
+		drops.Store(0)
+	}
+}
