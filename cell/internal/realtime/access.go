@@ -97,14 +97,19 @@ func (s *session) accessVersion() int64 {
 // the conversation is not theirs (or no longer is), Forbidden when their
 // role in its business does not allow the action.
 func (s *session) allowed(action authz.Action, conv string) error {
-	if !s.isMember(conv) {
-		return errs.E(errs.NotFound, "no such conversation")
-	}
 	s.mu.Lock()
 	st, acc := s.convs[conv], s.access
 	s.mu.Unlock()
-	if st == nil {
-		return errs.E(errs.NotFound, "no such conversation")
+	if st == nil { // perhaps joined since the session began
+		if !s.isMember(conv) {
+			return errs.E(errs.NotFound, "no such conversation")
+		}
+		s.mu.Lock()
+		st, acc = s.convs[conv], s.access
+		s.mu.Unlock()
+		if st == nil {
+			return errs.E(errs.NotFound, "no such conversation")
+		}
 	}
 	return acc.May(action, st.tenant)
 }
