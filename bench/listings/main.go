@@ -29,6 +29,7 @@ import (
 
 	"github.com/pushnchat/pushnchat/bench/internal/benchenv"
 	"github.com/pushnchat/pushnchat/internal/authemu"
+	"github.com/pushnchat/pushnchat/internal/servicetoken"
 )
 
 func main() {
@@ -100,7 +101,7 @@ func run() error {
 		b, _ := json.Marshal(body)
 		req, _ := http.NewRequest(method, base+path, bytes.NewReader(b))
 		req.Header.Set("Authorization", "Bearer "+s.IDToken)
-		req.Header.Set("X-PushNchat-Service-Token", benchenv.ServiceToken)
+		servicetoken.Set(req, benchenv.ServiceToken)
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := client.Do(req)
 		if err != nil {

@@ -46,6 +46,7 @@ import (
 	"github.com/pushnchat/pushnchat/internal/devstack"
 	"github.com/pushnchat/pushnchat/internal/probe"
 	"github.com/pushnchat/pushnchat/internal/proc"
+	"github.com/pushnchat/pushnchat/internal/servicetoken"
 )
 
 var (
@@ -708,7 +709,8 @@ func (c *cellSide) start() error {
 }
 
 // seed creates the business (through the internal API, as the control
-// plane does), the users' cell accounts and the conversations of ten.
+// plane does), the users' cell accounts and memberships, and the
+// conversations of ten.
 func (c *cellSide) seed(ctx context.Context, users []user) ([]string, error) {
 	tenantID := uuid.Must(uuid.NewV7()).String()
 	body, _ := json.Marshal(map[string]any{"owner": map[string]string{"firebase_uid": users[0].uid, "email": "bench-0@example.test"},
@@ -716,7 +718,7 @@ func (c *cellSide) seed(ctx context.Context, users []user) ([]string, error) {
 		"contact": map[string]string{"name": "Ada Obi", "email": "ada@example.test", "phone": "+2348012345678"}})
 	req, _ := http.NewRequest(http.MethodPut, "http://"+c.addrs[0]+"/internal/v1/tenants/"+tenantID, strings.NewReader(string(body)))
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-PushNchat-Service-Token", benchenv.ServiceToken)
+	servicetoken.Set(req, benchenv.ServiceToken)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return nil, err
@@ -746,6 +748,15 @@ func (c *cellSide) seed(ctx context.Context, users []user) ([]string, error) {
 		rows = append(rows, []any{ids[i], u.uid, fmt.Sprintf("bench-%d@example.test", i)})
 	}
 	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"app_user"}, []string{"id", "firebase_uid", "email"}, pgx.CopyFromRows(rows)); err != nil {
+		return nil, err
+	}
+	// Everyone is a member of the business: conversations hold only its
+	// members, and only members may send.
+	ms := make([][]any, 0, len(rows))
+	for _, r := range rows {
+		ms = append(ms, []any{tenantID, r[0], "member"})
+	}
+	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"membership"}, []string{"tenant_id", "user_id", "role"}, pgx.CopyFromRows(ms)); err != nil {
 		return nil, err
 	}
 	convs := make([]string, len(users)/members)

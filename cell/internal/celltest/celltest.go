@@ -27,6 +27,7 @@ import (
 	"github.com/pushnchat/pushnchat/cell/internal/config"
 	"github.com/pushnchat/pushnchat/cell/internal/postgres"
 	"github.com/pushnchat/pushnchat/internal/problem"
+	"github.com/pushnchat/pushnchat/internal/servicetoken"
 	"github.com/pushnchat/pushnchat/internal/testenv"
 )
 
@@ -161,7 +162,7 @@ func (c *Cell) CreateTenant(t testing.TB, owner *Client, fields map[string]any) 
 }
 
 // ServiceTokenHeader carries the control plane's token.
-const ServiceTokenHeader = "X-PushNchat-Service-Token"
+const ServiceTokenHeader = servicetoken.Header
 
 // Response is what the cell answered.
 type Response struct {
