@@ -108,7 +108,6 @@ type upstream struct {
 	addr      string
 	cell      string
 	cl        *client
-	reused    bool
 	idleSince time.Time // while in the idle pool
 	pending   []byte    // request to send once connected
 	started   bool      // the answer's head went to the client
@@ -628,7 +627,6 @@ func (ls *loopState) takeIdle(addr string) *upstream {
 	}
 	up := l[len(l)-1]
 	ls.idle[addr] = l[:len(l)-1]
-	up.reused = true
 	return up
 }
 
