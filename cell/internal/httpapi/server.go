@@ -78,8 +78,8 @@ func NewServer(d Deps) (http.Handler, error) {
 		s.recoverPanics,
 		obs,
 		s.securityHeaders,
+		s.limitIP, // before anything else is read: floods of bad input count too
 		s.checkInput,
-		s.limitIP,
 		s.limitBody,
 		s.authenticate,
 		s.limitUser,
