@@ -6,7 +6,6 @@ import (
 	"net"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/pushnchat/pushnchat/internal/devstack"
@@ -98,7 +97,6 @@ func cellSpec(cfg Config, dir string, c RunningCell, auth *devstack.AuthEmulator
 		Path: filepath.Join(cfg.Binaries, "cell"),
 		Args: []string{
 			"-cell", c.Name,
-			"-markets", strings.Join(c.Markets, ","),
 			"-database-url", c.Postgres.URL(CellDatabase),
 			"-redis-url", c.Redis.URL(0),
 			"-blob-url", "file://" + filepath.Join(dir, c.Name, "media") + "?create_dir=true",

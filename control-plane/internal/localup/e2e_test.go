@@ -328,6 +328,25 @@ func TestSpineEndToEnd(t *testing.T) {
 		t.Errorf("router metrics = %d:\n%.2000s", r.status, r.body)
 	}
 
+	t.Run("a business from a country without a cell of its own is in its market", func(t *testing.T) {
+		// Ghana has no cell: the policy homes it in lagos-1, which must then
+		// serve the GH market too.
+		r := call(t, "POST", router+"/v1/t/e2e-gh/listings", owners["GH"].IDToken, map[string]any{"title": "Kente cloth, 6 yards",
+			"category": "fabrics", "price": map[string]any{"amount_minor": 90000, "currency": "GHS"}})
+		if r.status != http.StatusCreated {
+			t.Fatalf("create a listing: %d %s", r.status, r.body)
+		}
+		var l struct{ ID string }
+		json.Unmarshal(r.body, &l)
+		if r := call(t, "POST", router+"/v1/t/e2e-gh/listings/"+l.ID+"/publish", owners["GH"].IDToken, nil); r.status != http.StatusOK {
+			t.Fatalf("publish: %d %s", r.status, r.body)
+		}
+		r = call(t, "GET", router+"/v1/markets/GH/listings", "", nil)
+		if r.status != 200 || !strings.Contains(string(r.body), l.ID) || r.header.Get("X-PushNchat-Cell") != "lagos-1" {
+			t.Errorf("GH market = %d via %q: %s; want the listing, from lagos-1", r.status, r.header.Get("X-PushNchat-Cell"), r.body)
+		}
+	})
+
 	t.Run("a slug that is another business's id is refused", func(t *testing.T) {
 		attacker := signUp(t, "attacker")
 		for _, slug := range []string{ids["DE"], strings.ReplaceAll(ids["DE"], "-", "")} {

@@ -26,25 +26,22 @@ import (
 	"github.com/pushnchat/pushnchat/internal/proc"
 )
 
-// Cell is one cell of the local platform.
+// Cell is one cell of the local platform. Which markets it serves is not
+// said here: a cell serves the countries the residency policy homes in it
+// (residency.Markets), the one source the control plane places by too.
 type Cell struct {
-	Name    string   // e.g. lagos-1
-	Country string   // the home market of its demo business
-	Markets []string // countries whose businesses it homes
-	Demo    string   // slug of its demo business
+	Name    string // e.g. lagos-1
+	Country string // the home market of its demo business
+	Demo    string // slug of its demo business
 }
-
-// eea is the EU/EEA, homed in eu-1.
-var eea = []string{"AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IS", "IT",
-	"LI", "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI", "SK"}
 
 // Cells of the default deployment (docs/architecture.md).
 var Cells = []Cell{
-	{"lagos-1", "NG", []string{"NG"}, "ada-fabrics"},
-	{"johannesburg-1", "ZA", []string{"ZA"}, "thandi-crafts"},
-	{"nairobi-1", "KE", []string{"KE"}, "wanjiru-foods"},
-	{"us-1", "US", []string{"US"}, "lincoln-tools"},
-	{"eu-1", "DE", eea, "berlin-textil"},
+	{"lagos-1", "NG", "ada-fabrics"},
+	{"johannesburg-1", "ZA", "thandi-crafts"},
+	{"nairobi-1", "KE", "wanjiru-foods"},
+	{"us-1", "US", "lincoln-tools"},
+	{"eu-1", "DE", "berlin-textil"},
 }
 
 // Config says where the platform lives.
