@@ -23,6 +23,9 @@ test: bootstrap
 bench: bootstrap
 	@scripts/bench $(NAME)
 
-# clean removes build output and the local platform's data.
+# clean removes build output and the local platform's data, with the
+# PostgreSQL clusters kept outside the checkout when its parents are
+# private (see internal/devstack/postgres.go).
 clean:
+	@find .pushnchat -maxdepth 3 -type l 2>/dev/null | while read -r l; do rm -rf -- "$$(readlink -f -- "$$l")"; done
 	rm -rf bin .pushnchat

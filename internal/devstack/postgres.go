@@ -2,7 +2,11 @@ package devstack
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"io"
 	"net/url"
 	"os"
@@ -64,7 +68,9 @@ func StartPostgres(ctx context.Context, cfg PostgresConfig) (*Postgres, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg.DataDir = dir
+	if cfg.DataDir, err = placeDataDir(dir); err != nil {
+		return nil, err
+	}
 	if err := preparePostgresDir(ctx, cfg); err != nil {
 		return nil, err
 	}
@@ -113,6 +119,81 @@ func StartPostgres(ctx context.Context, cfg PostgresConfig) (*Postgres, error) {
 		return nil, err
 	}
 	return pg, nil
+}
+
+// reachableRoot holds the clusters whose own place PostgreSQL's account
+// cannot reach: searchable by everyone, kept across reboots.
+const reachableRoot = "/var/tmp/pushnchat-postgres"
+
+// placeDataDir says where the cluster meant for dir lives: dir itself,
+// unless PostgreSQL's account (postgres, when we are root) cannot reach it
+// — a checkout under a directory private to root. The cluster then lives
+// under reachableRoot, and dir becomes a symbolic link to it, so the
+// platform directory still shows where everything is (make clean follows
+// the link).
+func placeDataDir(dir string) (string, error) {
+	if real, err := filepath.EvalSymlinks(dir); err == nil && real != dir {
+		return real, nil // placed elsewhere by an earlier start
+	}
+	uid, gid, err := proc.LookupIDs(pgUser)
+	if err != nil {
+		return "", fmt.Errorf("devstack: postgres: %w", err)
+	}
+	if canReach(filepath.Dir(dir), uid, gid) {
+		return dir, nil
+	}
+	sum := sha256.Sum256([]byte(dir))
+	real := filepath.Join(reachableRoot, hex.EncodeToString(sum[:6]))
+	if err := os.MkdirAll(reachableRoot, 0o755); err != nil {
+		return "", fmt.Errorf("devstack: postgres: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return "", fmt.Errorf("devstack: postgres: %w", err)
+	}
+	if err := os.Symlink(real, dir); err != nil && !errors.Is(err, fs.ErrExist) {
+		return "", fmt.Errorf("devstack: postgres: %w", err)
+	}
+	return real, nil
+}
+
+// canReach reports whether the account uid:gid may search dir and each of
+// its parents.
+func canReach(dir string, uid, gid int) bool {
+	if uid == os.Geteuid() {
+		return true
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if !searchable(d, uid, gid) {
+			return false
+		}
+		if d == "/" {
+			return true
+		}
+	}
+}
+
+// searchable reports whether uid:gid may search dir; one that does not
+// exist yet will be made searchable (see preparePostgresDir).
+func searchable(dir string, uid, gid int) bool {
+	fi, err := os.Stat(dir)
+	if os.IsNotExist(err) {
+		return true
+	}
+	if err != nil {
+		return false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return false
+	}
+	mode := fi.Mode().Perm()
+	switch {
+	case int(st.Uid) == uid:
+		return mode&0o100 != 0
+	case int(st.Gid) == gid:
+		return mode&0o010 != 0
+	}
+	return mode&0o001 != 0
 }
 
 func preparePostgresDir(ctx context.Context, cfg PostgresConfig) error {
