@@ -41,7 +41,11 @@ type registry struct {
 func newRegistry(urls map[string]string, consulAddr string, log *slog.Logger) (*registry, error) {
 	r := &registry{cells: map[string]*CellInfo{}, client: &http.Client{Timeout: 2 * time.Second}, log: log}
 	if consulAddr != "" {
-		r.consul = &consulHealth{addr: consulAddr, client: &http.Client{Timeout: 5 * time.Second}}
+		c, err := newConsulHealth(consulAddr)
+		if err != nil {
+			return nil, err
+		}
+		r.consul = c
 	}
 	for name, url := range urls {
 		j, ok := residency.CellJurisdiction(name)
