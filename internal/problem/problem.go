@@ -53,6 +53,19 @@ var byKind = map[errs.Kind]mapping{
 	errs.Unavailable:        {http.StatusServiceUnavailable, "Service unavailable"},
 }
 
+// Codes are the refined problem types (errs.Error.Code), each with the
+// one kind — so the one status — it has everywhere: a client may switch on
+// a type and rely on its status. TestEveryCodeHasOneStatus holds every
+// errs.Error written in the source to this table.
+var Codes = map[string]errs.Kind{
+	"csrf":                    errs.Forbidden,
+	"residency_refused":       errs.Unprocessable,
+	"idempotency_in_progress": errs.Conflict,
+	"idempotency_key_reused":  errs.Unprocessable,
+	"message_id_reused":       errs.Unprocessable,
+	"cell_unavailable":        errs.Unavailable,
+}
+
 // Status is the HTTP status of kind k.
 func Status(k errs.Kind) int { return byKind[k].status }
 

@@ -151,7 +151,7 @@ func TestProblemsInsteadOfForwarding(t *testing.T) {
 	check("/v1/t/%00/listings", 400, "invalid")
 	check("/v1/t/urn:uuid:0193a6e0-7c1e-7b5e-9f0a-2b3c4d5e6f70", 400, "invalid")
 	check("/v1/t/0193A6E0-7C1E-7B5E-9F0A-2B3C4D5E6F70/listings", 400, "invalid")
-	check("/v1/t/wrong/listings", 503, "residency_refused")
+	check("/v1/t/wrong/listings", 503, "unavailable") // a directory entry the policy forbids is never followed
 	check("/v1/markets/GB/listings", 404, "not_found")
 	check("/v1/me", 401, "unauthenticated")
 	check("/internal/v1/tenants/x", 404, "not_found")

@@ -48,7 +48,7 @@ func (rt *Router) routeBy(path string, query func() string, user func() (string,
 			// Defence in depth: a directory entry the policy forbids is
 			// never followed.
 			rt.log.Error("directory entry violates residency; not forwarded", "tenant", key, "cell", e.Cell, "rules", d.Rules)
-			return target{}, &errs.Error{Kind: errs.Unavailable, Code: "residency_refused", RetryAfter: 60,
+			return target{}, &errs.Error{Kind: errs.Unavailable, RetryAfter: 60,
 				Message: "this business cannot be served right now"}
 		}
 		if e.Status != "active" {
