@@ -56,13 +56,14 @@ type Cache struct {
 		m  map[string]slot
 	}
 	names   atomic.Pointer[[]string] // interned cell names, countries, statuses; replaced, never changed
+	now     func() time.Time         // the clock of negative entries (tests set it)
 	namesMu sync.Mutex               // guards index and replacing names
 	index   map[string]uint16        // name → position in names
 }
 
 // NewCache holds at most max entries.
 func NewCache(max int) *Cache {
-	c := &Cache{seed: maphash.MakeSeed(), perShard: max/shards + 1, index: map[string]uint16{"": 0}}
+	c := &Cache{seed: maphash.MakeSeed(), perShard: max/shards + 1, index: map[string]uint16{"": 0}, now: time.Now}
 	c.names.Store(&[]string{""})
 	for i := range c.shard {
 		c.shard[i].m = make(map[string]slot)
@@ -82,7 +83,7 @@ func (c *Cache) Get(key string) (e Entry, found, negative bool) {
 		return Entry{}, false, false
 	}
 	if s.negativeUntil != 0 {
-		return Entry{}, false, time.Now().UnixNano() < s.negativeUntil
+		return Entry{}, false, c.now().UnixNano() < s.negativeUntil
 	}
 	names := *c.names.Load()
 	return Entry{Cell: names[s.cell], Cells: names[s.cells], Country: names[s.country], Status: names[s.status], Version: s.version}, true, false
@@ -111,7 +112,7 @@ func (c *Cache) Put(key string, e Entry) {
 
 // PutMissing remembers for ttl that key does not exist.
 func (c *Cache) PutMissing(key string, ttl time.Duration) {
-	c.put(key, slot{negativeUntil: time.Now().Add(ttl).UnixNano()})
+	c.put(key, slot{negativeUntil: c.now().Add(ttl).UnixNano()})
 }
 
 func (c *Cache) put(key string, s slot) {

@@ -14,11 +14,13 @@ func TestCacheKeepsNewestVersionAndForgetsMisses(t *testing.T) {
 	if e, ok, _ := c.Get("t:ada"); !ok || e.Cell != "lagos-1" || e.Version != 3 {
 		t.Errorf("Get = %+v, %v; want version 3 in lagos-1", e, ok)
 	}
+	now := time.Unix(1_700_000_000, 0)
+	c.now = func() time.Time { return now }
 	c.PutMissing("t:ghost", 50*time.Millisecond)
 	if _, ok, neg := c.Get("t:ghost"); ok || !neg {
 		t.Errorf("a fresh miss = found %v, negative %v; want negative", ok, neg)
 	}
-	time.Sleep(60 * time.Millisecond)
+	now = now.Add(60 * time.Millisecond)
 	if _, _, neg := c.Get("t:ghost"); neg {
 		t.Errorf("a miss outlived its TTL")
 	}

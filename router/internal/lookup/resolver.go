@@ -83,6 +83,12 @@ func (r *Resolver) resolve(ctx context.Context, key, path string) (Entry, error)
 		return Entry{}, ErrNotFound
 	}
 	v, err, _ := r.flight.Do(key, func() (any, error) {
+		// A caller that missed the cache just as the previous lookup of
+		// this key finished finds its answer here: one upstream lookup per
+		// key, however the callers interleave.
+		if e, ok, _ := r.cache.Get(key); ok {
+			return e, nil
+		}
 		var body Record
 		status, err := r.get(context.WithoutCancel(ctx), path, &body)
 		switch {

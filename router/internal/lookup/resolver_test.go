@@ -19,9 +19,13 @@ import (
 // cached tenants still resolve and unknown ones say "unavailable".
 func TestResolverLooksUpOncePerKeyAndSurvivesTheControlPlane(t *testing.T) {
 	var calls atomic.Int64
-	release := make(chan struct{})
+	release, asked := make(chan struct{}), make(chan struct{}, 1)
 	cp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
+		select {
+		case asked <- struct{}{}:
+		default:
+		}
 		if r.Header.Get("X-PushNchat-Service-Token") != "tok" {
 			w.WriteHeader(401)
 			return
@@ -50,7 +54,11 @@ func TestResolverLooksUpOncePerKeyAndSurvivesTheControlPlane(t *testing.T) {
 			errs <- err
 		}()
 	}
-	time.Sleep(100 * time.Millisecond) // let them all wait on the one lookup
+	select { // one lookup is under way; the rest join it or find its answer
+	case <-asked:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no lookup reached the control plane within 10s")
+	}
 	close(release)
 	wg.Wait()
 	close(errs)
