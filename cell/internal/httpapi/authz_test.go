@@ -28,12 +28,11 @@ func newTeam(t *testing.T, cell *celltest.Cell) *team {
 	tm := &team{cell: cell, slug: unique(t), byRole: map[string]*celltest.Client{}, uids: map[string]string{}}
 	owner := cell.SignUp(t)
 	tm.byRole["owner"] = owner
-	tn := newTenant(t, cell, owner, tm.slug)
+	newTenant(t, cell, owner, tm.slug)
 	tm.name = "Ada Fabrics " + tm.slug
 	var me struct{ User struct{ ID string } }
 	owner.Do(t, "GET", "/v1/me", nil).Want(t, 200).JSON(t, &me)
 	tm.uids["owner"] = me.User.ID
-	_ = tn
 	for _, role := range []string{"admin", "member", "viewer"} {
 		cl := cell.SignUp(t)
 		tm.byRole[role] = cl
