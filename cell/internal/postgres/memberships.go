@@ -156,30 +156,25 @@ func bumpAccess(ctx context.Context, tx pgx.Tx, userID string) error {
 }
 
 // Access returns the user's role in each tenant of this cell they belong
-// to, and the version of that answer (see bumpAccess).
+// to, and the version of that answer (see bumpAccess), in one statement:
+// every REST sync and realtime handshake asks.
 func (db *DB) Access(ctx context.Context, userID string) (map[string]tenant.Role, int64, error) {
-	roles := map[string]tenant.Role{}
 	var version int64
-	err := db.tx(ctx, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, `SELECT access_version FROM app_user WHERE id = $1`, userID).Scan(&version); err != nil {
-			return notFound(err, "no such user")
-		}
-		rows, err := tx.Query(ctx, `SELECT tenant_id, role FROM membership WHERE user_id = $1`, userID)
-		if err != nil {
-			return err
-		}
-		var id string
-		var role tenant.Role
-		_, err = pgx.ForEachRow(rows, []any{&id, &role}, func() error {
-			roles[id] = role
-			return nil
-		})
-		return err
-	})
+	var tenants []string
+	var roles []tenant.Role
+	err := db.pool.QueryRow(ctx, `SELECT u.access_version,
+			coalesce(array_agg(m.tenant_id::text) FILTER (WHERE m.tenant_id IS NOT NULL), '{}'),
+			coalesce(array_agg(m.role) FILTER (WHERE m.tenant_id IS NOT NULL), '{}')
+		FROM app_user u LEFT JOIN membership m ON m.user_id = u.id WHERE u.id = $1 GROUP BY u.id`, userID).
+		Scan(&version, &tenants, &roles)
 	if err != nil {
-		return nil, 0, fmt.Errorf("postgres: access: %w", err)
+		return nil, 0, fmt.Errorf("postgres: access: %w", notFound(err, "no such user"))
 	}
-	return roles, version, nil
+	out := make(map[string]tenant.Role, len(tenants))
+	for i, id := range tenants {
+		out[id] = roles[i]
+	}
+	return out, version, nil
 }
 
 // AccessVersions returns the access version of each user among userIDs

@@ -17,35 +17,37 @@ import (
 // name when their last membership ends. Merely calling the cell — with a
 // valid token, on a business they may not see — stores nothing.
 
-const userCols = `id, firebase_uid, coalesce(email, ''), coalesce(display_name, ''), created_at`
+const userCols = `u.id, u.firebase_uid, coalesce(u.email, ''), coalesce(u.display_name, ''), u.created_at`
 
-func scanUser(row pgx.Row) (account.User, error) {
+func scanUser(row pgx.Row) (account.User, error) { return scanUserAnd(row) }
+
+// scanUserAnd scans a user followed by more columns into more.
+func scanUserAnd(row pgx.Row, more ...any) (account.User, error) {
 	var u account.User
-	err := row.Scan(&u.ID, &u.FirebaseUID, &u.Email, &u.DisplayName, &u.CreatedAt)
+	err := row.Scan(append([]any{&u.ID, &u.FirebaseUID, &u.Email, &u.DisplayName, &u.CreatedAt}, more...)...)
 	return u, err
 }
 
 // KnownUser returns the cell user of a verified identity, or ok=false for
 // someone with no account here. The email and name of a member are
-// refreshed when the token says they changed.
+// refreshed when the token says they changed; a former member's are not
+// stored again.
 func (db *DB) KnownUser(ctx context.Context, id firebaseauth.Identity) (_ account.User, ok bool, _ error) {
-	u, err := scanUser(db.pool.QueryRow(ctx, `SELECT `+userCols+` FROM app_user WHERE firebase_uid = $1`, id.UID))
+	var member bool
+	u, err := scanUserAnd(db.pool.QueryRow(ctx, `SELECT `+userCols+`, EXISTS (SELECT 1 FROM membership m WHERE m.user_id = u.id)
+		FROM app_user u WHERE firebase_uid = $1`, id.UID), &member)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return account.User{}, false, nil
 	}
 	if err != nil {
 		return account.User{}, false, fmt.Errorf("postgres: user: %w", err)
 	}
-	if (id.Email == "" || id.Email == u.Email) && (id.Name == "" || id.Name == u.DisplayName) {
+	if !member || (id.Email == "" || id.Email == u.Email) && (id.Name == "" || id.Name == u.DisplayName) {
 		return u, true, nil // the common case: nothing changed
 	}
 	refreshed, err := scanUser(db.pool.QueryRow(ctx, `UPDATE app_user u SET
 			email = coalesce(nullif($2, ''), u.email), display_name = coalesce(nullif($3, ''), u.display_name)
-		WHERE u.id = $1 AND EXISTS (SELECT 1 FROM membership m WHERE m.user_id = u.id)
-		RETURNING `+userCols, u.ID, id.Email, id.Name))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return u, true, nil // no longer a member of anything here: nothing to refresh
-	}
+		WHERE u.id = $1 RETURNING `+userCols, u.ID, id.Email, id.Name))
 	if err != nil {
 		return account.User{}, false, fmt.Errorf("postgres: refresh user: %w", err)
 	}
@@ -57,10 +59,10 @@ func (db *DB) KnownUser(ctx context.Context, id firebaseauth.Identity) (_ accoun
 // them a member.
 func upsertUser(ctx context.Context, tx pgx.Tx, id firebaseauth.Identity) (account.User, error) {
 	u, err := scanUser(tx.QueryRow(ctx, `
-		INSERT INTO app_user (id, firebase_uid, email, display_name) VALUES ($1, $2, nullif($3, ''), nullif($4, ''))
+		INSERT INTO app_user AS u (id, firebase_uid, email, display_name) VALUES ($1, $2, nullif($3, ''), nullif($4, ''))
 		ON CONFLICT (firebase_uid) DO UPDATE SET
-			email = coalesce(EXCLUDED.email, app_user.email),
-			display_name = coalesce(EXCLUDED.display_name, app_user.display_name)
+			email = coalesce(EXCLUDED.email, u.email),
+			display_name = coalesce(EXCLUDED.display_name, u.display_name)
 		RETURNING `+userCols, newID(), id.UID, id.Email, id.Name))
 	if err != nil {
 		return account.User{}, fmt.Errorf("postgres: upsert user: %w", err)
