@@ -7,10 +7,14 @@ package pgnotify
 
 import (
 	"context"
+	"net/url"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/pushnchat/pushnchat/internal/errs"
 )
 
 // Listen calls notify (which must not block) whenever channel is notified
@@ -88,4 +92,26 @@ func Wait(ctx context.Context, wait time.Duration, sig *Signal, stop <-chan stru
 			return ctx.Err()
 		}
 	}
+}
+
+// Query reads a feed reader's ?after= (the last seq it has; 0 when absent)
+// and ?wait= (how long to wait for a first change, at most maxWait; 0
+// when absent). Anything else is Invalid, naming the parameter.
+func Query(q url.Values, maxWait time.Duration) (after int64, wait time.Duration, _ error) {
+	var f errs.Fields
+	if v := q.Get("after"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			f.Add("after", "must be a sequence number")
+		}
+		after = n
+	}
+	if v := q.Get("wait"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			f.Add("wait", "must be a duration such as 25s")
+		}
+		wait = min(d, maxWait)
+	}
+	return after, wait, f.Err()
 }

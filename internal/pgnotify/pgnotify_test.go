@@ -2,8 +2,11 @@ package pgnotify
 
 import (
 	"context"
+	"net/url"
 	"testing"
 	"time"
+
+	"github.com/pushnchat/pushnchat/internal/errs"
 )
 
 func TestWaitFetchesAgainWhenSignalled(t *testing.T) {
@@ -51,5 +54,20 @@ func TestWaitAnswersAtTheDeadlineOrAtStop(t *testing.T) {
 	cancel()
 	if err := Wait(ctx, time.Hour, &sig, nil, func() (bool, error) { return false, nil }); err == nil {
 		t.Error("a cancelled reader: Wait = nil; want the context's error")
+	}
+}
+
+func TestQuery(t *testing.T) {
+	after, wait, err := Query(url.Values{"after": {"42"}, "wait": {"90s"}}, 30*time.Second)
+	if err != nil || after != 42 || wait != 30*time.Second {
+		t.Errorf("Query(42, 90s) = %d, %v, %v; want 42, 30s (the cap), nil", after, wait, err)
+	}
+	if after, wait, err := Query(url.Values{}, time.Minute); err != nil || after != 0 || wait != 0 {
+		t.Errorf("Query() = %d, %v, %v; want 0, 0, nil", after, wait, err)
+	}
+	for _, q := range []url.Values{{"after": {"-1"}}, {"after": {"x"}}, {"wait": {"soon"}}, {"wait": {"-5s"}}} {
+		if _, _, err := Query(q, time.Minute); !errs.Is(err, errs.Invalid) {
+			t.Errorf("Query(%v) = %v; want Invalid", q, err)
+		}
 	}
 }

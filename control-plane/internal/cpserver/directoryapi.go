@@ -2,7 +2,6 @@ package cpserver
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/pushnchat/pushnchat/control-plane/internal/directory"
@@ -85,15 +84,10 @@ func (s *Server) handleCells(w http.ResponseWriter, r *http.Request) error {
 // handleChanges serves the change feed: changes after ?after=, waiting up
 // to ?wait= (at most 30 s) for the first one.
 func (s *Server) handleChanges(w http.ResponseWriter, r *http.Request) error {
-	after, err := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
-	if r.URL.Query().Get("after") == "" {
-		after, err = 0, nil
+	after, wait, err := pgnotify.Query(r.URL.Query(), 30*time.Second)
+	if err != nil {
+		return err
 	}
-	if err != nil || after < 0 {
-		return errs.InvalidFields([]errs.FieldError{{Field: "after", Detail: "must be a sequence number"}})
-	}
-	wait, _ := time.ParseDuration(r.URL.Query().Get("wait"))
-	wait = min(max(wait, 0), 30*time.Second)
 	var ch []directory.Change
 	err = pgnotify.Wait(r.Context(), wait, &s.feed, s.closing, func() (bool, error) {
 		var err error
