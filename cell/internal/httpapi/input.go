@@ -69,18 +69,11 @@ func (s *server) checkPath(pattern string, h http.Handler) (http.Handler, error)
 		return h, nil
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var f errs.Fields
 		for _, n := range names {
-			var e *errs.Error
 			if err := pathRules[n](n, r.PathValue(n)); err != nil {
-				if e, _ = err.(*errs.Error); e != nil {
-					f = append(f, e.Fields...)
-				}
+				s.fail(w, r, err)
+				return
 			}
-		}
-		if err := f.Err(); err != nil {
-			s.fail(w, r, err)
-			return
 		}
 		h.ServeHTTP(w, r)
 	}), nil
