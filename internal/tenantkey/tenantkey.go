@@ -35,14 +35,6 @@ type Key struct {
 	Slug string
 }
 
-// String is the key as written.
-func (k Key) String() string {
-	if k.ID != "" {
-		return k.ID
-	}
-	return k.Slug
-}
-
 // Parse reads a business key. Anything that is neither a canonical id nor
 // a valid slug is Invalid, naming field.
 func Parse(field, s string) (Key, error) {

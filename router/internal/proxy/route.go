@@ -34,12 +34,10 @@ func (rt *Router) routeBy(path string, query func() string, user func() (string,
 	case path == "/v1/signup" || path == "/v1/me/cells":
 		return target{cell: controlPlane, url: rt.controlPlane}, nil
 	case strings.HasPrefix(path, "/v1/t/"):
-		raw, _, _ := strings.Cut(strings.TrimPrefix(path, "/v1/t/"), "/")
-		k, err := tenantkey.Parse("tenant", raw)
-		if err != nil {
+		key, _, _ := strings.Cut(strings.TrimPrefix(path, "/v1/t/"), "/")
+		if _, err := tenantkey.Parse("tenant", key); err != nil {
 			return target{}, err
 		}
-		key := k.String()
 		e, err := find("t:" + key)
 		if err != nil {
 			return target{}, lookupError(err, "no such business")
