@@ -23,7 +23,7 @@ const helperEnv = "PUSHNCHAT_TESTENV_HELPER"
 func TestHelperStack(t *testing.T) {
 	mode := os.Getenv(helperEnv)
 	if mode == "" {
-		return
+		t.Skip("the child process of TestServersDieWithTheTestBinary; it runs only as that test's child")
 	}
 	die := make(chan bool, 1)
 	testenv.Postgres(t, notes)

@@ -9,9 +9,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
@@ -35,73 +33,67 @@ var notes = testenv.Template{
 	},
 }
 
-// Parallel tests each get their own copy of the migrated template: what one
-// writes, no other sees.
+// Tests each get their own copy of the migrated template: every one
+// writes before any reads, and each sees its own write and the seed only.
 func TestPostgresDatabasesAreIsolated(t *testing.T) {
-	var mu sync.Mutex
-	names := map[string]string{}
-	for i := range 6 {
-		t.Run(fmt.Sprint(i), func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			url := testenv.Postgres(t, notes)
-			conn, err := pgx.Connect(ctx, url)
-			if err != nil {
-				t.Fatalf("connect: %v", err)
-			}
-			defer conn.Close(ctx)
-
-			var db string
-			if err := conn.QueryRow(ctx, "SELECT current_database()").Scan(&db); err != nil {
-				t.Fatal(err)
-			}
-			mu.Lock()
-			if other, ok := names[db]; ok {
-				t.Errorf("database %s handed to both %s and %s", db, other, t.Name())
-			}
-			names[db] = t.Name()
-			mu.Unlock()
-
-			body := fmt.Sprintf("written by %d", i)
-			if _, err := conn.Exec(ctx, "INSERT INTO note (body) VALUES ($1)", body); err != nil {
-				t.Fatal(err)
-			}
-			rows, err := conn.Query(ctx, "SELECT body FROM note ORDER BY id")
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := pgx.CollectRows(rows, pgx.RowTo[string])
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := []string{"seeded", body}
-			if strings.Join(got, "|") != strings.Join(want, "|") {
-				t.Errorf("notes = %q; want %q", got, want)
-			}
-		})
+	ctx := context.Background()
+	conns := make([]*pgx.Conn, 6)
+	names := map[string]int{}
+	for i := range conns {
+		conn, err := pgx.Connect(ctx, testenv.Postgres(t, notes))
+		if err != nil {
+			t.Fatalf("connect: %v", err)
+		}
+		t.Cleanup(func() { conn.Close(ctx) })
+		conns[i] = conn
+		var db string
+		if err := conn.QueryRow(ctx, "SELECT current_database()").Scan(&db); err != nil {
+			t.Fatal(err)
+		}
+		if other, ok := names[db]; ok {
+			t.Fatalf("database %s handed out twice (%d and %d)", db, other, i)
+		}
+		names[db] = i
+		if _, err := conn.Exec(ctx, "INSERT INTO note (body) VALUES ($1)", fmt.Sprintf("written by %d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, conn := range conns {
+		rows, err := conn.Query(ctx, "SELECT body FROM note ORDER BY id")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"seeded", fmt.Sprintf("written by %d", i)}; strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("database %d notes = %q; want %q", i, got, want)
+		}
 	}
 }
 
+// Every test gets an empty Redis database of its own: the same key,
+// written in each before any is read, keeps each one's value.
 func TestRedisDatabasesAreIsolated(t *testing.T) {
-	for i := range 6 {
-		t.Run(fmt.Sprint(i), func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			r := testenv.Redis(t)
-			c := redis.NewClient(&redis.Options{Addr: r.Addr, DB: r.DB})
-			defer c.Close()
-			if n, err := c.DBSize(ctx).Result(); err != nil || n != 0 {
-				t.Fatalf("DBSIZE at start = %d, %v; want 0, nil", n, err)
-			}
-			want := fmt.Sprint(i)
-			if err := c.Set(ctx, "shared-name", want, 0).Err(); err != nil {
-				t.Fatal(err)
-			}
-			time.Sleep(20 * time.Millisecond) // let the other subtests write the same key
-			if got, err := c.Get(ctx, "shared-name").Result(); err != nil || got != want {
-				t.Errorf("GET shared-name = %q, %v; want %q", got, err, want)
-			}
-		})
+	ctx := context.Background()
+	clients := make([]*redis.Client, 6)
+	for i := range clients {
+		r := testenv.Redis(t)
+		c := redis.NewClient(&redis.Options{Addr: r.Addr, DB: r.DB})
+		t.Cleanup(func() { c.Close() })
+		clients[i] = c
+		if n, err := c.DBSize(ctx).Result(); err != nil || n != 0 {
+			t.Fatalf("database %d: DBSIZE at start = %d, %v; want 0, nil", i, n, err)
+		}
+		if err := c.Set(ctx, "shared-name", fmt.Sprint(i), 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, c := range clients {
+		if got, err := c.Get(ctx, "shared-name").Result(); err != nil || got != fmt.Sprint(i) {
+			t.Errorf("database %d: GET shared-name = %q, %v; want %q", i, got, err, fmt.Sprint(i))
+		}
 	}
 }
 

@@ -138,20 +138,13 @@ func (s *server) handleSendMessage() http.Handler {
 		if err := decodeJSON(r, &in); err != nil {
 			return err
 		}
-		m := messaging.Message{ConversationID: id, ID: in.ID, SenderID: sc.ID, Body: in.Body, AttachmentIDs: in.Attachments}
-		if err := m.Validate(); err != nil {
-			return err
-		}
-		m, created, err := s.DB.AppendMessage(r.Context(), m)
+		m, created, err := s.messages.Send(r.Context(), messaging.Message{ConversationID: id, ID: in.ID, SenderID: sc.ID, Body: in.Body, AttachmentIDs: in.Attachments})
 		if err != nil {
 			return err
 		}
-		status := http.StatusCreated // the realtime hub published it as it committed
+		status := http.StatusCreated
 		if !created {
-			// A retry: publish again in case the first attempt's publish
-			// was lost; receivers drop what they have.
-			s.Realtime.Publish(r.Context(), m)
-			status = http.StatusOK
+			status = http.StatusOK // a retry: the message as it was stored
 		}
 		writeJSON(w, status, m)
 		return nil

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/pushnchat/pushnchat/cell/internal/media"
+	"github.com/pushnchat/pushnchat/cell/internal/messaging"
 	"github.com/pushnchat/pushnchat/cell/internal/postgres"
 	"github.com/pushnchat/pushnchat/cell/internal/realtime"
 	"github.com/pushnchat/pushnchat/internal/firebaseauth"
@@ -53,13 +54,15 @@ type Deps struct {
 
 type server struct {
 	Deps
-	tracer trace.Tracer
-	mux    *http.ServeMux
+	tracer   trace.Tracer
+	mux      *http.ServeMux
+	messages messaging.Sender
 }
 
 // NewServer returns the cell's HTTP handler.
 func NewServer(d Deps) (http.Handler, error) {
-	s := &server{Deps: d, mux: http.NewServeMux(), tracer: d.Tracer.Tracer("pushnchat/cell/httpapi")}
+	s := &server{Deps: d, mux: http.NewServeMux(), tracer: d.Tracer.Tracer("pushnchat/cell/httpapi"),
+		messages: messaging.Sender{Store: d.DB, Publisher: d.Realtime}}
 	for _, rt := range s.routes() {
 		h, err := s.checkPath(rt.Pattern, rt.Handler)
 		if err != nil {

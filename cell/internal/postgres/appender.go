@@ -33,9 +33,10 @@ type appender struct {
 }
 
 type appendReq struct {
-	ctx  context.Context
-	m    messaging.Message
-	done chan appendRes
+	ctx       context.Context
+	m         messaging.Message
+	committed func(messaging.Message)
+	done      chan appendRes
 }
 
 type appendRes struct {
@@ -62,8 +63,8 @@ const (
 	cadence  = 5 * time.Millisecond
 )
 
-func (a *appender) append(ctx context.Context, m messaging.Message) (messaging.Message, bool, error) {
-	req := &appendReq{ctx: ctx, m: m, done: make(chan appendRes, 1)}
+func (a *appender) append(ctx context.Context, m messaging.Message, committed func(messaging.Message)) (messaging.Message, bool, error) {
+	req := &appendReq{ctx: ctx, m: m, committed: committed, done: make(chan appendRes, 1)}
 	a.mu.Lock()
 	a.pending = append(a.pending, req)
 	if !a.running {
@@ -151,12 +152,15 @@ const batchInsert = `WITH input AS (
 	FROM input i JOIN bumped b ON b.id = i.conversation_id
 	RETURNING ` + messageCols
 
+// nextSeq assigns a conversation's next seq; its row lock is the
+// per-conversation lock, so seqs are gap-free and grow in commit order.
+// batchInsert assigns a batch's seqs the same way, n at a time.
+const nextSeq = `UPDATE conversation SET last_seq = last_seq + 1 WHERE id = $1::text::uuid RETURNING last_seq`
+
 // singleInsert is batchInsert for a batch of one message, the common case
 // while the cell is quiet: a plain update and insert cost PostgreSQL about
 // two thirds of the general statement and its batch lock.
-const singleInsert = `WITH bumped AS (
-		UPDATE conversation SET last_seq = last_seq + 1 WHERE id = $1::text::uuid RETURNING last_seq
-	)
+const singleInsert = `WITH bumped AS (` + nextSeq + `)
 	INSERT INTO message (conversation_id, seq, id, sender_id, body)
 	SELECT $1::text::uuid, last_seq, $2::text::uuid, $3::text::uuid, $4 FROM bumped
 	RETURNING ` + messageCols
@@ -227,7 +231,11 @@ func (a *appender) commit(batch []*appendReq) {
 		for i, r := range live {
 			stored[i] = out[r.m.ConversationID+"/"+r.m.ID]
 		}
-		a.db.appended(stored)
+		for i, r := range live { // every follower hears the batch before any sender wakes
+			if r.committed != nil {
+				r.committed(stored[i])
+			}
+		}
 		for i, r := range live {
 			r.done <- appendRes{m: stored[i], created: true}
 		}
@@ -242,7 +250,7 @@ func (a *appender) commit(batch []*appendReq) {
 	}
 	// A retried id, or a conversation gone: one by one.
 	for _, r := range live {
-		m, created, err := a.db.appendOne(r.ctx, r.m)
+		m, created, err := a.db.appendOne(r.ctx, r.m, r.committed)
 		r.done <- appendRes{m, created, err}
 	}
 }

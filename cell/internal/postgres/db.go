@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"sync/atomic"
 
 	"github.com/exaring/otelpgx"
 	"github.com/jackc/pgx/v5"
@@ -19,7 +18,6 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/pushnchat/pushnchat/cell/internal/messaging"
 	"github.com/pushnchat/pushnchat/internal/errs"
 	"github.com/pushnchat/pushnchat/internal/migrate"
 )
@@ -29,9 +27,8 @@ var migrations embed.FS
 
 // DB is the cell's database.
 type DB struct {
-	pool       *pgxpool.Pool
-	appender   appender
-	onAppended atomic.Pointer[func([]messaging.Message)]
+	pool     *pgxpool.Pool
+	appender appender
 }
 
 // appenderConns bounds the group commit's own pool: one batch runs at a

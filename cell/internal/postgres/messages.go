@@ -68,46 +68,28 @@ func (db *DB) IsMember(ctx context.Context, tenantID, id, userID string) (bool, 
 	return ok, err
 }
 
-// AppendMessage stores m as the conversation's next message, claiming the
-// attachments it names (uploaded by its sender into the conversation and
-// not yet claimed). The same id again returns the stored message and
-// created=false: a client's retry never duplicates, and it learns the seq
-// it was given.
-func (db *DB) AppendMessage(ctx context.Context, m messaging.Message) (_ messaging.Message, created bool, _ error) {
+// AppendMessage implements messaging.Store: it stores m as the
+// conversation's next message, claiming the attachments it names
+// (uploaded by its sender into the conversation and not yet claimed). The
+// same id again returns the stored message and created=false: a client's
+// retry never duplicates, and it learns the seq it was given. A group
+// commit calls committed for its whole batch, in seq order, before it
+// wakes any sender.
+func (db *DB) AppendMessage(ctx context.Context, m messaging.Message, committed func(messaging.Message)) (_ messaging.Message, created bool, _ error) {
 	if len(m.AttachmentIDs) == 0 {
-		return db.appender.append(ctx, m)
+		return db.appender.append(ctx, m, committed)
 	}
-	return db.appendOne(ctx, m)
-}
-
-// OnAppended makes f the receiver of the messages AppendMessage stores
-// (not of a retry's): each is handed over after its commit and before
-// AppendMessage returns, and the messages of one conversation in commit
-// order — a group commit hands over its batch in one call, from the one
-// goroutine that runs the batches, before it wakes the senders. The
-// realtime hub delivers and publishes them from there, in seq order, not
-// in the order the senders' goroutines happen to wake. f must not block
-// for long: the next batch waits for it. A second call replaces f.
-func (db *DB) OnAppended(f func([]messaging.Message)) {
-	db.onAppended.Store(&f)
-}
-
-// appended hands newly stored messages to the OnAppended receiver.
-func (db *DB) appended(ms []messaging.Message) {
-	if f := db.onAppended.Load(); f != nil && *f != nil && len(ms) > 0 {
-		(*f)(ms)
-	}
+	return db.appendOne(ctx, m, committed)
 }
 
 // appendOne is AppendMessage for one message in its own transaction.
-func (db *DB) appendOne(ctx context.Context, m messaging.Message) (_ messaging.Message, created bool, _ error) {
+func (db *DB) appendOne(ctx context.Context, m messaging.Message, committed func(messaging.Message)) (_ messaging.Message, created bool, _ error) {
 	var out messaging.Message
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		// The conversation row is the per-conversation lock: seqs are
 		// assigned one at a time, gap-free, in commit order.
 		var seq int64
-		if err := tx.QueryRow(ctx, `UPDATE conversation SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq`,
-			m.ConversationID).Scan(&seq); err != nil {
+		if err := tx.QueryRow(ctx, nextSeq, m.ConversationID).Scan(&seq); err != nil {
 			return notFound(err, "no such conversation")
 		}
 		// Under the lock, a retry sees the first attempt's commit.
@@ -167,7 +149,9 @@ func (db *DB) appendOne(ctx context.Context, m messaging.Message) (_ messaging.M
 	if err != nil {
 		return messaging.Message{}, false, err
 	}
-	db.appended([]messaging.Message{out})
+	if committed != nil {
+		committed(out)
+	}
 	return out, true, nil
 }
 

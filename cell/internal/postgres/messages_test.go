@@ -111,11 +111,11 @@ func TestAppendAssignsGapFreeSeqsAndRetriesNeverDuplicate(t *testing.T) {
 	concurrently(t, senders, func(s int) error {
 		for i := range each {
 			m := newMessage(c, users[s%2], fmt.Sprintf("sender %d message %d", s, i))
-			first, created, err := db.AppendMessage(ctx, m)
+			first, created, err := db.AppendMessage(ctx, m, nil)
 			if err != nil || !created {
 				return fmt.Errorf("append: %v (created %v)", err, created)
 			}
-			again, created, err := db.AppendMessage(ctx, m) // the client's retry
+			again, created, err := db.AppendMessage(ctx, m, nil) // the client's retry
 			if err != nil || created || again.Seq != first.Seq {
 				return fmt.Errorf("retry: seq %d vs %d, created %v, %v", again.Seq, first.Seq, created, err)
 			}
@@ -142,7 +142,7 @@ func TestAppendAssignsGapFreeSeqsAndRetriesNeverDuplicate(t *testing.T) {
 	}
 }
 
-// Every new message is handed to the OnAppended receiver once, before its
+// Every new message is handed to its committed hook once, before its
 // sender's AppendMessage returns, in seq order — concurrent senders share
 // group commits, whose goroutines wake in any order — and a retry is not
 // handed over again. Attachments take the one-by-one path, handed over too.
@@ -152,11 +152,11 @@ func TestStoredMessagesAreHandedOverInSeqOrder(t *testing.T) {
 	ctx := context.Background()
 	var mu sync.Mutex
 	var got []messaging.Message
-	db.OnAppended(func(ms []messaging.Message) {
+	committed := func(m messaging.Message) {
 		mu.Lock()
-		got = append(got, ms...)
+		got = append(got, m)
 		mu.Unlock()
-	})
+	}
 	handed := func(id string) bool {
 		mu.Lock()
 		defer mu.Unlock()
@@ -171,13 +171,13 @@ func TestStoredMessagesAreHandedOverInSeqOrder(t *testing.T) {
 	concurrently(t, senders, func(s int) error {
 		for i := range each {
 			m := newMessage(c, users[s%2], fmt.Sprintf("sender %d message %d", s, i))
-			if _, created, err := db.AppendMessage(ctx, m); err != nil || !created {
+			if _, created, err := db.AppendMessage(ctx, m, committed); err != nil || !created {
 				return fmt.Errorf("append: %v (created %v)", err, created)
 			}
 			if !handed(m.ID) {
 				return fmt.Errorf("message %s: AppendMessage returned before it was handed over", m.ID)
 			}
-			if _, created, err := db.AppendMessage(ctx, m); err != nil || created {
+			if _, created, err := db.AppendMessage(ctx, m, committed); err != nil || created {
 				return fmt.Errorf("retry: %v (created %v)", err, created)
 			}
 		}
@@ -189,7 +189,7 @@ func TestStoredMessagesAreHandedOverInSeqOrder(t *testing.T) {
 	}
 	m := newMessage(c, users[0], "with a photo")
 	m.AttachmentIDs = []string{att.ID}
-	if _, created, err := db.AppendMessage(ctx, m); err != nil || !created {
+	if _, created, err := db.AppendMessage(ctx, m, committed); err != nil || !created {
 		t.Fatalf("append with an attachment: %v (created %v)", err, created)
 	}
 	mu.Lock()
@@ -230,7 +230,7 @@ func TestAppendersOfTwoReplicasShareConversations(t *testing.T) {
 		for i := range each {
 			c := convs[(s+i)%len(convs)]
 			m := newMessage(c, users[s%2], fmt.Sprintf("sender %d message %d", s, i))
-			got, created, err := db.AppendMessage(ctx, m)
+			got, created, err := db.AppendMessage(ctx, m, nil)
 			if err != nil || !created {
 				return fmt.Errorf("append: %v (created %v)", err, created)
 			}
@@ -267,14 +267,14 @@ func TestReusedMessageIDIsRefused(t *testing.T) {
 	db, c, users := setup(t)
 	ctx := context.Background()
 	m := newMessage(c, users[0], "hello")
-	if _, _, err := db.AppendMessage(ctx, m); err != nil {
+	if _, _, err := db.AppendMessage(ctx, m, nil); err != nil {
 		t.Fatal(err)
 	}
 	m.Body = "something else"
-	if _, _, err := db.AppendMessage(ctx, m); !errs.Is(err, errs.Unprocessable) {
+	if _, _, err := db.AppendMessage(ctx, m, nil); !errs.Is(err, errs.Unprocessable) {
 		t.Errorf("same id, other body: %v; want unprocessable", err)
 	}
-	if _, _, err := db.AppendMessage(ctx, newMessage(messaging.Conversation{ID: uuid.Must(uuid.NewV7()).String()}, users[0], "x")); !errs.Is(err, errs.NotFound) {
+	if _, _, err := db.AppendMessage(ctx, newMessage(messaging.Conversation{ID: uuid.Must(uuid.NewV7()).String()}, users[0], "x"), nil); !errs.Is(err, errs.NotFound) {
 		t.Errorf("unknown conversation: %v; want not found", err)
 	}
 }
@@ -284,7 +284,7 @@ func TestHistoryPagesAndSync(t *testing.T) {
 	db, c, users := setup(t)
 	ctx := context.Background()
 	for i := range 10 {
-		if _, _, err := db.AppendMessage(ctx, newMessage(c, users[i%2], fmt.Sprint("m", i+1))); err != nil {
+		if _, _, err := db.AppendMessage(ctx, newMessage(c, users[i%2], fmt.Sprint("m", i+1)), nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -303,7 +303,7 @@ func TestHistoryPagesAndSync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := db.AppendMessage(ctx, newMessage(other, users[1], "group hello")); err != nil {
+	if _, _, err := db.AppendMessage(ctx, newMessage(other, users[1], "group hello"), nil); err != nil {
 		t.Fatal(err)
 	}
 	got, err := db.SyncMessages(ctx, users[0], []string{c.TenantID}, map[string]int64{c.ID: 8}, 100)
