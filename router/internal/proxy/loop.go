@@ -21,6 +21,7 @@ import (
 	"github.com/pushnchat/pushnchat/internal/netx"
 	"github.com/pushnchat/pushnchat/internal/problem"
 	"github.com/pushnchat/pushnchat/internal/requestid"
+	"github.com/pushnchat/pushnchat/router/internal/h1"
 	"github.com/pushnchat/pushnchat/router/internal/lookup"
 )
 
@@ -101,32 +102,6 @@ type client struct {
 	partial    bool      // part of a request is buffered
 	got        int       // bytes of it buffered at the last look
 }
-
-type upstream struct {
-	c         gnet.Conn // nil while dialling
-	ls        *loopState
-	addr      string
-	cell      string
-	cl        *client
-	idleSince time.Time // while in the idle pool
-	pending   []byte    // request to send once connected
-	started   bool      // the answer's head went to the client
-	mode      bodyMode
-	remaining int64
-	chunks    chunkScanner
-	keep      bool
-	done      bool
-	head      bool // answering a HEAD: no body
-}
-
-type bodyMode uint8
-
-const (
-	bodyNone bodyMode = iota
-	bodyLength
-	bodyChunked
-	bodyUntilClose
-)
 
 // NewLoopServer serves rt on n event loops (n ≤ 0: one per CPU).
 func NewLoopServer(rt *Router, n int, log *slog.Logger) *LoopServer {
@@ -321,7 +296,7 @@ func (s *LoopServer) next(cl *client) gnet.Action {
 		cl.partial = false
 		return gnet.None
 	}
-	end := bytes.Index(buf, crlf2)
+	end := bytes.Index(buf, h1.CRLF2)
 	if end < 0 {
 		if len(buf) > loopMaxHead {
 			return s.handOver(cl, nil, handoverUnsupported)
@@ -331,11 +306,11 @@ func (s *LoopServer) next(cl *client) gnet.Action {
 		}
 		return gnet.None
 	}
-	var h reqHead
-	if !parseRequestHead(buf[:end+4], &h) || h.contentLength > loopMaxBody {
+	var h h1.Request
+	if !h1.ParseRequest(buf[:end+4], &h) || h.ContentLength > loopMaxBody {
 		return s.handOver(cl, nil, handoverUnsupported)
 	}
-	total := end + 4 + int(h.contentLength)
+	total := end + 4 + int(h.ContentLength)
 	if len(buf) < total {
 		// A body still arriving: the timeout counts from its last progress,
 		// so a slow mobile upload is not cut off (a head must arrive whole
@@ -349,11 +324,11 @@ func (s *LoopServer) next(cl *client) gnet.Action {
 	if bulky(&h) {
 		return s.handOver(cl, nil, handoverBulky)
 	}
-	t, err := s.rt.routeBy(h.path, h.query, func() (string, error) {
-		if h.bearer == "" {
+	t, err := s.rt.routeBy(h.Path, h.Query, func() (string, error) {
+		if h.Bearer == "" {
 			return "", errNotCached
 		}
-		return uidOf(h.bearer)
+		return uidOf(h.Bearer)
 	}, func(key string) (lookup.Entry, error) {
 		if e, ok := s.rt.resolver.Cached(key); ok {
 			return e, nil
@@ -367,19 +342,19 @@ func (s *LoopServer) next(cl *client) gnet.Action {
 	if !ok {
 		return s.handOver(cl, nil, handoverRoute)
 	}
-	cl.reqID = h.requestID
+	cl.reqID = h.RequestID
 	if !requestid.Valid(cl.reqID) {
 		cl.reqID = s.rt.newRequestID()
 	}
 	cl.raw = append(cl.raw[:0], buf[:total]...)
 	cl.out = appendUpstreamRequest(cl.out[:0], &h, buf[:total], end+4, t.url.Host, cl.reqID, cl.c.RemoteAddr(), s.rt.edgeToken)
-	cl.idempotent = (h.method == "GET" || h.method == "HEAD") && h.contentLength == 0
-	cl.closeAfter = h.close || s.draining.Load()
+	cl.idempotent = (h.Method == "GET" || h.Method == "HEAD") && h.ContentLength == 0
+	cl.closeAfter = h.Close || s.draining.Load()
 	cl.partial, cl.got = false, 0
 	cl.cell = t.cell
 	_, _ = cl.c.Discard(total)
 	s.rt.counts.loopRequests.Add(1)
-	s.send(cl, t, addr, h.method == "HEAD")
+	s.send(cl, t, addr, h.Method == "HEAD")
 	return gnet.None
 }
 
@@ -388,181 +363,8 @@ var errNotCached = errors.New("proxy: not answerable from the cache")
 // bulky: downloads of media and attachments, up to megabytes each. The
 // loops hold an answer in memory until the client takes it; net/http
 // streams it at the client's pace, so these go there.
-func bulky(h *reqHead) bool {
-	return h.method == "GET" && (strings.Contains(h.path, "/media/") || strings.Contains(h.path, "/attachments/"))
-}
-
-// send puts the client's request on an idle connection to the cell, or a
-// new one.
-func (s *LoopServer) send(cl *client, t target, addr *net.TCPAddr, head bool) {
-	cl.since, cl.sent = time.Now(), false
-	up := cl.ls.takeIdle(t.url.Host)
-	if up != nil {
-		up.reset(cl, head)
-		up.cell = t.cell // connections are pooled by address, which two cells may share
-		cl.up, cl.reusedUp = up, true
-		// A failure closes up (OnClose, inside Write: cl.sent is still
-		// false, so the request counts as never sent), which wakes the
-		// client.
-		_, err := up.c.Write(cl.out)
-		cl.sent = err == nil
-		return
-	}
-	up = &upstream{ls: cl.ls, addr: t.url.Host, cell: t.cell, pending: cl.out}
-	up.reset(cl, head)
-	cl.up, cl.reusedUp = up, false
-	ch, err := cl.ls.el.Register(gnet.NewContext(context.Background(), up), addr)
-	if err != nil {
-		up.cl, cl.up = nil, nil
-		cl.failed = failDial
-		_ = cl.c.Wake(nil)
-		return
-	}
-	el := cl.ls.el
-	go func() {
-		if r := <-ch; r.Err != nil {
-			_ = el.Execute(context.Background(), gnet.RunnableFunc(func(context.Context) error {
-				if up.cl != nil && up.c == nil {
-					c := up.cl
-					up.cl, c.up = nil, nil
-					c.failed = failDial
-					_ = c.c.Wake(nil)
-				}
-				return nil
-			}))
-		}
-	}()
-}
-
-func (up *upstream) reset(cl *client, head bool) {
-	up.cl, up.started, up.done, up.keep = cl, false, false, true
-	up.mode, up.remaining, up.chunks, up.head = bodyNone, 0, chunkScanner{}, head
-}
-
-// answer relays what a cell sent to the client waiting for it.
-func (s *LoopServer) answer(up *upstream) gnet.Action {
-	cl := up.cl
-	if cl == nil {
-		return gnet.Close // an idle connection has nothing to say
-	}
-	buf, _ := up.c.Peek(-1)
-	used := 0
-	if !up.started {
-		end := bytes.Index(buf, crlf2)
-		if end < 0 {
-			if len(buf) > loopMaxHead {
-				return s.badAnswer(up)
-			}
-			return gnet.None
-		}
-		var rh respHead
-		if !parseResponseHead(buf[:end+4], &rh) {
-			return s.badAnswer(up)
-		}
-		up.started = true
-		up.keep = !rh.close
-		if s.draining.Load() {
-			cl.closeAfter = true
-		}
-		switch {
-		case up.head || rh.status == 204 || rh.status == 304:
-			up.mode = bodyNone
-		case rh.chunked:
-			up.mode = bodyChunked
-		case rh.contentLength >= 0:
-			up.mode, up.remaining = bodyLength, rh.contentLength
-		default:
-			up.mode, up.keep = bodyUntilClose, false
-			cl.closeAfter = true
-		}
-		cl.out = appendClientHead(cl.out[:0], buf[:end+4], &rh, up.cell, cl.reqID, cl.closeAfter)
-		used = end + 4
-	}
-	n := up.body(buf[used:])
-	cl.since = time.Now()
-	if used > 0 {
-		if n <= 16<<10 { // one buffer, one write: copying a small body costs less than writev
-			cl.out = append(cl.out, buf[used:used+n]...)
-			_, _ = cl.c.Write(cl.out)
-		} else {
-			_, _ = cl.c.Writev([][]byte{cl.out, buf[used : used+n]})
-		}
-	} else if n > 0 {
-		_, _ = cl.c.Write(buf[:n])
-	}
-	_, _ = up.c.Discard(used + n)
-	if !up.done {
-		return gnet.None
-	}
-	// The answer is complete.
-	if up.cl == nil { // the client went away while it was written
-		return gnet.Close
-	}
-	up.cl, cl.up = nil, nil
-	if cap(cl.raw) > 64<<10 { // keep no large request's buffers for the connection's life
-		cl.raw, cl.out = nil, nil
-	}
-	act := gnet.None
-	if up.keep && up.c.InboundBuffered() == 0 && !s.draining.Load() {
-		cl.ls.putIdle(up)
-	} else {
-		act = gnet.Close
-	}
-	if cl.closeAfter || s.draining.Load() {
-		_ = cl.c.Close()
-	} else if cl.c.InboundBuffered() > 0 {
-		_ = cl.c.Wake(nil) // a pipelined request
-	} else {
-		cl.since = time.Now()
-	}
-	return act
-}
-
-// body takes what of b belongs to the answer's body and says how much.
-func (up *upstream) body(b []byte) int {
-	switch up.mode {
-	case bodyNone:
-		up.done = true
-		return 0
-	case bodyLength:
-		n := int64(len(b))
-		if n >= up.remaining {
-			n, up.done = up.remaining, true
-		}
-		up.remaining -= n
-		return int(n)
-	case bodyChunked:
-		n, done, ok := up.chunks.scan(b)
-		if !ok {
-			up.keep, up.done = false, true // malformed framing: stop here and close both
-			up.cl.closeAfter = true
-			return 0
-		}
-		up.done = done
-		return n
-	default: // until close
-		return len(b)
-	}
-}
-
-// badAnswer: the cell's answer cannot be relayed. Before anything was
-// written the client gets a 503 problem; either way the cell connection
-// closes.
-func (s *LoopServer) badAnswer(up *upstream) gnet.Action {
-	cl := up.cl
-	up.cl, cl.up = nil, nil
-	s.rt.log.Warn("cell answer not understood", "cell", up.cell)
-	if up.started {
-		_ = cl.c.Close()
-		return gnet.Close
-	}
-	s.writeProblem(cl, s.rt.failed(up.cell, failBadAnswer, nil))
-	if cl.closeAfter {
-		_ = cl.c.Close()
-	} else if cl.c.InboundBuffered() > 0 {
-		_ = cl.c.Wake(nil)
-	}
-	return gnet.Close
+func bulky(h *h1.Request) bool {
+	return h.Method == "GET" && (strings.Contains(h.Path, "/media/") || strings.Contains(h.Path, "/attachments/"))
 }
 
 // writeProblem answers the request in flight with a problem, as the
@@ -606,112 +408,6 @@ func (s *LoopServer) handOver(cl *client, prefix []byte, why handover) gnet.Acti
 	}
 	s.handed.push(&problemConn{Conn: &netx.PrefixConn{Conn: nc, Prefix: data}, rt: s.rt})
 	return gnet.Close
-}
-
-func (s *LoopServer) tcpAddr(hostport string) (*net.TCPAddr, bool) {
-	if a, ok := s.addrs.Load(hostport); ok {
-		return a.(*net.TCPAddr), true
-	}
-	a, err := net.ResolveTCPAddr("tcp", hostport)
-	if err != nil {
-		return nil, false
-	}
-	s.addrs.Store(hostport, a)
-	return a, true
-}
-
-func (ls *loopState) takeIdle(addr string) *upstream {
-	l := ls.idle[addr]
-	if len(l) == 0 {
-		return nil
-	}
-	up := l[len(l)-1]
-	ls.idle[addr] = l[:len(l)-1]
-	return up
-}
-
-func (ls *loopState) putIdle(up *upstream) {
-	if len(ls.idle[up.addr]) >= 256 {
-		_ = up.c.Close()
-		return
-	}
-	up.idleSince = time.Now()
-	ls.idle[up.addr] = append(ls.idle[up.addr], up)
-}
-
-func (ls *loopState) dropIdle(up *upstream) {
-	l := ls.idle[up.addr]
-	for i, x := range l {
-		if x == up {
-			ls.idle[up.addr] = append(l[:i], l[i+1:]...)
-			return
-		}
-	}
-}
-
-// sweepEvery enforces the timeouts and the drain, on each loop.
-func (s *LoopServer) sweepEvery(d time.Duration) {
-	t := time.NewTicker(d)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.stopped:
-			return
-		case <-t.C:
-			s.sweep()
-		}
-	}
-}
-
-func (s *LoopServer) sweep() {
-	s.states.Range(func(_, v any) bool {
-		ls := v.(*loopState)
-		_ = ls.el.Execute(context.Background(), gnet.RunnableFunc(func(context.Context) error {
-			s.sweepLoop(ls, time.Now())
-			return nil
-		}))
-		return true
-	})
-}
-
-func (s *LoopServer) sweepLoop(ls *loopState, now time.Time) {
-	draining := s.draining.Load()
-	for cl := range ls.clients {
-		waited := now.Sub(cl.since)
-		switch {
-		case cl.up != nil:
-			if waited > s.UpstreamTimeout {
-				up := cl.up
-				up.cl, cl.up = nil, nil
-				if up.c != nil {
-					_ = up.c.Close()
-				}
-				if up.started {
-					_ = cl.c.Close()
-				} else {
-					cl.failed = failTimeout
-					_ = cl.c.Wake(nil)
-				}
-			}
-		case cl.partial:
-			if waited > s.ReadTimeout || draining {
-				_ = cl.c.Close()
-			}
-		case draining || waited > loopIdleTimeout:
-			_ = cl.c.Close()
-		}
-	}
-	// Idle cell connections are closed while draining, and after
-	// UpstreamIdle, before the cell's own idle timeout can close them under
-	// a request already on its way. Closing runs OnClose, which takes
-	// them out of the pool.
-	for _, l := range ls.idle {
-		for _, up := range l {
-			if draining || now.Sub(up.idleSince) > s.UpstreamIdle {
-				_ = up.c.Close()
-			}
-		}
-	}
 }
 
 // gnetLogger sends gnet's own messages to the service log.
