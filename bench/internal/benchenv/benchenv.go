@@ -7,11 +7,13 @@ package benchenv
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"syscall"
 	"time"
 
+	"github.com/pushnchat/pushnchat/cell/config"
 	"github.com/pushnchat/pushnchat/internal/devstack"
 	"github.com/pushnchat/pushnchat/internal/probe"
 	"github.com/pushnchat/pushnchat/internal/proc"
@@ -106,13 +108,13 @@ func (e *Env) StartCell(ctx context.Context, name string, c Cell, extra ...strin
 		return nil, "", err
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	args := append([]string{
-		"-listen", addr, "-cell", "lagos-1", "-markets", "NG", "-database-url", c.DatabaseURL, "-redis-url", c.RedisURL,
-		"-blob-url", "file://" + filepath.Join(e.Dir, "blobs") + "?create_dir=true&no_tmp_dir=true",
-		"-firebase-project", c.Auth.Project(), "-firebase-emulator", c.Auth.Host(), "-service-token", ServiceToken,
-		"-rate-ip", "1000000", "-rate-ip-burst", "1000000", "-rate-user", "1000000", "-rate-user-burst", "1000000",
-		"-log-level", "error",
-	}, extra...)
+	args := append(config.Config{
+		Listen: addr, Cell: "lagos-1", Markets: []string{"NG"}, DatabaseURL: c.DatabaseURL, RedisURL: c.RedisURL,
+		BlobURL:  "file://" + filepath.Join(e.Dir, "blobs") + "?create_dir=true&no_tmp_dir=true",
+		Firebase: config.FirebaseConfig{ProjectID: c.Auth.Project(), EmulatorHost: c.Auth.Host()}, ServiceToken: ServiceToken,
+		RateIP: config.RateConfig{PerSecond: 1000000, Burst: 1000000}, RateUser: config.RateConfig{PerSecond: 1000000, Burst: 1000000},
+		LogLevel: slog.LevelError,
+	}.Args(), extra...)
 	p, err := proc.Start(proc.Spec{Name: name, Path: e.Bin("cell"), StopSignal: syscall.SIGTERM, StopTimeout: 15 * time.Second, Args: args, Env: c.Env})
 	if err != nil {
 		return nil, "", err

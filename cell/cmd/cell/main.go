@@ -13,7 +13,7 @@ import (
 	"syscall"
 
 	"github.com/pushnchat/pushnchat/cell/internal/app"
-	"github.com/pushnchat/pushnchat/cell/internal/config"
+	"github.com/pushnchat/pushnchat/cell/config"
 )
 
 func main() {

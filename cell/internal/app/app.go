@@ -19,7 +19,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/pushnchat/pushnchat/cell/internal/config"
+	"github.com/pushnchat/pushnchat/cell/config"
 	"github.com/pushnchat/pushnchat/cell/internal/httpapi"
 	"github.com/pushnchat/pushnchat/cell/internal/media"
 	"github.com/pushnchat/pushnchat/cell/internal/postgres"

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/pushnchat/pushnchat/cell/internal/celltest"
-	"github.com/pushnchat/pushnchat/cell/internal/config"
+	"github.com/pushnchat/pushnchat/cell/config"
 	"github.com/pushnchat/pushnchat/internal/clientaddr"
 	"github.com/pushnchat/pushnchat/internal/problem"
 )

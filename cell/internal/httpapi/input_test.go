@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/pushnchat/pushnchat/cell/internal/celltest"
-	"github.com/pushnchat/pushnchat/cell/internal/config"
+	"github.com/pushnchat/pushnchat/cell/config"
 	"github.com/pushnchat/pushnchat/internal/problem"
 )
 

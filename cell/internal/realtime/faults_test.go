@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"os/exec"
@@ -21,6 +22,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pushnchat/pushnchat/cell/config"
 	"github.com/pushnchat/pushnchat/cell/internal/celltest"
 	"github.com/pushnchat/pushnchat/cell/internal/realtime"
 	"github.com/pushnchat/pushnchat/internal/devstack"
@@ -35,7 +37,7 @@ type replicas struct {
 	t      *testing.T
 	bin    string
 	signal syscall.Signal // how end stops a replica: SIGKILL unless set
-	args   []string
+	cfg    config.Config  // every replica's, less its address
 	mu     sync.Mutex
 	procs  map[string]*proc.Process // URL → process
 }
@@ -51,7 +53,7 @@ func (rs *replicas) start(name string) string {
 	if stop == 0 {
 		stop = syscall.SIGKILL
 	}
-	p, err := proc.Start(proc.Spec{Name: name, Path: rs.bin, StopSignal: stop, StopTimeout: 20 * time.Second, Args: append([]string{"-listen", addr}, rs.args...)})
+	p, err := proc.Start(proc.Spec{Name: name, Path: rs.bin, StopSignal: stop, StopTimeout: 20 * time.Second, Args: rs.args(addr)})
 	if err != nil {
 		rs.t.Fatal(err)
 	}
@@ -302,10 +304,12 @@ func (d *device) history(url string, head int64) bool {
 // or out of order, on any device.
 func TestNoLossAcrossDisconnectsReplicaDeathAndRedisRestart(t *testing.T) {
 	t.Parallel()
-	rs, rdb, dbURL, auth := startReplicas(t, "-realtime-sweep", "300ms",
+	rs, rdb, dbURL, auth := startReplicas(t, func(c *config.Config) {
+		c.Realtime.Sweep = 300 * time.Millisecond
 		// Every frame goes through the coalescing path (deferred pumps,
 		// corked writes), under the same faults.
-		"-realtime-coalesce-from", "1")
+		c.Realtime.CoalesceFrom = 1
+	})
 	redisDir, redisPort := rdb.dir, rdb.Port()
 	r1 := rs.start("replica 1")
 	r2 := rs.start("replica 2")
@@ -431,9 +435,17 @@ type testRedis struct {
 	dir string
 }
 
+// args is the command line of a replica listening on addr.
+func (rs *replicas) args(addr string) []string {
+	c := rs.cfg
+	c.Listen = addr
+	return c.Args()
+}
+
 // startReplicas builds the cell and prepares replicas of it on a fresh
-// database and a Redis server of the test's own; extra are more flags.
-func startReplicas(t *testing.T, extra ...string) (*replicas, testRedis, string, testenv.AuthEnv) {
+// database and a Redis server of the test's own; tune changes their
+// configuration.
+func startReplicas(t *testing.T, tune ...func(*config.Config)) (*replicas, testRedis, string, testenv.AuthEnv) {
 	t.Helper()
 	root, err := devstack.RepoRoot(".")
 	if err != nil {
@@ -453,14 +465,18 @@ func startReplicas(t *testing.T, extra ...string) (*replicas, testRedis, string,
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { rdb.Stop() })
-	rs := &replicas{t: t, bin: bin, procs: map[string]*proc.Process{}, args: append([]string{
-		"-cell", "lagos-1", "-markets", "NG", "-database-url", dbURL, "-redis-url", rdb.URL(0),
-		"-blob-url", "file://" + t.TempDir() + "?create_dir=true&no_tmp_dir=true",
-		"-firebase-project", auth.Project, "-firebase-emulator", auth.Host, "-service-token", celltest.ServiceToken,
-		"-rate-ip", "100000", "-rate-ip-burst", "100000", "-rate-user", "100000", "-rate-user-burst", "100000",
-		"-realtime-frame-rate", "100000", "-realtime-frame-burst", "100000",
-		"-log-level", "error", "-shutdown-grace", "2s",
-	}, extra...)}
+	cfg := config.Config{
+		Cell: "lagos-1", Markets: []string{"NG"}, DatabaseURL: dbURL, RedisURL: rdb.URL(0),
+		BlobURL:  "file://" + t.TempDir() + "?create_dir=true&no_tmp_dir=true",
+		Firebase: config.FirebaseConfig{ProjectID: auth.Project, EmulatorHost: auth.Host}, ServiceToken: celltest.ServiceToken,
+		RateIP: config.RateConfig{PerSecond: 100000, Burst: 100000}, RateUser: config.RateConfig{PerSecond: 100000, Burst: 100000},
+		Realtime: config.RealtimeConfig{FrameRate: 100000, FrameBurst: 100000},
+		LogLevel: slog.LevelError, ShutdownGrace: 2 * time.Second,
+	}
+	for _, f := range tune {
+		f(&cfg)
+	}
+	rs := &replicas{t: t, bin: bin, procs: map[string]*proc.Process{}, cfg: cfg}
 	return rs, testRedis{rdb, redisDir}, dbURL, auth
 }
 

@@ -21,7 +21,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/pushnchat/pushnchat/cell/internal/celltest"
-	"github.com/pushnchat/pushnchat/cell/internal/config"
+	"github.com/pushnchat/pushnchat/cell/config"
 	"github.com/pushnchat/pushnchat/cell/internal/realtime"
 	"github.com/pushnchat/pushnchat/internal/testenv"
 )

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/pushnchat/pushnchat/cell/config"
 	"github.com/pushnchat/pushnchat/internal/devstack"
 	"github.com/pushnchat/pushnchat/internal/proc"
 )
@@ -95,18 +96,17 @@ func (pl *Platform) WaitExited(name string, timeout time.Duration) error {
 func cellSpec(cfg Config, dir string, c RunningCell, auth *devstack.AuthEmulator, serviceToken, edgeToken string) proc.Spec {
 	return proc.Spec{
 		Path: filepath.Join(cfg.Binaries, "cell"),
-		Args: []string{
-			"-cell", c.Name,
-			"-database-url", c.Postgres.URL(CellDatabase),
-			"-redis-url", c.Redis.URL(0),
-			"-blob-url", "file://" + filepath.Join(dir, c.Name, "media") + "?create_dir=true",
-			"-listen", c.HTTPAddr,
-			"-firebase-project", auth.Project(),
-			"-firebase-emulator", auth.Host(),
-			"-allowed-origins", "http://localhost:3000",
-			"-service-token", serviceToken,
-			"-edge-token", edgeToken,
-		},
+		Args: config.Config{
+			Cell:           c.Name,
+			DatabaseURL:    c.Postgres.URL(CellDatabase),
+			RedisURL:       c.Redis.URL(0),
+			BlobURL:        "file://" + filepath.Join(dir, c.Name, "media") + "?create_dir=true",
+			Listen:         c.HTTPAddr,
+			Firebase:       config.FirebaseConfig{ProjectID: auth.Project(), EmulatorHost: auth.Host()},
+			AllowedOrigins: []string{"http://localhost:3000"},
+			ServiceToken:   serviceToken,
+			EdgeToken:      edgeToken,
+		}.Args(),
 	}
 }
 

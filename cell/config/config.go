@@ -1,5 +1,7 @@
-// Package config reads a cell's configuration, once, from flags and the
-// environment (flags win) into one typed struct.
+// Package config is a cell's configuration: read once, from flags and the
+// environment (flags win), into one typed struct, and rendered back into
+// flags (Args) for whoever starts a cell — the local platform, the
+// benchmarks and the tests.
 package config
 
 import (
@@ -8,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -125,6 +128,58 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (Config,
 		return Config{}, fmt.Errorf("config: log level: %w", err)
 	}
 	return c, c.Validate()
+}
+
+// Args renders c as the cell's command line: Parse(c.Args()) gives c back.
+// Zero fields are left out and take their defaults.
+func (c Config) Args() []string {
+	var a []string
+	add := func(name, v string) {
+		if v != "" {
+			a = append(a, "-"+name, v)
+		}
+	}
+	num := func(name string, v float64) {
+		if v != 0 {
+			add(name, strconv.FormatFloat(v, 'g', -1, 64))
+		}
+	}
+	dur := func(name string, d time.Duration) {
+		if d != 0 {
+			add(name, d.String())
+		}
+	}
+	add("cell", c.Cell)
+	add("jurisdiction", c.Jurisdiction)
+	add("markets", strings.Join(c.Markets, ","))
+	add("database-url", c.DatabaseURL)
+	add("redis-url", c.RedisURL)
+	add("blob-url", c.BlobURL)
+	add("listen", c.Listen)
+	add("firebase-project", c.Firebase.ProjectID)
+	add("firebase-emulator", c.Firebase.EmulatorHost)
+	add("otlp-endpoint", c.OTLPEndpoint)
+	if c.LogLevel != slog.LevelInfo {
+		add("log-level", c.LogLevel.String())
+	}
+	add("allowed-origins", strings.Join(c.AllowedOrigins, ","))
+	add("service-token", c.ServiceToken)
+	add("edge-token", c.EdgeToken)
+	num("rate-ip", float64(c.RateIP.PerSecond))
+	num("rate-ip-burst", float64(c.RateIP.Burst))
+	num("rate-user", float64(c.RateUser.PerSecond))
+	num("rate-user-burst", float64(c.RateUser.Burst))
+	dur("shutdown-grace", c.ShutdownGrace)
+	num("realtime-queue", float64(c.Realtime.QueueLimit))
+	num("realtime-frame-rate", c.Realtime.FrameRate)
+	num("realtime-frame-burst", c.Realtime.FrameBurst)
+	dur("realtime-heartbeat", c.Realtime.Heartbeat)
+	dur("realtime-sweep", c.Realtime.Sweep)
+	num("realtime-coalesce-from", c.Realtime.CoalesceFrom)
+	dur("realtime-coalesce-window", c.Realtime.CoalesceWindow)
+	add("debug-listen", c.DebugListen)
+	add("push-log", c.PushLog)
+	return a
 }
 
 func splitList(s string) []string {
