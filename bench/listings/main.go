@@ -29,6 +29,7 @@ import (
 
 	"github.com/pushnchat/pushnchat/bench/internal/benchenv"
 	"github.com/pushnchat/pushnchat/internal/authemu"
+	"github.com/pushnchat/pushnchat/internal/cellapi"
 	"github.com/pushnchat/pushnchat/internal/servicetoken"
 )
 
@@ -111,10 +112,10 @@ func run() error {
 		rb, err := io.ReadAll(resp.Body)
 		return resp.StatusCode, rb, err
 	}
-	st, body, err := call("PUT", "/internal/v1/tenants/"+uuid.Must(uuid.NewV7()).String(), map[string]any{
-		"slug": "bench-market", "name": "Bench Market", "country": "NG",
-		"contact": map[string]string{"name": "Ada Obi", "email": "ada@example.test"},
-		"owner":   map[string]string{"firebase_uid": s.UID, "email": s.Email}})
+	st, body, err := call("PUT", "/internal/v1/tenants/"+uuid.Must(uuid.NewV7()).String(), cellapi.PutTenant{
+		Slug: "bench-market", Name: "Bench Market", Country: "NG",
+		Contact: cellapi.Contact{Name: "Ada Obi", Email: "ada@example.test"},
+		Owner:   cellapi.Owner{FirebaseUID: s.UID, Email: s.Email}})
 	if err != nil || st != 201 {
 		return fmt.Errorf("create tenant: %d %s %v", st, body, err)
 	}

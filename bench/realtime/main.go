@@ -43,6 +43,7 @@ import (
 
 	"github.com/pushnchat/pushnchat/bench/internal/benchenv"
 	"github.com/pushnchat/pushnchat/internal/authemu"
+	"github.com/pushnchat/pushnchat/internal/cellapi"
 	"github.com/pushnchat/pushnchat/internal/devstack"
 	"github.com/pushnchat/pushnchat/internal/probe"
 	"github.com/pushnchat/pushnchat/internal/proc"
@@ -713,9 +714,9 @@ func (c *cellSide) start() error {
 // conversations of ten.
 func (c *cellSide) seed(ctx context.Context, users []user) ([]string, error) {
 	tenantID := uuid.Must(uuid.NewV7()).String()
-	body, _ := json.Marshal(map[string]any{"owner": map[string]string{"firebase_uid": users[0].uid, "email": "bench-0@example.test"},
-		"slug": "bench-chat", "name": "Bench Chat", "country": "NG", "categories": []string{"fabrics"},
-		"contact": map[string]string{"name": "Ada Obi", "email": "ada@example.test", "phone": "+2348012345678"}})
+	body, _ := json.Marshal(cellapi.PutTenant{Owner: cellapi.Owner{FirebaseUID: users[0].uid, Email: "bench-0@example.test"},
+		Slug: "bench-chat", Name: "Bench Chat", Country: "NG", Categories: []string{"fabrics"},
+		Contact: cellapi.Contact{Name: "Ada Obi", Email: "ada@example.test", Phone: "+2348012345678"}})
 	req, _ := http.NewRequest(http.MethodPut, "http://"+c.addrs[0]+"/internal/v1/tenants/"+tenantID, strings.NewReader(string(body)))
 	req.Header.Set("Content-Type", "application/json")
 	servicetoken.Set(req, benchenv.ServiceToken)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pushnchat/pushnchat/cell/internal/listing"
 	"github.com/pushnchat/pushnchat/cell/internal/tenant"
+	"github.com/pushnchat/pushnchat/internal/cellapi"
 	"github.com/pushnchat/pushnchat/internal/errs"
 	"github.com/pushnchat/pushnchat/internal/jsonbody"
 	"github.com/pushnchat/pushnchat/internal/problem"
@@ -49,7 +50,7 @@ func decodeTargets() []func() any {
 	return []func() any{
 		func() any { return new(createListingRequest) },
 		func() any { return new(listing.Update) },
-		func() any { return new(createTenantRequest) },
+		func() any { return new(cellapi.PutTenant) },
 		func() any { return new(tenant.ProfileUpdate) },
 	}
 }
@@ -81,8 +82,8 @@ func FuzzDecodeJSON(f *testing.F) {
 					_ = l.Validate()
 				case *listing.Update:
 					_ = x.Apply(&listing.Listing{})
-				case *createTenantRequest:
-					tn := tenant.Tenant{Slug: x.Slug, Name: x.Name, Country: x.Country, Categories: x.Categories, Contact: x.Contact}
+				case *cellapi.PutTenant:
+					tn := tenant.Tenant{Slug: x.Slug, Name: x.Name, Country: x.Country, Categories: x.Categories, Contact: tenant.Contact(x.Contact)}
 					_ = tn.Validate()
 				case *tenant.ProfileUpdate:
 					_ = x.Apply(&tenant.Tenant{})

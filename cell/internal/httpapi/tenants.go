@@ -6,6 +6,7 @@ import (
 
 	"github.com/pushnchat/pushnchat/cell/internal/authz"
 	"github.com/pushnchat/pushnchat/cell/internal/tenant"
+	"github.com/pushnchat/pushnchat/internal/cellapi"
 	"github.com/pushnchat/pushnchat/internal/errs"
 	"github.com/pushnchat/pushnchat/internal/firebaseauth"
 	"github.com/pushnchat/pushnchat/residency"
@@ -53,19 +54,6 @@ func (s *server) tenantHandler(action authz.Action, f func(w http.ResponseWriter
 	})
 }
 
-type createTenantRequest struct {
-	Slug       string         `json:"slug"`
-	Name       string         `json:"name"`
-	Country    string         `json:"country"`
-	Categories []string       `json:"categories"`
-	Contact    tenant.Contact `json:"contact"`
-	Owner      struct {
-		FirebaseUID string `json:"firebase_uid"`
-		Email       string `json:"email"`
-		DisplayName string `json:"display_name"`
-	} `json:"owner"`
-}
-
 // handlePutTenant creates a business placed here by the control plane's
 // sign-up, with its owner. Only the control plane calls it (service token);
 // it is idempotent by id, so sign-up can retry after a crash.
@@ -75,11 +63,11 @@ func (s *server) handlePutTenant() http.Handler {
 			if err := s.checkServiceToken(r); err != nil {
 				return err
 			}
-			var in createTenantRequest
+			var in cellapi.PutTenant
 			if err := decodeJSON(r, &in); err != nil {
 				return err
 			}
-			t := tenant.Tenant{ID: r.PathValue("id"), Slug: in.Slug, Name: strings.TrimSpace(in.Name), Country: in.Country, Categories: in.Categories, Contact: in.Contact}
+			t := tenant.Tenant{ID: r.PathValue("id"), Slug: in.Slug, Name: strings.TrimSpace(in.Name), Country: in.Country, Categories: in.Categories, Contact: tenant.Contact(in.Contact)}
 			if err := t.Validate(); err != nil {
 				return err
 			}

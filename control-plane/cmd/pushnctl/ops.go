@@ -2,11 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,8 +13,8 @@ import (
 	"time"
 
 	"github.com/pushnchat/pushnchat/control-plane/internal/localup"
+	"github.com/pushnchat/pushnchat/internal/cpclient"
 	"github.com/pushnchat/pushnchat/internal/devstack"
-	"github.com/pushnchat/pushnchat/internal/servicetoken"
 	"github.com/pushnchat/pushnchat/residency"
 )
 
@@ -44,45 +43,19 @@ func controlPlane(name string, args []string, stderr io.Writer) (*flag.FlagSet, 
 	}
 }
 
-func getJSON(ctx context.Context, url, token string, out any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return err
-	}
-	servicetoken.Set(req, token)
-	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
-	if err != nil {
-		return fmt.Errorf("control plane unreachable: %w", err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		var p struct{ Detail string }
-		_ = json.Unmarshal(b, &p)
-		return fmt.Errorf("%s: %s", resp.Status, p.Detail)
-	}
-	return json.Unmarshal(b, out)
-}
-
 func runCells(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	_, parse := controlPlane("cells", args, stderr)
 	url, token, err := parse()
 	if err != nil {
 		return err
 	}
-	var body struct {
-		Items []struct {
-			Name, Jurisdiction, URL string
-			Healthy                 bool
-			Tenants                 int
-		}
-	}
-	if err := getJSON(ctx, url+"/v1/cells", token, &body); err != nil {
+	cells, err := cpclient.New(url, token, 10*time.Second).Cells(ctx)
+	if err != nil {
 		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "CELL\tJURISDICTION\tHEALTH\tTENANTS\tURL")
-	for _, c := range body.Items {
+	for _, c := range cells {
 		health := "down"
 		if c.Healthy {
 			health = "up"
@@ -98,16 +71,11 @@ func runTenantWhere(ctx context.Context, slug string, args []string, stdout, std
 	if err != nil {
 		return err
 	}
-	var t struct {
-		TenantID string `json:"tenant_id"`
-		Slug     string
-		Country  string
-		HomeCell string `json:"home_cell"`
-		Status   string
-		Rules    []string
-		Version  int64
+	t, err := cpclient.New(url, token, 10*time.Second).Tenant(ctx, slug)
+	if errors.Is(err, cpclient.ErrNotFound) {
+		return fmt.Errorf("no business %q in the directory", slug)
 	}
-	if err := getJSON(ctx, url+"/v1/directory/tenants/"+slug, token, &t); err != nil {
+	if err != nil {
 		return err
 	}
 	j, _ := residency.CellJurisdiction(t.HomeCell)

@@ -12,20 +12,16 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pushnchat/pushnchat/internal/cellapi"
+	"github.com/pushnchat/pushnchat/internal/cpclient"
 	"github.com/pushnchat/pushnchat/internal/probe"
 	"github.com/pushnchat/pushnchat/internal/servicetoken"
 	"github.com/pushnchat/pushnchat/residency"
 )
 
-// CellInfo is a cell as the control plane sees it.
-type CellInfo struct {
-	Name         string    `json:"name"`
-	Jurisdiction string    `json:"jurisdiction"`
-	URL          string    `json:"url"`
-	Healthy      bool      `json:"healthy"`
-	CheckedAt    time.Time `json:"checked_at"`
-	Tenants      int       `json:"tenants"`
-}
+// CellInfo is a cell as the control plane sees it, and as GET /v1/cells
+// answers it.
+type CellInfo = cpclient.Cell
 
 // registry knows the cells and their health: from Consul when an agent is
 // configured (each cell registered with a /readyz check), else from probing
@@ -159,7 +155,7 @@ type cellAnswer struct {
 }
 
 // putTenant asks a cell to create a tenant (idempotent by id).
-func (r *registry) putTenant(ctx context.Context, cell CellInfo, token, id string, body any) (cellAnswer, error) {
+func (r *registry) putTenant(ctx context.Context, cell CellInfo, token, id string, body cellapi.PutTenant) (cellAnswer, error) {
 	b, err := json.Marshal(body)
 	if err != nil {
 		return cellAnswer{}, err

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/pushnchat/pushnchat/control-plane/internal/directory"
+	"github.com/pushnchat/pushnchat/internal/cpclient"
 	"github.com/pushnchat/pushnchat/internal/errs"
 	"github.com/pushnchat/pushnchat/internal/pgnotify"
 	"github.com/pushnchat/pushnchat/internal/tenantkey"
@@ -77,7 +78,7 @@ func (s *Server) handleCells(w http.ResponseWriter, r *http.Request) error {
 	for i := range cells {
 		cells[i].Tenants = counts[cells[i].Name]
 	}
-	writeJSON(w, 200, map[string]any{"items": cells})
+	writeJSON(w, 200, cpclient.Cells{Items: cells})
 	return nil
 }
 

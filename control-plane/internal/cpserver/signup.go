@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pushnchat/pushnchat/control-plane/internal/directory"
+	"github.com/pushnchat/pushnchat/internal/cellapi"
 	"github.com/pushnchat/pushnchat/internal/errs"
 	"github.com/pushnchat/pushnchat/internal/firebaseauth"
 	"github.com/pushnchat/pushnchat/internal/ids"
@@ -24,7 +25,7 @@ type signupRequest struct {
 	Name       string          `json:"name"`
 	Country    string          `json:"country"`
 	Categories []string        `json:"categories"`
-	Contact    json.RawMessage `json:"contact"`
+	Contact    cellapi.Contact `json:"contact"`
 }
 
 // signup places a new business and creates it in its home cell.
@@ -41,7 +42,7 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	if !tenantkey.ValidSlug(in.Slug) {
 		f.Add("slug", tenantkey.SlugRule)
 	}
-	if len(in.Contact) == 0 {
+	if in.Contact == (cellapi.Contact{}) {
 		f.Add("contact", "is required")
 	}
 	if err := f.Err(); err != nil {
@@ -56,7 +57,9 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	profile, _ := json.Marshal(map[string]any{"name": in.Name, "categories": in.Categories, "contact": in.Contact})
+	// The journal keeps what the client sent of the profile; advance adds
+	// the rest of the cell's request.
+	profile, _ := json.Marshal(cellapi.PutTenant{Name: in.Name, Categories: in.Categories, Contact: in.Contact})
 	req := directory.SignupRequest{TenantID: ids.New(), Slug: in.Slug, Country: in.Country,
 		Cell: cell, Rules: d.Rules, OwnerUID: id.UID, OwnerEmail: id.Email, Profile: profile}
 	key := r.Header.Get("Idempotency-Key")
@@ -106,13 +109,13 @@ func (s *Server) advance(ctx context.Context, su directory.Signup) (directory.Te
 	if !ok {
 		return directory.Tenant{}, false, fmt.Errorf("sign-up %s: unknown cell %s", su.Key, su.Request.Cell)
 	}
-	var profile map[string]any
-	if err := json.Unmarshal(su.Request.Profile, &profile); err != nil {
+	var put cellapi.PutTenant
+	if err := json.Unmarshal(su.Request.Profile, &put); err != nil {
 		return directory.Tenant{}, false, err
 	}
-	profile["slug"], profile["country"] = su.Request.Slug, su.Request.Country
-	profile["owner"] = map[string]string{"firebase_uid": su.Request.OwnerUID, "email": su.Request.OwnerEmail}
-	ans, err := s.cells.putTenant(ctx, cell, s.cfg.ServiceToken, su.Request.TenantID, profile)
+	put.Slug, put.Country = su.Request.Slug, su.Request.Country
+	put.Owner = cellapi.Owner{FirebaseUID: su.Request.OwnerUID, Email: su.Request.OwnerEmail}
+	ans, err := s.cells.putTenant(ctx, cell, s.cfg.ServiceToken, su.Request.TenantID, put)
 	switch {
 	case err != nil || ans.Status >= 500:
 		s.log.Warn("sign-up waits for its cell", "cell", cell.Name, "status", ans.Status, "err", err)

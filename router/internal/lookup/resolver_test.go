@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/pushnchat/pushnchat/internal/cpclient"
 )
 
 // A burst of requests for one uncached tenant makes one upstream lookup;
@@ -33,7 +35,7 @@ func TestResolverLooksUpOncePerKeyAndSurvivesTheControlPlane(t *testing.T) {
 		switch r.URL.Path {
 		case "/v1/directory/tenants/ada":
 			<-release // hold the first lookup while others pile up
-			json.NewEncoder(w).Encode(Record{TenantID: "0190c2a5-0000-7000-8000-000000000001", Slug: "ada", Country: "NG", HomeCell: "lagos-1", Status: "active", Version: 2})
+			json.NewEncoder(w).Encode(cpclient.Record{TenantID: "0190c2a5-0000-7000-8000-000000000001", Slug: "ada", Country: "NG", HomeCell: "lagos-1", Status: "active", Version: 2})
 		default:
 			w.WriteHeader(404)
 		}

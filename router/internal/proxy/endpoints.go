@@ -2,29 +2,27 @@ package proxy
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"sync"
 	"time"
 
-	"github.com/pushnchat/pushnchat/internal/servicetoken"
+	"github.com/pushnchat/pushnchat/internal/cpclient"
 )
 
 // Polled reads cell endpoints from the control plane's cell registry and
 // keeps the last known set when the control plane cannot be reached.
 type Polled struct {
-	base, token string
-	log         *slog.Logger
-	mu          sync.RWMutex
-	cells       map[string]*url.URL
+	cp    *cpclient.Client
+	log   *slog.Logger
+	mu    sync.RWMutex
+	cells map[string]*url.URL
 }
 
 // NewPolled reads the registry at base (the control plane's URL).
 func NewPolled(base, token string, log *slog.Logger) *Polled {
-	return &Polled{base: base, token: token, log: log, cells: map[string]*url.URL{}}
+	return &Polled{cp: cpclient.New(base, token, 3*time.Second), log: log, cells: map[string]*url.URL{}}
 }
 
 // URL implements Endpoints.
@@ -48,30 +46,12 @@ func (p *Polled) All() map[string]*url.URL {
 
 // Refresh reads the registry once.
 func (p *Polled) Refresh(ctx context.Context) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.base+"/v1/cells", nil)
+	list, err := p.cp.Cells(ctx)
 	if err != nil {
-		return err
-	}
-	servicetoken.Set(req, p.token)
-	resp, err := (&http.Client{Timeout: 3 * time.Second}).Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("cell registry: %s", resp.Status)
-	}
-	var body struct {
-		Items []struct {
-			Name string `json:"name"`
-			URL  string `json:"url"`
-		} `json:"items"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		return err
+		return fmt.Errorf("cell registry: %w", err)
 	}
 	cells := map[string]*url.URL{}
-	for _, c := range body.Items {
+	for _, c := range list {
 		u, err := url.Parse(c.URL)
 		if err != nil {
 			return fmt.Errorf("cell %s: %w", c.Name, err)

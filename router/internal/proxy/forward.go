@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/pushnchat/pushnchat/internal/clientaddr"
+	"github.com/pushnchat/pushnchat/internal/cpclient"
 	"github.com/pushnchat/pushnchat/internal/requestid"
 	"github.com/pushnchat/pushnchat/internal/servicetoken"
-	"github.com/pushnchat/pushnchat/router/internal/lookup"
 )
 
 // Connections to cells idle for upstreamIdle are closed by the router,
@@ -97,7 +97,7 @@ func (rt *Router) learnSignup(resp *http.Response) error {
 		return err
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(b))
-	var rec lookup.Record
+	var rec cpclient.Record
 	if json.Unmarshal(b, &rec) == nil && rec.TenantID != "" {
 		rt.resolver.LearnTenant(rec)
 	}

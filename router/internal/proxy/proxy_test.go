@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pushnchat/pushnchat/internal/cpclient"
 	"github.com/pushnchat/pushnchat/internal/problem"
 	"github.com/pushnchat/pushnchat/router/internal/lookup"
 )
@@ -37,7 +38,7 @@ func (f fakeDirectory) User(_ context.Context, uid string) (lookup.Entry, error)
 	return lookup.Entry{}, lookup.ErrNotFound
 }
 
-func (f fakeDirectory) LearnTenant(lookup.Record) {}
+func (f fakeDirectory) LearnTenant(cpclient.Record) {}
 
 func (f fakeDirectory) Cached(key string) (lookup.Entry, bool) { e, ok := f[key]; return e, ok }
 

@@ -21,6 +21,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/pushnchat/pushnchat/internal/cpclient"
 	"github.com/pushnchat/pushnchat/internal/problem"
 	"github.com/pushnchat/pushnchat/internal/requestid"
 	"github.com/pushnchat/pushnchat/router/internal/lookup"
@@ -42,7 +43,7 @@ func (s Static) URL(cell string) (*url.URL, bool) { u, ok := s[cell]; return u, 
 type Resolver interface {
 	Tenant(ctx context.Context, key string) (lookup.Entry, error)
 	User(ctx context.Context, uid string) (lookup.Entry, error)
-	LearnTenant(rec lookup.Record)
+	LearnTenant(rec cpclient.Record)
 	// Cached answers from memory only: "t:<tenant>" or "u:<uid>".
 	Cached(key string) (lookup.Entry, bool)
 }
