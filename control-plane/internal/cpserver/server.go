@@ -3,7 +3,10 @@
 // entry — journalled, so a crash between steps is resumed), the directory
 // lookup API and change feed that routers follow, the cell registry, and
 // the followers of the cells' membership feeds that keep every person's
-// cells in the directory. routes.go shows the whole API.
+// cells in the directory. routes.go shows the whole API; each flow has its
+// file: signup.go (the saga), placement.go, cells.go (the registry and
+// its health), directoryapi.go (lookups and the feed), memberfeed.go,
+// auth.go.
 package cpserver
 
 import (
@@ -17,13 +20,11 @@ import (
 	"time"
 
 	"github.com/pushnchat/pushnchat/control-plane/internal/directory"
-	"github.com/pushnchat/pushnchat/internal/errs"
 	"github.com/pushnchat/pushnchat/internal/firebaseauth"
 	"github.com/pushnchat/pushnchat/internal/inputtext"
 	"github.com/pushnchat/pushnchat/internal/pgnotify"
 	"github.com/pushnchat/pushnchat/internal/problem"
 	"github.com/pushnchat/pushnchat/internal/requestid"
-	"github.com/pushnchat/pushnchat/internal/servicetoken"
 )
 
 // Config is the control plane's configuration.
@@ -143,16 +144,6 @@ func (s *Server) handle(f func(http.ResponseWriter, *http.Request) error) http.H
 			problem.Write(w, r, s.log, id, err)
 		}
 	}
-}
-
-// internal admits only holders of the service token (routers, pushnctl).
-func (s *Server) internal(f func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
-	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
-		if !servicetoken.Matches(r, s.cfg.ServiceToken) {
-			return errs.E(errs.Unauthenticated, "this API needs the service token")
-		}
-		return f(w, r)
-	})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -12,7 +12,6 @@ import (
 	"github.com/pushnchat/pushnchat/control-plane/internal/directory"
 	"github.com/pushnchat/pushnchat/internal/cellapi"
 	"github.com/pushnchat/pushnchat/internal/errs"
-	"github.com/pushnchat/pushnchat/internal/firebaseauth"
 	"github.com/pushnchat/pushnchat/internal/ids"
 	"github.com/pushnchat/pushnchat/internal/jsonbody"
 	"github.com/pushnchat/pushnchat/internal/problem"
@@ -142,29 +141,6 @@ type cellProblem struct{ p problem.Problem }
 
 func (e *cellProblem) Error() string { return e.p.Detail }
 
-// choose picks the least-utilised healthy cell among the allowed ones.
-func (s *Server) choose(ctx context.Context, allowed []string) (string, error) {
-	counts, err := s.dir.TenantCounts(ctx)
-	if err != nil {
-		return "", err
-	}
-	best, bestN := "", -1
-	for _, name := range allowed {
-		c, ok := s.cells.get(name)
-		if !ok || !c.Healthy {
-			continue
-		}
-		if n := counts[name]; bestN < 0 || n < bestN {
-			best, bestN = name, n
-		}
-	}
-	if best == "" {
-		return "", &errs.Error{Kind: errs.Unavailable, RetryAfter: 10,
-			Message: fmt.Sprintf("no cell that may home this business is available (%v); retry shortly", allowed)}
-	}
-	return best, nil
-}
-
 // resumeLoop finishes sign-ups a crash or an unreachable cell left open.
 func (s *Server) resumeLoop(ctx context.Context) {
 	t := time.NewTicker(time.Second)
@@ -195,22 +171,4 @@ func (s *Server) crashAt(step string) {
 		s.log.Error("crashing on purpose", "step", step)
 		os.Exit(3)
 	}
-}
-
-// signedIn verifies the caller's Firebase ID token (Authorization: Bearer).
-func (s *Server) signedIn(r *http.Request) (firebaseauth.Identity, error) {
-	token, ok := bearer(r)
-	if !ok {
-		return firebaseauth.Identity{}, errs.E(errs.Unauthenticated, "sign in first: send your Firebase ID token as Authorization: Bearer")
-	}
-	return s.verifier.VerifyIDToken(r.Context(), token)
-}
-
-func bearer(r *http.Request) (string, bool) {
-	h := r.Header.Get("Authorization")
-	const p = "Bearer "
-	if len(h) <= len(p) || h[:len(p)] != p {
-		return "", false
-	}
-	return h[len(p):], true
 }
