@@ -40,6 +40,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/pushnchat/pushnchat/bench/internal/benchenv"
 	"github.com/pushnchat/pushnchat/internal/authemu"
@@ -354,32 +355,17 @@ func nodeVersion() string {
 func signUp(ctx context.Context, auth *devstack.AuthEmulator, n int) ([]user, error) {
 	cl := authemu.New(auth.Host(), auth.Project())
 	users := make([]user, n)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	errc := make(chan error, 16)
-	for range 16 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				s, err := cl.SignUp(ctx, fmt.Sprintf("bench-%d@example.test", i), "a long password 123")
-				if err != nil {
-					errc <- err
-					return
-				}
-				users[i] = user{uid: s.UID, token: s.IDToken}
-			}
-		}()
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(16)
+	for i := range n {
+		g.Go(func() error {
+			s, err := cl.SignUp(ctx, fmt.Sprintf("bench-%d@example.test", i), "a long password 123")
+			users[i] = user{uid: s.UID, token: s.IDToken}
+			return err
+		})
 	}
-	wg.Wait()
-	select {
-	case err := <-errc:
+	if err := g.Wait(); err != nil {
 		return nil, err
-	default:
 	}
 	return users, nil
 }
@@ -494,46 +480,28 @@ func closeAll(clients []client) {
 func connectAll(s server, users []user, rec *recorder) ([]client, error) {
 	clients := make([]client, len(users))
 	urls := s.urls()
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	var firstErr error
-	var mu sync.Mutex
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	for range 64 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(users) || ctx.Err() != nil {
-					return
-				}
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(64)
+	for i := range users {
+		g.Go(func() error {
+			var err error
+			for attempt := 0; attempt < 5; attempt++ {
+				dctx, dcancel := context.WithTimeout(ctx, 30*time.Second)
 				var c client
-				var err error
-				for attempt := 0; attempt < 5; attempt++ {
-					dctx, dcancel := context.WithTimeout(ctx, 30*time.Second)
-					c, err = s.dial(dctx, urls[i%len(urls)], users[i], i/members)
-					dcancel()
-					if err == nil {
-						break
-					}
-					time.Sleep(100 * time.Millisecond)
+				c, err = s.dial(dctx, urls[i%len(urls)], users[i], i/members)
+				dcancel()
+				if err == nil {
+					clients[i] = c
+					return nil
 				}
-				if err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = fmt.Errorf("connection %d: %w", i, err)
-					}
-					mu.Unlock()
-					cancel()
-					return
-				}
-				clients[i] = c
+				time.Sleep(100 * time.Millisecond) // a retry's pause, not a synchronisation
 			}
-		}()
+			return fmt.Errorf("connection %d: %w", i, err)
+		})
 	}
-	wg.Wait()
+	firstErr := g.Wait()
 	for _, c := range clients {
 		if c != nil {
 			if cc, ok := c.(interface{ attach(*recorder) }); ok {

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pushnchat/pushnchat/internal/cmdmain"
 	"github.com/pushnchat/pushnchat/internal/geo"
 	"github.com/pushnchat/pushnchat/residency"
 )
@@ -79,12 +80,7 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (Config,
 	var c Config
 	fs := flag.NewFlagSet("cell", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	env := func(name, def string) string {
-		if v := getenv(name); v != "" {
-			return v
-		}
-		return def
-	}
+	env := cmdmain.Env(getenv)
 	var markets, origins, level string
 	fs.StringVar(&c.Cell, "cell", env("CELL_NAME", ""), "cell name, e.g. lagos-1 (CELL_NAME)")
 	fs.StringVar(&c.Jurisdiction, "jurisdiction", env("CELL_JURISDICTION", ""), "jurisdiction code, e.g. NG (CELL_JURISDICTION)")

@@ -14,11 +14,16 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 
-func TestBurstThenRefusalWithRetryAfter(t *testing.T) {
+// newLimiter is a limiter on a Redis database of the test's own.
+func newLimiter(t *testing.T) *ratelimit.Limiter {
 	r := testenv.Redis(t)
 	rdb := redis.NewClient(&redis.Options{Addr: r.Addr, DB: r.DB})
-	defer rdb.Close()
-	l := ratelimit.New(rdb, r.Prefix)
+	t.Cleanup(func() { rdb.Close() })
+	return ratelimit.New(rdb, r.Prefix)
+}
+
+func TestBurstThenRefusalWithRetryAfter(t *testing.T) {
+	l := newLimiter(t)
 	ctx := context.Background()
 	rate := ratelimit.Rate{Per: 1, Every: time.Minute, Burst: 3}
 
@@ -41,10 +46,7 @@ func TestBurstThenRefusalWithRetryAfter(t *testing.T) {
 }
 
 func TestSustainedRateRefills(t *testing.T) {
-	r := testenv.Redis(t)
-	rdb := redis.NewClient(&redis.Options{Addr: r.Addr, DB: r.DB})
-	defer rdb.Close()
-	l := ratelimit.New(rdb, r.Prefix)
+	l := newLimiter(t)
 	ctx := context.Background()
 	rate := ratelimit.Rate{Per: 20, Every: time.Second, Burst: 1} // one every 50 ms
 	if ok, _, _ := l.Allow(ctx, "u", rate); !ok {

@@ -4,32 +4,22 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	_ "net/http/pprof"
-	"os"
-	"os/signal"
-	"syscall"
 
-	"github.com/pushnchat/pushnchat/cell/internal/app"
 	"github.com/pushnchat/pushnchat/cell/config"
+	"github.com/pushnchat/pushnchat/cell/internal/app"
+	"github.com/pushnchat/pushnchat/internal/cmdmain"
 )
 
-func main() {
-	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintf(os.Stderr, "cell: %v\n", err)
-		os.Exit(1)
-	}
-}
+func main() { cmdmain.Main("cell", run) }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := config.Parse(args, getenv, stderr)
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	a, err := app.Start(ctx, cfg, stdout)
 	if err != nil {
 		return err

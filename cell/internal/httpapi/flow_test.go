@@ -54,6 +54,15 @@ func newTenant(t *testing.T, cell *celltest.Cell, owner *celltest.Client, slug s
 	return out
 }
 
+// ownedBusiness starts a cell with one business in it, signed up by owner.
+func ownedBusiness(t *testing.T) (cell *celltest.Cell, owner *celltest.Client, slug string) {
+	t.Helper()
+	cell = celltest.Start(t, celltest.Options{})
+	owner, slug = cell.SignUp(t), unique(t)
+	newTenant(t, cell, owner, slug)
+	return cell, owner, slug
+}
+
 func newListing(t *testing.T, cl *celltest.Client, slug, title string) listingOut {
 	t.Helper()
 	var out listingOut
@@ -210,10 +219,7 @@ func TestMarketplaceFlow(t *testing.T) {
 // without repeats or gaps.
 func TestMarketPagination(t *testing.T) {
 	t.Parallel()
-	cell := celltest.Start(t, celltest.Options{})
-	owner := cell.SignUp(t)
-	slug := unique(t)
-	newTenant(t, cell, owner, slug)
+	cell, owner, slug := ownedBusiness(t)
 	want := map[string]bool{}
 	for i := range 7 {
 		l := newListing(t, owner, slug, fmt.Sprintf("Ankara print bundle %d", i))
@@ -255,10 +261,7 @@ func urlQuery(s string) string {
 // history pages; a device syncs what it missed; outsiders see nothing.
 func TestChatOverREST(t *testing.T) {
 	t.Parallel()
-	cell := celltest.Start(t, celltest.Options{})
-	owner := cell.SignUp(t)
-	slug := unique(t)
-	newTenant(t, cell, owner, slug)
+	cell, owner, slug := ownedBusiness(t)
 	staff := cell.SignUp(t)
 	staffID := celltest.Join(t, owner, staff, slug, "member")
 	viewer := cell.SignUp(t)
@@ -361,10 +364,7 @@ func TestChatOverREST(t *testing.T) {
 // one message of the uploader, served only to members.
 func TestAttachments(t *testing.T) {
 	t.Parallel()
-	cell := celltest.Start(t, celltest.Options{})
-	owner := cell.SignUp(t)
-	slug := unique(t)
-	newTenant(t, cell, owner, slug)
+	cell, owner, slug := ownedBusiness(t)
 	staff := cell.SignUp(t)
 	staffID := celltest.Join(t, owner, staff, slug, "member")
 	var conv struct{ ID string }

@@ -33,10 +33,7 @@ func bombPNG(t *testing.T) []byte {
 // fault — and changes nothing: rows and stored photos are the same after.
 func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 	t.Parallel()
-	cell := celltest.Start(t, celltest.Options{})
-	owner := cell.SignUp(t)
-	slug := unique(t)
-	newTenant(t, cell, owner, slug)
+	cell, owner, slug := ownedBusiness(t)
 	l := newListing(t, owner, slug, "Kente stole")
 	base := "/v1/t/" + slug
 	good := func(over map[string]any) map[string]any {
@@ -212,10 +209,7 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 // nothing twice; the same key on another request is refused.
 func TestIdempotencyKey(t *testing.T) {
 	t.Parallel()
-	cell := celltest.Start(t, celltest.Options{})
-	owner := cell.SignUp(t)
-	slug := unique(t)
-	newTenant(t, cell, owner, slug)
+	cell, owner, slug := ownedBusiness(t)
 	body := map[string]any{"title": "Shea butter 1kg", "price": map[string]any{"amount_minor": 250000, "currency": "NGN"}, "category": "beauty"}
 	first := owner.Do(t, "POST", "/v1/t/"+slug+"/listings", body, "Idempotency-Key", "k-123").Want(t, 201)
 	before := cell.State(t)
@@ -244,10 +238,7 @@ func TestIdempotencyKey(t *testing.T) {
 // Two editors with the same ETag: the second one is refused, not lost.
 func TestConcurrentEditsAreNotLost(t *testing.T) {
 	t.Parallel()
-	cell := celltest.Start(t, celltest.Options{})
-	owner := cell.SignUp(t)
-	slug := unique(t)
-	newTenant(t, cell, owner, slug)
+	_, owner, slug := ownedBusiness(t)
 	l := newListing(t, owner, slug, "Cashew nuts 5kg")
 	get := owner.Do(t, "GET", "/v1/t/"+slug+"/listings/"+l.ID, nil).Want(t, 200)
 	etag := get.Header.Get("ETag")

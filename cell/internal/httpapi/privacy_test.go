@@ -25,10 +25,7 @@ func storedUsers(t *testing.T, cell *celltest.Cell, uid string) (rows, withData 
 // leaves no email or name.
 func TestCallersWhoBelongNowhereLeaveNoTrace(t *testing.T) {
 	t.Parallel()
-	cell := celltest.Start(t, celltest.Options{})
-	owner := cell.SignUp(t)
-	slug := unique(t)
-	newTenant(t, cell, owner, slug)
+	cell, owner, slug := ownedBusiness(t)
 	l := newListing(t, owner, slug, "Kente stole")
 
 	stranger := cell.SignUp(t)

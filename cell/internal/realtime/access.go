@@ -157,7 +157,7 @@ func (s *session) reloadAccess() error {
 	}
 	s.hub.unfollowConversations(s, convs)
 	for _, g := range left {
-		if err := s.write(encode(leftFrame{Type: "left", Conversation: g.conv, TenantID: g.tenant})); err != nil {
+		if err := s.write(encode(membershipFrame{Type: "left", Conversation: g.conv, TenantID: g.tenant})); err != nil {
 			return err
 		}
 	}

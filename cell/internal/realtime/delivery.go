@@ -117,7 +117,7 @@ func (s *session) process(e event) error {
 		}
 		s.hub.follow(s.ctx, s, false, []string{e.head.ID})
 		st.live = s.started
-		if err := s.write(encode(joinedFrame{Type: "joined", Conversation: e.head.ID, TenantID: e.head.TenantID})); err != nil {
+		if err := s.write(encode(membershipFrame{Type: "joined", Conversation: e.head.ID, TenantID: e.head.TenantID})); err != nil {
 			return err
 		}
 		if st.live {

@@ -121,13 +121,9 @@ type (
 		AfterSeq     int64  `json:"after_seq"`
 		HeadSeq      int64  `json:"head_seq"`
 	}
-	joinedFrame struct {
-		Type         string `json:"type"` // joined
-		Conversation string `json:"conversation"`
-		TenantID     string `json:"tenant_id"`
-	}
-	leftFrame struct {
-		Type         string `json:"type"` // left
+	// membershipFrame says the user joined or left a conversation.
+	membershipFrame struct {
+		Type         string `json:"type"` // joined or left
 		Conversation string `json:"conversation"`
 		TenantID     string `json:"tenant_id"`
 	}

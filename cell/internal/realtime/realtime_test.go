@@ -90,9 +90,7 @@ func send(t *testing.T, rt *celltest.RT, conv, body string) celltest.Frame {
 // conversations live, and get messages sent over REST.
 func TestConverseAcrossReplicas(t *testing.T) {
 	t.Parallel()
-	pushLog := filepath.Join(t.TempDir(), "push.jsonl")
-	r1 := celltest.Start(t, celltest.Options{PushLog: pushLog})
-	r2 := celltest.Start(t, celltest.Options{Replica: r1, PushLog: pushLog + ".2"})
+	r1, r2, pushLog := twoReplicas(t)
 	tm := newTeam(t, r1)
 
 	// The member is offline: a push is recorded for them, none for the sender.
@@ -182,6 +180,16 @@ func TestConverseAcrossReplicas(t *testing.T) {
 	}
 }
 
+// twoReplicas starts two replicas of one cell; pushLog is where the first
+// records its pushes.
+func twoReplicas(t *testing.T) (r1, r2 *celltest.Cell, pushLog string) {
+	t.Helper()
+	pushLog = filepath.Join(t.TempDir(), "push.jsonl")
+	r1 = celltest.Start(t, celltest.Options{PushLog: pushLog})
+	r2 = celltest.Start(t, celltest.Options{Replica: r1, PushLog: pushLog + ".2"})
+	return r1, r2, pushLog
+}
+
 func connectOnly(t *testing.T, cl *celltest.Client) *celltest.RT {
 	rt, _ := connect(t, cl)
 	return rt
@@ -193,9 +201,7 @@ func connectOnly(t *testing.T, cl *celltest.Client) *celltest.RT {
 // offline one gets one.
 func TestPushesSkipOnlineMembers(t *testing.T) {
 	t.Parallel()
-	pushLog := filepath.Join(t.TempDir(), "push.jsonl")
-	r1 := celltest.Start(t, celltest.Options{PushLog: pushLog})
-	r2 := celltest.Start(t, celltest.Options{Replica: r1, PushLog: pushLog + ".2"})
+	r1, r2, pushLog := twoReplicas(t)
 	tm := newTeam(t, r1)
 	here, offline := r1.SignUp(t), r1.SignUp(t)
 	hereID := celltest.Join(t, tm.owner, here, tm.slug, "member")

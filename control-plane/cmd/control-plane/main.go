@@ -9,29 +9,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/pushnchat/pushnchat/control-plane/internal/cpserver"
+	"github.com/pushnchat/pushnchat/internal/cmdmain"
 )
 
-func main() {
-	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintf(os.Stderr, "control-plane: %v\n", err)
-		os.Exit(1)
-	}
-}
+func main() { cmdmain.Main("control-plane", run) }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	env := func(k, def string) string {
-		if v := getenv(k); v != "" {
-			return v
-		}
-		return def
-	}
+	env := cmdmain.Env(getenv)
 	var cfg cpserver.Config
 	var cells string
 	fs := flag.NewFlagSet("control-plane", flag.ContinueOnError)
@@ -75,8 +63,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	cfg.Logger = slog.New(slog.NewJSONHandler(stdout, nil)).With("service", "control-plane")
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	s, err := cpserver.Start(ctx, cfg)
 	if err != nil {
 		return err

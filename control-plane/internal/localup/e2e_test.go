@@ -80,8 +80,9 @@ func eventually(t *testing.T, wait time.Duration, what string, check func() stri
 	}
 }
 
-// tenantRows counts a slug's tenant rows in every cell's own database.
-func tenantRows(t *testing.T, pl *localup.Platform, slug string) map[string]int {
+// countPerCell runs a count query with arg in every cell's own database,
+// returning the cells where it is above zero.
+func countPerCell(t *testing.T, pl *localup.Platform, query, arg string) map[string]int {
 	t.Helper()
 	ctx := context.Background()
 	out := map[string]int{}
@@ -91,7 +92,7 @@ func tenantRows(t *testing.T, pl *localup.Platform, slug string) map[string]int 
 			t.Fatal(err)
 		}
 		var n int
-		err = conn.QueryRow(ctx, "SELECT count(*) FROM tenant WHERE slug = $1", slug).Scan(&n)
+		err = conn.QueryRow(ctx, query, arg).Scan(&n)
 		conn.Close(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -103,25 +104,14 @@ func tenantRows(t *testing.T, pl *localup.Platform, slug string) map[string]int 
 	return out
 }
 
+// tenantRows counts a slug's tenant rows in every cell's own database.
+func tenantRows(t *testing.T, pl *localup.Platform, slug string) map[string]int {
+	return countPerCell(t, pl, "SELECT count(*) FROM tenant WHERE slug = $1", slug)
+}
+
 // userRows counts the cells storing a user with this email.
 func userRows(t *testing.T, pl *localup.Platform, email string) int {
-	t.Helper()
-	ctx := context.Background()
-	n := 0
-	for _, c := range pl.Cells {
-		conn, err := pgx.Connect(ctx, c.Postgres.URL(localup.CellDatabase))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var k int
-		err = conn.QueryRow(ctx, "SELECT count(*) FROM app_user WHERE email = $1", email).Scan(&k)
-		conn.Close(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		n += k
-	}
-	return n
+	return len(countPerCell(t, pl, "SELECT count(*) FROM app_user WHERE email = $1", email))
 }
 
 // clientFrom is an HTTP client whose connections come from ip (any

@@ -14,31 +14,19 @@ import (
 	"net/http"
 	_ "net/http/pprof"
 	"net/url"
-	"os"
-	"os/signal"
 	"slices"
-	"syscall"
 	"time"
 
+	"github.com/pushnchat/pushnchat/internal/cmdmain"
 	"github.com/pushnchat/pushnchat/internal/telemetry"
 	"github.com/pushnchat/pushnchat/router/internal/lookup"
 	"github.com/pushnchat/pushnchat/router/internal/proxy"
 )
 
-func main() {
-	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintf(os.Stderr, "router: %v\n", err)
-		os.Exit(1)
-	}
-}
+func main() { cmdmain.Main("router", run) }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	env := func(k, def string) string {
-		if v := getenv(k); v != "" {
-			return v
-		}
-		return def
-	}
+	env := cmdmain.Env(getenv)
 	fs := flag.NewFlagSet("router", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", env("LISTEN", "127.0.0.1:8000"), "listen address (LISTEN)")
@@ -61,8 +49,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("-control-plane: %w", err)
 	}
 	log := slog.New(slog.NewJSONHandler(stdout, nil)).With("service", "router")
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 
 	endpoints := proxy.NewPolled(*cp, *token, log)
 	// Start only once the cells are known; afterwards keep the last known
