@@ -23,8 +23,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/pushnchat/pushnchat/cell/internal/app"
 	"github.com/pushnchat/pushnchat/cell/config"
+	"github.com/pushnchat/pushnchat/cell/internal/app"
 	"github.com/pushnchat/pushnchat/cell/internal/postgres"
 	"github.com/pushnchat/pushnchat/internal/problem"
 	"github.com/pushnchat/pushnchat/internal/servicetoken"

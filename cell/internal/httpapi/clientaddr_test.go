@@ -4,8 +4,8 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/pushnchat/pushnchat/cell/internal/celltest"
 	"github.com/pushnchat/pushnchat/cell/config"
+	"github.com/pushnchat/pushnchat/cell/internal/celltest"
 	"github.com/pushnchat/pushnchat/internal/clientaddr"
 	"github.com/pushnchat/pushnchat/internal/problem"
 )

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pushnchat/pushnchat/cell/internal/celltest"
 	"github.com/pushnchat/pushnchat/cell/config"
+	"github.com/pushnchat/pushnchat/cell/internal/celltest"
 	"github.com/pushnchat/pushnchat/internal/problem"
 )
 

@@ -20,8 +20,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/pushnchat/pushnchat/cell/internal/celltest"
 	"github.com/pushnchat/pushnchat/cell/config"
+	"github.com/pushnchat/pushnchat/cell/internal/celltest"
 	"github.com/pushnchat/pushnchat/cell/internal/realtime"
 	"github.com/pushnchat/pushnchat/internal/testenv"
 )
