@@ -20,11 +20,17 @@ var hopByHop = [...]string{"Connection", "Proxy-Connection", "Keep-Alive", "Prox
 // so a proxy never forwards it as received.
 func HopByHop(name []byte) bool {
 	for _, d := range hopByHop {
-		if len(name) == len(d) && bytes.EqualFold(name, []byte(d)) {
+		if Is(name, d) {
 			return true
 		}
 	}
 	return false
+}
+
+// Is reports whether the header name is s, in any case; the length is
+// compared first, which settles most names at once.
+func Is(name []byte, s string) bool {
+	return len(name) == len(s) && bytes.EqualFold(name, []byte(s))
 }
 
 // tokenChar: RFC 9110 tchar.

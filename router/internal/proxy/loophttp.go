@@ -21,7 +21,7 @@ func droppedRequestHeader(name []byte) bool {
 	}
 	for _, d := range [...]string{"Host", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Request-Id",
 		clientaddr.Header, clientaddr.TokenHeader, servicetoken.Header} {
-		if len(name) == len(d) && bytes.EqualFold(name, []byte(d)) {
+		if h1.Is(name, d) {
 			return true
 		}
 	}
@@ -79,14 +79,14 @@ func appendUpstreamRequest(b []byte, h *h1.Request, req []byte, headEnd int, hos
 // they are (h1.ParseResponse takes no other coding).
 func droppedAnswerHeader(name []byte, chunked bool) bool {
 	switch {
-	case bytes.EqualFold(name, []byte("Transfer-Encoding")):
+	case h1.Is(name, "Transfer-Encoding"):
 		return false
 	case h1.HopByHop(name):
 		return true
-	case chunked && bytes.EqualFold(name, []byte("Content-Length")):
+	case chunked && h1.Is(name, "Content-Length"):
 		return true
 	}
-	return bytes.EqualFold(name, []byte("X-Request-Id")) || bytes.EqualFold(name, []byte("X-Pushnchat-Cell"))
+	return h1.Is(name, "X-Request-Id") || h1.Is(name, "X-Pushnchat-Cell")
 }
 
 // appendClientHead writes the answer head as the client gets it.
