@@ -137,7 +137,12 @@ func (c Config) Args() []string {
 	}
 	num := func(name string, v float64) {
 		if v != 0 {
-			add(name, strconv.FormatFloat(v, 'g', -1, 64))
+			add(name, strconv.FormatFloat(v, 'f', -1, 64))
+		}
+	}
+	integer := func(name string, v int) {
+		if v != 0 {
+			add(name, strconv.Itoa(v))
 		}
 	}
 	dur := func(name string, d time.Duration) {
@@ -161,12 +166,12 @@ func (c Config) Args() []string {
 	add("allowed-origins", strings.Join(c.AllowedOrigins, ","))
 	add("service-token", c.ServiceToken)
 	add("edge-token", c.EdgeToken)
-	num("rate-ip", float64(c.RateIP.PerSecond))
-	num("rate-ip-burst", float64(c.RateIP.Burst))
-	num("rate-user", float64(c.RateUser.PerSecond))
-	num("rate-user-burst", float64(c.RateUser.Burst))
+	integer("rate-ip", c.RateIP.PerSecond)
+	integer("rate-ip-burst", c.RateIP.Burst)
+	integer("rate-user", c.RateUser.PerSecond)
+	integer("rate-user-burst", c.RateUser.Burst)
 	dur("shutdown-grace", c.ShutdownGrace)
-	num("realtime-queue", float64(c.Realtime.QueueLimit))
+	integer("realtime-queue", c.Realtime.QueueLimit)
 	num("realtime-frame-rate", c.Realtime.FrameRate)
 	num("realtime-frame-burst", c.Realtime.FrameBurst)
 	dur("realtime-heartbeat", c.Realtime.Heartbeat)
