@@ -17,14 +17,10 @@ import (
 
 const helperEnv = "PUSHNCHAT_TESTENV_HELPER"
 
-// TestHelperStack is not a test of its own: TestServersDieWithTheTestBinary
-// runs this binary again with helperEnv set, and this function then plays a
-// test binary that starts every server and dies the way it is told to.
-func TestHelperStack(t *testing.T) {
-	mode := os.Getenv(helperEnv)
-	if mode == "" {
-		t.Skip("the child process of TestServersDieWithTheTestBinary; it runs only as that test's child")
-	}
+// dyingBinary plays, in the child process TestServersDieWithTheTestBinary
+// starts (this binary again, with helperEnv set to mode), a test binary
+// that starts every server and then dies the way it is told to.
+func dyingBinary(t *testing.T, mode string) {
 	die := make(chan bool, 1)
 	testenv.Postgres(t, notes)
 	testenv.Redis(t)
@@ -56,13 +52,14 @@ func TestHelperStack(t *testing.T) {
 // A test binary that dies without cleaning up — SIGKILL, a panic, os.Exit —
 // leaves no postgres, redis, consul or node process behind.
 func TestServersDieWithTheTestBinary(t *testing.T) {
-	if os.Getenv(helperEnv) != "" {
+	if mode := os.Getenv(helperEnv); mode != "" {
+		dyingBinary(t, mode) // this process is the child
 		return
 	}
 	for _, mode := range []string{"kill", "panic", "exit"} {
 		t.Run(mode, func(t *testing.T) {
 			t.Parallel()
-			cmd := exec.Command(os.Args[0], "-test.run=^TestHelperStack$", "-test.count=1", "-test.timeout=5m")
+			cmd := exec.Command(os.Args[0], "-test.run=^TestServersDieWithTheTestBinary$", "-test.count=1", "-test.timeout=5m")
 			cmd.Env = append(os.Environ(), helperEnv+"="+mode)
 			cmd.Stderr = os.Stderr
 			stdin, err := cmd.StdinPipe()
