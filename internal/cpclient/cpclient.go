@@ -78,19 +78,25 @@ func (e *StatusError) Error() string {
 // Client calls a control plane's internal API with the service token.
 type Client struct {
 	base, token string
-	http        *http.Client
+	timeout     time.Duration
+	http        *http.Client // no timeout of its own: each call's context bounds it
 }
 
+// feedMargin is how long past its wait a long-poll of the change feed may
+// take to answer (a loaded control plane, a slow network).
+const feedMargin = 15 * time.Second
+
 // New returns a client of the control plane at base (its URL), presenting
-// token; each call is bounded by timeout, a feed's wait on top.
+// token; each call is bounded by timeout, a feed's long-poll by its wait
+// and feedMargin.
 func New(base, token string, timeout time.Duration) *Client {
-	return &Client{base: base, token: token, http: &http.Client{Timeout: timeout}}
+	return &Client{base: base, token: token, timeout: timeout, http: &http.Client{}}
 }
 
 // Cells lists the cells and their health.
 func (c *Client) Cells(ctx context.Context) ([]Cell, error) {
 	var out Cells
-	err := c.get(ctx, "/v1/cells", 0, &out)
+	err := c.get(ctx, "/v1/cells", c.timeout, &out)
 	return out.Items, err
 }
 
@@ -106,7 +112,7 @@ func (c *Client) User(ctx context.Context, uid string) (Record, error) {
 
 func (c *Client) lookup(ctx context.Context, path string) (Record, error) {
 	var out Record
-	err := c.get(ctx, path, 0, &out)
+	err := c.get(ctx, path, c.timeout, &out)
 	if se := (*StatusError)(nil); errors.As(err, &se) && (se.Status == http.StatusNotFound || se.Status == http.StatusBadRequest) {
 		return Record{}, ErrNotFound
 	}
@@ -117,7 +123,7 @@ func (c *Client) lookup(ctx context.Context, path string) (Record, error) {
 // wait for the first one.
 func (c *Client) Changes(ctx context.Context, after int64, wait time.Duration) (Changes, error) {
 	var out Changes
-	err := c.get(ctx, "/v1/directory/changes?after="+strconv.FormatInt(after, 10)+"&wait="+wait.String(), wait, &out)
+	err := c.get(ctx, "/v1/directory/changes?after="+strconv.FormatInt(after, 10)+"&wait="+wait.String(), wait+feedMargin, &out)
 	return out, err
 }
 
@@ -132,11 +138,7 @@ func (c *Client) get(ctx context.Context, path string, wait time.Duration, out a
 		return err
 	}
 	servicetoken.Set(req, c.token)
-	client := c.http
-	if wait > 0 {
-		client = &http.Client{Transport: c.http.Transport} // the context bounds it
-	}
-	resp, err := client.Do(req)
+	resp, err := c.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("control plane unreachable: %w", err)
 	}

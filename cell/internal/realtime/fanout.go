@@ -45,6 +45,9 @@ func newFanout(ctx context.Context, rdb *redis.Client, streamLength int, log *sl
 	}
 }
 
+// close ends the subscriptions; receive returns.
+func (f *fanout) close() error { return f.ps.Close() }
+
 // await returns a channel closed once Redis confirms the subscription to
 // channel, or nil when it has.
 func (f *fanout) await(channel string) chan struct{} {

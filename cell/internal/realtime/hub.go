@@ -121,7 +121,7 @@ func (h *Hub) instrument(m metric.Meter) error {
 // Close stops the hub's background work. Sessions are closed by Drain.
 func (h *Hub) Close() error {
 	h.stop()
-	err := h.fan.ps.Close()
+	err := h.fan.close()
 	h.done.Wait()
 	return err
 }
