@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pushnchat/pushnchat/internal/cpclient"
+	"github.com/pushnchat/pushnchat/internal/problem"
 )
 
 // The typed client every other service uses reads each answer of the
@@ -60,5 +61,19 @@ func TestTheClientReadsEveryAnswer(t *testing.T) {
 	}
 	if _, err := cpclient.New(p.url, "wrong", time.Second).Cells(ctx); err == nil {
 		t.Error("Cells with a wrong token succeeded")
+	}
+
+	// The contact is the cell's contract too: a field it does not know is
+	// the client's 400, naming it, and nothing is placed.
+	odd := business("odd-contact", "NG")
+	odd["contact"] = map[string]string{"name": "Owner Person", "email": "owner@example.test", "fax": "+234"}
+	a = p.call(t, "POST", "/v1/signup", owner.IDToken, odd)
+	var pr problem.Problem
+	_ = json.Unmarshal(a.body, &pr)
+	if a.status != 400 || len(pr.Errors) == 0 || pr.Errors[0].Field != "fax" {
+		t.Errorf("sign-up with an unknown contact field = %d %s; want 400 naming fax", a.status, a.body)
+	}
+	if _, err := cp.Tenant(ctx, "odd-contact"); !errors.Is(err, cpclient.ErrNotFound) {
+		t.Errorf("a refused sign-up left a directory entry: %v", err)
 	}
 }
