@@ -128,75 +128,89 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, actor authz.Actor) e
 	return nil
 }
 
-// serve reads until the connection ends, then forgets the session.
+// serve reads the client's next frame and handles it, then reads on
+// from a fresh goroutine; when the connection ends it forgets the session.
+//
+// An idle session is a goroutine parked in this read. Handling a frame
+// (decoding it above all) takes a goroutine's stack past 4 KiB, and the
+// runtime halves a stack only while less than a quarter of it is in use,
+// which the library's read path alone exceeds at 8 KiB: a goroutine that
+// had handled a frame kept 8 KiB for as long as its session lasted. A
+// fresh goroutine per frame costs far less than the frame's own decoding.
 func (s *session) serve() {
-	h := s.hub
-	defer func() {
-		h.mu.Lock()
-		delete(h.sessions, s)
-		h.mu.Unlock()
-		s.mu.Lock()
-		convs := make([]string, 0, len(s.convs))
-		for c := range s.convs {
-			convs = append(convs, c)
-		}
-		s.mu.Unlock()
-		h.unfollow(s)
-		h.unfollowConversations(s, convs)
-		h.markAbsent(s)
-		h.mConns.Add(s.ctx, -1)
-		s.cancel()
-		h.conns.Done()
-	}()
-	s.read()
+	// No context: an idle read then costs no timer or callback; the
+	// session ends reads by closing the connection.
+	typ, data, err := s.conn.Read(context.Background())
+	if err != nil {
+		s.readFailed(err)
+		s.end()
+		return
+	}
+	s.receive(typ, data)
+	go s.serve()
 }
 
-// read handles the client's frames until the connection ends.
-func (s *session) read() {
-	for {
-		// No context: an idle read then costs no timer or callback; the
-		// session ends reads by closing the connection.
-		typ, data, err := s.conn.Read(context.Background())
-		if err != nil {
-			s.mu.Lock()
-			s.closed = true
-			s.mu.Unlock()
-			if errors.Is(err, websocket.ErrMessageTooBig) {
-				s.hub.countClose(int(CloseTooBig))
-			}
-			s.conn.CloseNow()
-			return
-		}
-		s.lastRead.Store(time.Now().UnixNano())
-		s.mu.Lock()
-		closing := s.closed
-		s.mu.Unlock()
-		if closing {
-			continue // the close handshake is under way
-		}
-		if typ != websocket.MessageText {
-			s.closeWith(CloseUnsupported, "frames are JSON text")
-			continue // read on until the close handshake ends
-		}
-		var f inFrame
-		if err := json.Unmarshal(data, &f); err != nil || f.Type == "" {
-			s.closeWith(CloseBadFrame, "a frame is a JSON object with a type")
-			continue
-		}
-		switch s.gate.admit(time.Now()) {
-		case flood:
-			s.closeWith(CloseFlooding, "too many frames")
-			continue
-		case drop:
-			s.reply(errorFrame{Type: "error", Ref: f.Ref, Conversation: f.Conversation, Code: ErrRateLimited, Detail: "too many frames; this one was dropped"})
-			continue
-		}
-		if err := inputtext.CheckJSON(data); err != nil {
-			s.reply(errorFrame{Type: "error", Ref: f.Ref, Conversation: f.Conversation, Code: ErrInvalid, Detail: describe(err)})
-			continue
-		}
-		s.handle(f)
+// end forgets the session, whose connection ended.
+func (s *session) end() {
+	h := s.hub
+	h.mu.Lock()
+	delete(h.sessions, s)
+	h.mu.Unlock()
+	s.mu.Lock()
+	convs := make([]string, 0, len(s.convs))
+	for c := range s.convs {
+		convs = append(convs, c)
 	}
+	s.mu.Unlock()
+	h.unfollow(s)
+	h.unfollowConversations(s, convs)
+	h.markAbsent(s)
+	h.mConns.Add(s.ctx, -1)
+	s.cancel()
+	h.conns.Done()
+}
+
+func (s *session) readFailed(err error) {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	if errors.Is(err, websocket.ErrMessageTooBig) {
+		s.hub.countClose(int(CloseTooBig))
+	}
+	s.conn.CloseNow()
+}
+
+// receive handles one frame from the client.
+func (s *session) receive(typ websocket.MessageType, data []byte) {
+	s.lastRead.Store(time.Now().UnixNano())
+	s.mu.Lock()
+	closing := s.closed
+	s.mu.Unlock()
+	if closing {
+		return // the close handshake is under way
+	}
+	if typ != websocket.MessageText {
+		s.closeWith(CloseUnsupported, "frames are JSON text")
+		return // read on until the close handshake ends
+	}
+	var f inFrame
+	if err := json.Unmarshal(data, &f); err != nil || f.Type == "" {
+		s.closeWith(CloseBadFrame, "a frame is a JSON object with a type")
+		return
+	}
+	switch s.gate.admit(time.Now()) {
+	case flood:
+		s.closeWith(CloseFlooding, "too many frames")
+		return
+	case drop:
+		s.reply(errorFrame{Type: "error", Ref: f.Ref, Conversation: f.Conversation, Code: ErrRateLimited, Detail: "too many frames; this one was dropped"})
+		return
+	}
+	if err := inputtext.CheckJSON(data); err != nil {
+		s.reply(errorFrame{Type: "error", Ref: f.Ref, Conversation: f.Conversation, Code: ErrInvalid, Detail: describe(err)})
+		return
+	}
+	s.handle(f)
 }
 
 // enqueue hands e to the pump, starting it when idle — or, while the
