@@ -118,3 +118,9 @@ require (
 	google.golang.org/protobuf v1.36.12 // indirect
 	gopkg.in/natefinch/lumberjack.v2 v2.2.1 // indirect
 )
+
+// Packages that JavaScript dependencies ship are not ours to build or test.
+ignore (
+	./web/node_modules
+	./tools/firebase/node_modules
+)
