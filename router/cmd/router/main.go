@@ -33,6 +33,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	cp := fs.String("control-plane", env("CONTROL_PLANE_URL", ""), "control plane URL (CONTROL_PLANE_URL)")
 	token := fs.String("service-token", env("SERVICE_TOKEN", ""), "token for the control plane's directory (SERVICE_TOKEN)")
 	edgeToken := fs.String("edge-token", env("EDGE_TOKEN", ""), "token with which the router vouches to cells for the client addresses it forwards; empty forwards none (EDGE_TOKEN)")
+	web := fs.String("web", env("WEB_URL", ""), "the web app's server, which answers every path outside /v1/ (empty: those are 404) (WEB_URL)")
 	cacheMax := fs.Int("cache-entries", 2_000_000, "directory entries kept in memory")
 	healthEvery := fs.Duration("health-interval", time.Second, "how often cells are probed")
 	loops := fs.Int("loops", 0, "event loops serving requests (0: one per CPU)")
@@ -47,6 +48,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	cpURL, err := url.Parse(*cp)
 	if err != nil {
 		return fmt.Errorf("-control-plane: %w", err)
+	}
+	var webURL *url.URL
+	if *web != "" {
+		if webURL, err = url.Parse(*web); err != nil || webURL.Host == "" {
+			return fmt.Errorf("-web: want an absolute URL, got %q", *web)
+		}
 	}
 	log := slog.New(slog.NewJSONHandler(stdout, nil)).With("service", "router")
 
@@ -74,7 +81,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if *debugAddr != "" {
 		go func() { _ = http.ListenAndServe(*debugAddr, http.DefaultServeMux) }() // net/http/pprof registers there
 	}
-	rt := proxy.New(proxy.Config{Endpoints: endpoints, Resolver: resolver, ControlPlane: cpURL, Health: health, Log: log, EdgeToken: *edgeToken})
+	rt := proxy.New(proxy.Config{Endpoints: endpoints, Resolver: resolver, ControlPlane: cpURL, Web: webURL, Health: health, Log: log, EdgeToken: *edgeToken})
 	srv := proxy.NewLoopServer(rt, *loops, log)
 	if *metricsAddr != "" {
 		tel, err := telemetry.Setup(ctx, telemetry.Config{Service: "router"})

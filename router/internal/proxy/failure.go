@@ -38,6 +38,10 @@ func (f failure) cellsFault() bool { return f == failDial || f == failTimeout }
 // failed applies the rule to a failed forward to cell — marking the cell
 // down only for its own failures — and returns what the client is told.
 func (rt *Router) failed(cell string, f failure, cause error) error {
+	if cell == webApp && f != failClient {
+		rt.log.Warn("web app unreachable", "err", cause)
+		return &errs.Error{Kind: errs.Unavailable, RetryAfter: 5, Message: "the web app cannot be reached; retry shortly"}
+	}
 	if cell == controlPlane && f != failClient {
 		rt.log.Warn("control plane unreachable", "err", cause)
 		return &errs.Error{Kind: errs.Unavailable, RetryAfter: 5, Message: "the control plane cannot be reached; retry shortly"}

@@ -44,6 +44,10 @@ func (rt *Router) reverseProxy() *httputil.ReverseProxy {
 			pr.SetURL(t.url)
 			pr.SetXForwarded()
 			pr.Out.Header.Set(requestid.Header, pr.In.Header.Get(requestid.Header))
+			if t.cell == webApp {
+				withoutCredentials(pr.Out.Header)
+				return
+			}
 			rt.vouch(pr.Out.Header, pr.In.RemoteAddr)
 		},
 		Transport: transport,
@@ -85,6 +89,16 @@ func (rt *Router) vouch(h http.Header, remoteAddr string) {
 	if host, _, err := net.SplitHostPort(remoteAddr); err == nil {
 		h.Set(clientaddr.Header, host)
 		h.Set(clientaddr.TokenHeader, rt.edgeToken)
+	}
+}
+
+// withoutCredentials strips what could let the web app act as the user or
+// read their private data: the web tier is global and serves public pages
+// only (docs/adr/0005-web-residency.md). Nor does it get the client's
+// vouched address, which only cells may trust.
+func withoutCredentials(h http.Header) {
+	for _, k := range []string{"Authorization", "Cookie", "X-CSRF-Token", clientaddr.Header, clientaddr.TokenHeader, servicetoken.Header} {
+		h.Del(k)
 	}
 }
 

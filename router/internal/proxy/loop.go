@@ -335,7 +335,7 @@ func (s *LoopServer) next(cl *client) gnet.Action {
 		}
 		return lookup.Entry{}, errNotCached
 	})
-	if err != nil || t.cell == controlPlane {
+	if err != nil || t.cell == controlPlane || t.cell == webApp {
 		return s.handOver(cl, nil, handoverRoute)
 	}
 	addr, ok := s.tcpAddr(t.url.Host)

@@ -31,7 +31,7 @@ func (rt *Router) route(r *http.Request) (target, error) {
 // "t:<tenant>" or "u:<uid>".
 func (rt *Router) routeBy(path string, query func() string, user func() (string, error), find func(key string) (lookup.Entry, error)) (target, error) {
 	switch {
-	case path == "/v1/signup" || path == "/v1/me/cells":
+	case path == "/v1/signup" || path == "/v1/me/cells" || path == "/v1/placement":
 		return target{cell: controlPlane, url: rt.controlPlane}, nil
 	case strings.HasPrefix(path, "/v1/t/"):
 		key, _, _ := strings.Cut(strings.TrimPrefix(path, "/v1/t/"), "/")
@@ -71,6 +71,9 @@ func (rt *Router) routeBy(path string, query func() string, user func() (string,
 		}
 		return rt.userCell(e, query())
 	}
+	if rt.web != nil && path != "/v1" && !strings.HasPrefix(path, "/v1/") {
+		return target{cell: webApp, url: rt.web}, nil
+	}
 	return target{}, errs.E(errs.NotFound, "no such endpoint")
 }
 
@@ -104,6 +107,10 @@ func (rt *Router) marketCell(country string) (string, bool) {
 
 // controlPlane is the target name of requests the control plane answers.
 const controlPlane = "control-plane"
+
+// webApp is the target name of pages: every path outside /v1/, when the
+// router fronts the web app (one origin for pages, API and WebSocket).
+const webApp = "web"
 
 const noAccount = "no business account yet: sign up, or accept an invitation"
 

@@ -53,8 +53,11 @@ type Config struct {
 	Endpoints    Endpoints
 	Resolver     Resolver
 	ControlPlane *url.URL
-	Health       *Health
-	Log          *slog.Logger
+	// Web is the web app's server, which answers every path outside /v1/;
+	// nil answers them 404.
+	Web    *url.URL
+	Health *Health
+	Log    *slog.Logger
 	// EdgeToken vouches to the cells for the client address the router
 	// forwards (package clientaddr); empty forwards none.
 	EdgeToken string
@@ -65,6 +68,7 @@ type Router struct {
 	endpoints    Endpoints
 	resolver     Resolver
 	controlPlane *url.URL
+	web          *url.URL
 	log          *slog.Logger
 	edgeToken    string
 	proxy        *httputil.ReverseProxy // every request the event loops hand over
@@ -88,7 +92,7 @@ type target struct {
 func New(cfg Config) *Router {
 	var prefix [6]byte
 	_, _ = rand.Read(prefix[:])
-	rt := &Router{endpoints: cfg.Endpoints, resolver: cfg.Resolver, controlPlane: cfg.ControlPlane, health: cfg.Health,
+	rt := &Router{endpoints: cfg.Endpoints, resolver: cfg.Resolver, controlPlane: cfg.ControlPlane, web: cfg.Web, health: cfg.Health,
 		log: cfg.Log, edgeToken: cfg.EdgeToken, idPrefix: hex.EncodeToString(prefix[:])}
 	rt.proxy = rt.reverseProxy()
 	return rt
