@@ -9,6 +9,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /readyz", s.handle(s.handleReadyz))
 	mux.HandleFunc("POST /v1/signup", s.handle(s.signup))
 	mux.HandleFunc("GET /v1/me/cells", s.handle(s.handleMyCells))
+	mux.HandleFunc("GET /v1/placement", s.handle(s.handlePlacement))
 	mux.HandleFunc("GET /v1/directory/tenants/{key}", s.internal(s.handleLookupTenant))
 	mux.HandleFunc("GET /v1/directory/users/{uid}", s.internal(s.handleLookupUser))
 	mux.HandleFunc("GET /v1/directory/changes", s.internal(s.handleChanges))
