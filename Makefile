@@ -13,6 +13,7 @@ bootstrap:
 build: bootstrap
 	@mkdir -p bin
 	go build -o bin/ ./...
+	cd web && NEXT_TELEMETRY_DISABLED=1 npm run --silent build
 
 up: build
 	bin/pushnctl up

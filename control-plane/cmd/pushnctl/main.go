@@ -99,6 +99,7 @@ func runUp(ctx context.Context, args []string, getenv func(string) string, stdou
 		BasePort: *basePort,
 		Tools:    devstack.FindTools(getenv, root),
 		Binaries: bins,
+		Web:      filepath.Join(root, "web"),
 		Logger:   logger,
 	})
 	if err != nil {
@@ -118,6 +119,7 @@ func printPlatform(w io.Writer, pl *localup.Platform, took time.Duration) {
 	fmt.Fprintf(w, "\nPushNchat local platform is up (%.1fs). Ctrl-C stops everything.\n\n", took.Seconds())
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SERVICE\tADDRESS\tTRY")
+	fmt.Fprintf(tw, "web app (open this)\thttp://%s/\tbrowse http://%s/m/NG, sign up at /signup, sign in as a demo user at /signin\n", pl.RouterAddr, pl.RouterAddr)
 	fmt.Fprintf(tw, "router (front door)\thttp://%s\tcurl -s http://%s/v1/markets/NG/listings\n", pl.RouterAddr, pl.RouterAddr)
 	fmt.Fprintf(tw, "router metrics\thttp://%s/metrics\tcurl -s http://%s/metrics | grep ^router_\n", pl.RouterMetricsAddr, pl.RouterMetricsAddr)
 	fmt.Fprintf(tw, "control plane\thttp://%s\tpushnctl cells\n", pl.ControlPlaneAddr)

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -52,54 +53,13 @@ type Config struct {
 	// Binaries is the directory with the cell, control-plane and router
 	// executables (bin/ after `make build`).
 	Binaries string
-	Logger   *slog.Logger
-}
-
-// Ports is the fixed port plan of the local platform, so that URLs stay the
-// same from one `make up` to the next.
-type Ports struct {
-	Consul       int   // HTTP; the agent's other ports follow (+1 … +5)
-	AuthEmulator int   // Auth API; hub and logging follow (+1, +2)
-	CellPostgres []int // per cell, in Cells order
-	CellRedis    []int
-	CellHTTP     []int
-	// The control plane's own PostgreSQL and API, and the router: the
-	// platform's front door.
-	ControlPlanePostgres, ControlPlane, Router int
-	// RouterMetrics serves the router's Prometheus /metrics.
-	RouterMetrics int
-}
-
-// PortPlan lays the ports out from base: Consul at base, the Auth emulator
-// at base+10, the control plane's PostgreSQL and API at base+20 and +21, the
-// router at base+30 (its metrics at +31), cell i's PostgreSQL at base+100+10i, its Redis one
-// above and the cell's HTTP API two above.
-// Base zero puts every server on its own free port (tests of `up`).
-func PortPlan(base int) Ports {
-	if base == 0 {
-		return freePortPlan()
-	}
-	p := Ports{Consul: base, AuthEmulator: base + 10, ControlPlanePostgres: base + 20, ControlPlane: base + 21, Router: base + 30, RouterMetrics: base + 31}
-	for i := range Cells {
-		p.CellPostgres = append(p.CellPostgres, base+100+10*i)
-		p.CellRedis = append(p.CellRedis, base+101+10*i)
-		p.CellHTTP = append(p.CellHTTP, base+102+10*i)
-	}
-	return p
-}
-
-// freePortPlan gives every server of the platform a distinct free port
-// (Consul and the Auth emulator pick their own blocks).
-func freePortPlan() Ports {
-	n := len(Cells)
-	ports, err := devstack.FreePorts(3*n + 4)
-	if err != nil {
-		// No ports at all: let each server fail to bind and say so.
-		ports = make([]int, 3*n+4)
-	}
-	p := Ports{CellPostgres: ports[:n], CellRedis: ports[n : 2*n], CellHTTP: ports[2*n : 3*n]}
-	p.ControlPlanePostgres, p.ControlPlane, p.Router, p.RouterMetrics = ports[3*n], ports[3*n+1], ports[3*n+2], ports[3*n+3]
-	return p
+	// Web is the web app's directory (web/ after `make build`); the
+	// router serves its pages. Empty starts no web app.
+	Web string
+	// WebAPI is where the web app's server reaches the API for public
+	// market data: the router when empty.
+	WebAPI string
+	Logger *slog.Logger
 }
 
 // Platform is the running local platform.
@@ -115,8 +75,9 @@ type Platform struct {
 	Auth      *devstack.AuthEmulator
 	// DirectoryDB is the control plane's PostgreSQL.
 	DirectoryDB *devstack.Postgres
-	// ControlPlaneAddr, RouterAddr and RouterMetricsAddr are host:port.
-	ControlPlaneAddr, RouterAddr, RouterMetricsAddr string
+	// ControlPlaneAddr, RouterAddr and RouterMetricsAddr are host:port;
+	// WebAddr too, when the web app runs.
+	ControlPlaneAddr, RouterAddr, RouterMetricsAddr, WebAddr string
 
 	lock     *os.File
 	stops    []func() error
@@ -298,6 +259,14 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 	if err := createDatabase(ctx, pl.DirectoryDB.URL("postgres"), DirectoryDatabase); err != nil {
 		return nil, fmt.Errorf("control plane: %w", err)
 	}
+	routerPort, err := portOr(pl.Ports.Router)
+	if err != nil {
+		return nil, err
+	}
+	pl.RouterAddr = hostPort(routerPort)
+	// The web app's pages come from the router's origin, which the cells
+	// accept cookie-authenticated writes from.
+	origins := []string{"http://" + pl.RouterAddr, "http://localhost:" + strconv.Itoa(routerPort)}
 	var cellList []string
 	for i := range pl.Cells {
 		c := &pl.Cells[i]
@@ -307,23 +276,36 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 		}
 		c.HTTPAddr = hostPort(port)
 		cellList = append(cellList, c.Name+"=http://"+c.HTTPAddr)
-		pl.programs = append(pl.programs, &program{name: c.Name, spec: cellSpec(cfg, dir, *c, pl.Auth, pl.ServiceToken, pl.EdgeToken), ready: probe.Ready("http://"+c.HTTPAddr+"/readyz", `"cell":"`+c.Name+`"`)})
+		pl.programs = append(pl.programs, &program{name: c.Name, spec: cellSpec(cfg, dir, *c, pl.Auth, pl.ServiceToken, pl.EdgeToken, origins), ready: probe.Ready("http://"+c.HTTPAddr+"/readyz", `"cell":"`+c.Name+`"`)})
 	}
 	cpPort, err := portOr(pl.Ports.ControlPlane)
 	if err != nil {
 		return nil, err
 	}
 	pl.ControlPlaneAddr = hostPort(cpPort)
-	routerPort, err := portOr(pl.Ports.Router)
-	if err != nil {
-		return nil, err
-	}
-	pl.RouterAddr = hostPort(routerPort)
 	metricsPort, err := portOr(pl.Ports.RouterMetrics)
 	if err != nil {
 		return nil, err
 	}
 	pl.RouterMetricsAddr = hostPort(metricsPort)
+	routerArgs := []string{"-listen", pl.RouterAddr, "-control-plane", "http://" + pl.ControlPlaneAddr, "-service-token", pl.ServiceToken, "-edge-token", pl.EdgeToken,
+		"-metrics-listen", pl.RouterMetricsAddr}
+	var web *program
+	if cfg.Web != "" {
+		port, err := portOr(pl.Ports.Web)
+		if err != nil {
+			return nil, err
+		}
+		api := cfg.WebAPI
+		if api == "" {
+			api = "http://" + pl.RouterAddr
+		}
+		if web, err = webProgram(cfg.Web, port, api, pl.Auth); err != nil {
+			return nil, err
+		}
+		pl.WebAddr = hostPort(port)
+		routerArgs = append(routerArgs, "-web", "http://"+pl.WebAddr)
+	}
 	pl.programs = append(pl.programs,
 		&program{name: "control-plane", ready: probe.Ready("http://" + pl.ControlPlaneAddr + "/readyz"), spec: proc.Spec{
 			Path: filepath.Join(cfg.Binaries, "control-plane"),
@@ -333,10 +315,12 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 		}},
 		&program{name: "router", ready: probe.Ready("http://" + pl.RouterAddr + "/healthz"), spec: proc.Spec{
 			Path: filepath.Join(cfg.Binaries, "router"),
-			Args: []string{"-listen", pl.RouterAddr, "-control-plane", "http://" + pl.ControlPlaneAddr, "-service-token", pl.ServiceToken, "-edge-token", pl.EdgeToken,
-				"-metrics-listen", pl.RouterMetricsAddr},
+			Args: routerArgs,
 		}},
 	)
+	if web != nil {
+		pl.programs = append(pl.programs, web)
+	}
 	for _, pg := range pl.programs {
 		log, err := logTo(pg.name)
 		if err != nil {
@@ -344,7 +328,8 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 		}
 		pg.spec.Name, pg.spec.Log, pg.spec.StopSignal = pg.name, log, syscall.SIGTERM
 	}
-	// Cells side by side, then the control plane, then the router.
+	// Cells side by side, then the control plane, the router and the web
+	// app.
 	for _, pg := range pl.programs[:len(pl.Cells)] {
 		wg.Add(1)
 		go func() {

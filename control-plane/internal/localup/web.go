@@ -1,0 +1,36 @@
+package localup
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/pushnchat/pushnchat/internal/devstack"
+	"github.com/pushnchat/pushnchat/internal/probe"
+	"github.com/pushnchat/pushnchat/internal/proc"
+)
+
+// webProgram is the web app's production server (`next start` over the
+// build in web/.next), reached through the router; its server reads public
+// market data only, from api (the router).
+func webProgram(webDir string, port int, api string, auth *devstack.AuthEmulator) (*program, error) {
+	next := filepath.Join(webDir, "node_modules", ".bin", "next")
+	if _, err := os.Stat(next); err != nil {
+		return nil, fmt.Errorf("no Next.js in %s; run scripts/bootstrap", webDir)
+	}
+	if _, err := os.Stat(filepath.Join(webDir, ".next", "BUILD_ID")); errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("the web app in %s is not built; run `make build`", webDir)
+	}
+	addr := hostPort(port)
+	return &program{name: "web", ready: probe.Ready("http://" + addr + "/"), spec: proc.Spec{
+		Path: next,
+		Args: []string{"start", "--hostname", "127.0.0.1", "--port", strconv.Itoa(port)},
+		Dir:  webDir,
+		// The browser signs in against the Auth emulator (its address is
+		// handed to the sign-in screens).
+		Env: []string{"NODE_ENV=production", "NEXT_TELEMETRY_DISABLED=1", "PUSHNCHAT_API_ORIGIN=" + api,
+			"FIREBASE_PROJECT_ID=" + auth.Project(), "FIREBASE_AUTH_EMULATOR_HOST=" + auth.Host()},
+	}}, nil
+}

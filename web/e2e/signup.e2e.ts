@@ -1,0 +1,101 @@
+// A business signs up on a phone: the country first, with where its data
+// will live and why, then the business and its owner; the owner lands on
+// their businesses, served by the home cell. Once from Nigeria, once from
+// the US; a country the policy refuses cannot start. Run like
+// market.e2e.ts.
+import path from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { launch, phone } from "./browser";
+
+const base = process.env.PUSHNCHAT_URL ?? "";
+const shots = process.env.SCREENSHOTS;
+const run = Date.now().toString(36);
+
+let browser: Browser;
+
+beforeAll(async () => {
+  expect(base, "PUSHNCHAT_URL").not.toBe("");
+  browser = await launch();
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function newPage(): Promise<Page> {
+  const page = await (await phone(browser)).newPage();
+  page.setDefaultTimeout(20_000);
+  return page;
+}
+
+async function signUp(page: Page, country: string, cell: string, name: string, shot?: string) {
+  await page.goto(base + "/signup");
+  await page.getByLabel("Country of your business").selectOption(country);
+  const where = page.getByRole("region", { name: "Where your data lives" });
+  await where.getByText(`Your business’s data will live in ${cell}.`).waitFor();
+  await page.getByLabel("Business name").fill(name);
+  const slug = await page.getByLabel("Web address").inputValue();
+  expect(slug).toMatch(/^[a-z0-9-]{3,40}$/);
+  await page.getByLabel("Your name").fill("Owner " + country);
+  await page.getByLabel("Email").fill(`${slug}@e2e.example.test`);
+  await page.getByLabel("Password").fill("a long password 1");
+  if (shot && shots) await page.screenshot({ path: path.join(shots, shot), fullPage: true });
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await page.waitForURL(/\/app\?/);
+  await page.getByRole("status").getByText(`is signed up; its data lives in ${cell}`).waitFor();
+  const mine = page.getByRole("list", { name: "My businesses" });
+  await mine.getByText(slug).waitFor();
+  await mine.getByText("owner").waitFor();
+  await page.getByText(`home cell ${cell}`).waitFor();
+  return slug;
+}
+
+test("a Nigerian business signs up and lives in lagos-1", async () => {
+  const page = await newPage();
+  await page.goto(base + "/signup");
+  await page.getByLabel("Country of your business").selectOption("NG");
+  await page.getByText("Nigeria businesses are homed in their own jurisdiction (lagos-1).").waitFor();
+  await signUp(page, "NG", "lagos-1", `Lagos Shop ${run}`, "signup-360.png");
+  if (shots) await page.screenshot({ path: path.join(shots, "my-businesses-360.png"), fullPage: true });
+
+  // Signing out ends the web session: the businesses are no longer readable.
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.waitForURL((u) => u.pathname === "/");
+  const me = await page.request.get(base + "/v1/me");
+  expect(me.status()).toBe(401);
+});
+
+test("a US business signs up and lives in us-1", async () => {
+  await signUp(await newPage(), "US", "us-1", `Ohio Tools ${run}`);
+});
+
+test("a country the policy cannot serve yet cannot start", async () => {
+  const page = await newPage();
+  await page.goto(base + "/signup");
+  await page.getByLabel("Country of your business").selectOption("RW");
+  await page.getByText("We cannot sign up businesses from this country yet.").waitFor();
+  await page.getByText(/authorisation/).waitFor();
+  expect(await page.getByRole("button", { name: "Sign up" }).isDisabled()).toBe(true);
+  expect(await page.getByLabel("Business name").isDisabled()).toBe(true);
+});
+
+test("a demo owner signs in and finds their business", async () => {
+  const page = await newPage();
+  await page.goto(base + "/signin");
+  await page.getByLabel("Email").fill("owner@nairobi-1.demo.pushnchat.test");
+  await page.getByLabel("Password").fill("pushnchat-demo");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(/\/app$/);
+  await page.getByRole("list", { name: "My businesses" }).getByText("wanjiru-foods").waitFor();
+  await page.getByText("home cell nairobi-1").waitFor();
+});
+
+test("a wrong password is refused in words", async () => {
+  const page = await newPage();
+  await page.goto(base + "/signin");
+  await page.getByLabel("Email").fill("owner@nairobi-1.demo.pushnchat.test");
+  await page.getByLabel("Password").fill("not the password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("alert").getByText("That email and password do not match an account.").waitFor();
+});

@@ -1,0 +1,104 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import type { Metadata } from "next";
+import { publicClient } from "@/api/public";
+import { ListingCard } from "@/components/ListingCard";
+import { MoreListings } from "@/components/MoreListings";
+import { categories, market } from "@/lib/markets";
+
+type Props = {
+  params: Promise<{ country: string }>;
+  searchParams: Promise<{ q?: string | string[]; category?: string | string[] }>;
+};
+
+function one(v: string | string[] | undefined): string | undefined {
+  const s = Array.isArray(v) ? v[0] : v;
+  return s?.trim() || undefined;
+}
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const m = market((await params).country);
+  return { title: m ? `${m.name} market` : "Market" };
+}
+
+// A market's home: public listings, rendered on the server from the
+// market's home cell (through the router), searched with the cell's
+// full-text search and filtered by category.
+export default async function MarketPage({ params, searchParams }: Props) {
+  const { country } = await params;
+  const m = market(country);
+  if (!m) notFound();
+  const sp = await searchParams;
+  const q = one(sp.q);
+  const category = one(sp.category);
+  const { data, error, response } = await publicClient().GET("/v1/markets/{country}/listings", {
+    params: { path: { country }, query: { q, category } },
+  });
+  const items = data?.items ?? [];
+  const base = `/m/${country}`;
+  const withCategory = (c?: string) => {
+    const u = new URLSearchParams();
+    if (q) u.set("q", q);
+    if (c) u.set("category", c);
+    const s = u.toString();
+    return s ? `${base}?${s}` : base;
+  };
+
+  return (
+    <>
+      <h1 className="mb-3 text-2xl font-bold">{m.name}</h1>
+      <form role="search" action={base} className="mb-3 flex gap-2">
+        <label htmlFor="q" className="sr-only">
+          Search listings in {m.name}
+        </label>
+        <input
+          id="q"
+          name="q"
+          type="search"
+          defaultValue={q}
+          maxLength={200}
+          placeholder="Search listings"
+          className="min-w-0 flex-1 rounded-full bg-white px-4 py-2 ring-1 ring-stone-300"
+        />
+        {category ? <input type="hidden" name="category" value={category} /> : null}
+        <button type="submit" className="rounded-full bg-emerald-800 px-4 py-2 font-medium text-white">
+          Search
+        </button>
+      </form>
+      <nav aria-label="Categories" className="-mx-4 mb-4 overflow-x-auto px-4">
+        <ul className="flex gap-2 whitespace-nowrap">
+          <li>
+            <Link href={withCategory()} aria-current={!category ? "page" : undefined} className={chip(!category)}>
+              All
+            </Link>
+          </li>
+          {categories.map((c) => (
+            <li key={c}>
+              <Link href={withCategory(c)} aria-current={category === c ? "page" : undefined} className={chip(category === c)}>
+                {c}
+              </Link>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      {error ? (
+        <p role="alert" className="rounded bg-amber-100 p-3">
+          This market cannot be reached right now ({response.status}); try again shortly.
+        </p>
+      ) : items.length === 0 ? (
+        <p className="text-stone-700">No listings{q ? ` match “${q}”` : ""}{category ? ` in ${category}` : ""} yet.</p>
+      ) : (
+        <ul className="space-y-3" aria-label="Listings">
+          {items.map((l) => (
+            <ListingCard key={l.id} listing={l} locale={m.locale} />
+          ))}
+        </ul>
+      )}
+      {data?.next_cursor ? <MoreListings country={country} q={q} category={category} cursor={data.next_cursor} locale={m.locale} /> : null}
+    </>
+  );
+}
+
+function chip(active: boolean): string {
+  return `inline-block rounded-full px-3 py-1 text-sm ring-1 ${active ? "bg-emerald-800 text-white ring-emerald-800" : "bg-white ring-stone-300"}`;
+}

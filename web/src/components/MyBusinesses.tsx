@@ -1,0 +1,92 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter, useSearchParams } from "next/navigation";
+import { useEffect, useState } from "react";
+import type { components } from "@/api/cell";
+import type { AuthConfig } from "@/lib/authconfig";
+import { cell, describe, firebaseAuth } from "@/lib/session";
+
+type Me = components["schemas"]["Me"];
+
+function csrfToken(): string {
+  return document.cookie.split("; ").find((c) => c.startsWith("pnc_csrf="))?.slice("pnc_csrf=".length) ?? "";
+}
+
+// MyBusinesses is the signed-in person's home: who they are, the
+// businesses they belong to and their role in each, read from their home
+// cell with the session cookie.
+export function MyBusinesses({ config }: { config: AuthConfig }) {
+  const router = useRouter();
+  const params = useSearchParams();
+  const [me, setMe] = useState<Me | "loading" | "failed">("loading");
+  const [signOutError, setSignOutError] = useState("");
+
+  useEffect(() => {
+    void cell.GET("/v1/me").then(({ data, response }) => {
+      if (response.status === 401 || response.status === 404) {
+        router.replace("/signin");
+        return;
+      }
+      setMe(data ?? "failed");
+    });
+  }, [router]);
+
+  async function signOut() {
+    const { error, response } = await cell.DELETE("/v1/session", {
+      headers: { "X-CSRF-Token": csrfToken() },
+      params: { header: { "Idempotency-Key": crypto.randomUUID() } },
+    });
+    if (error || !response.ok) {
+      setSignOutError(describe(error, response.status));
+      return;
+    }
+    const { signOut } = await import("firebase/auth");
+    await signOut(await firebaseAuth(config));
+    router.replace("/");
+  }
+
+  if (me === "loading") return <p aria-busy="true">Loading…</p>;
+  if (me === "failed")
+    return (
+      <p role="alert" className="rounded bg-amber-100 p-3">
+        Your businesses cannot be reached right now; try again shortly.
+      </p>
+    );
+  const welcome = params.get("welcome");
+  return (
+    <>
+      {welcome ? (
+        <p role="status" className="mb-4 rounded-lg bg-emerald-50 p-3 ring-1 ring-emerald-200">
+          Welcome! <strong>{welcome}</strong> is signed up; its data lives in <strong>{params.get("cell")}</strong>.
+        </p>
+      ) : null}
+      <h1 className="mb-1 text-2xl font-bold">My businesses</h1>
+      <p className="mb-4 text-stone-700">
+        Signed in as {me.user?.email}
+        {me.cell ? ` · home cell ${me.cell}` : ""}
+      </p>
+      <ul className="space-y-3" aria-label="My businesses">
+        {(me.memberships ?? []).map((m) => (
+          <li key={m.tenant_id} className="rounded-lg bg-white p-3 shadow-sm ring-1 ring-stone-200">
+            <span className="block font-semibold">{m.tenant_slug}</span>
+            <span className="text-sm text-stone-700">{m.role}</span>
+          </li>
+        ))}
+      </ul>
+      {signOutError ? (
+        <p role="alert" className="mt-4 rounded bg-red-50 p-3 text-red-900">
+          Could not sign out: {signOutError}
+        </p>
+      ) : null}
+      <p className="mt-6 flex gap-4">
+        <Link href="/" className="text-emerald-800 underline">
+          Browse markets
+        </Link>
+        <button type="button" onClick={() => void signOut()} className="text-emerald-800 underline">
+          Sign out
+        </button>
+      </p>
+    </>
+  );
+}

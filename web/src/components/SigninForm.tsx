@@ -1,0 +1,54 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import type { AuthConfig } from "@/lib/authconfig";
+import { firebaseAuth, startSession } from "@/lib/session";
+import { buttonClass, Field, inputClass } from "./Field";
+import { authMessage } from "./SignupForm";
+
+// SigninForm signs in with email and password, then opens the web session
+// with the home cell.
+export function SigninForm({ config }: { config: AuthConfig }) {
+  const router = useRouter();
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState("");
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: React.FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError("");
+    try {
+      const auth = await firebaseAuth(config);
+      const { signInWithEmailAndPassword } = await import("firebase/auth");
+      const cred = await signInWithEmailAndPassword(auth, email, password);
+      await startSession(cred.user);
+      router.push("/app");
+    } catch (err) {
+      setError(authMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form onSubmit={submit}>
+      <Field id="email" label="Email">
+        <input id="email" type="email" className={inputClass} value={email} onChange={(e) => setEmail(e.target.value)} required autoComplete="email" />
+      </Field>
+      <Field id="password" label="Password">
+        <input id="password" type="password" className={inputClass} value={password} onChange={(e) => setPassword(e.target.value)} required autoComplete="current-password" />
+      </Field>
+      {error ? (
+        <p role="alert" className="mb-3 rounded bg-red-50 p-3 text-red-900">
+          {error}
+        </p>
+      ) : null}
+      <button type="submit" className={buttonClass} disabled={busy}>
+        {busy ? "Signing in…" : "Sign in"}
+      </button>
+    </form>
+  );
+}

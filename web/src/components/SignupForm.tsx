@@ -1,0 +1,205 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useRef, useState } from "react";
+import type { components } from "@/api/controlplane";
+import type { AuthConfig } from "@/lib/authconfig";
+import { countries } from "@/lib/countries";
+import { controlPlane, describe, firebaseAuth, slugFor, startSession } from "@/lib/session";
+import { buttonClass, Field, inputClass } from "./Field";
+
+type Placement = components["schemas"]["Placement"];
+
+// SignupForm: the country first, with where the policy would keep the
+// business's data and why; then the business and its owner. The account
+// is made in Firebase Auth, the business by the control plane, which
+// places it and creates it in its home cell.
+export function SignupForm({ config }: { config: AuthConfig }) {
+  const router = useRouter();
+  const [country, setCountry] = useState("");
+  const [placement, setPlacement] = useState<Placement | "loading" | "failed">();
+  const [name, setName] = useState("");
+  const [slug, setSlug] = useState("");
+  const [slugEdited, setSlugEdited] = useState(false);
+  const [owner, setOwner] = useState("");
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+  const [error, setError] = useState("");
+  const [busy, setBusy] = useState(false);
+
+  const asked = useRef("");
+
+  // The preview is asked when the country changes; an answer for a
+  // country no longer chosen is dropped.
+  function chooseCountry(c: string) {
+    setCountry(c);
+    asked.current = c;
+    if (!c) {
+      setPlacement(undefined);
+      return;
+    }
+    setPlacement("loading");
+    void controlPlane.GET("/v1/placement", { params: { query: { country: c } } }).then(({ data }) => {
+      if (asked.current === c) setPlacement(data ?? "failed");
+    });
+  }
+
+  const allowed = typeof placement === "object" && placement.allowed;
+
+  async function submit(e: React.FormEvent) {
+    e.preventDefault();
+    if (!allowed || busy) return;
+    setBusy(true);
+    setError("");
+    setFieldErrors({});
+    try {
+      const auth = await firebaseAuth(config);
+      const { createUserWithEmailAndPassword, signInWithEmailAndPassword } = await import("firebase/auth");
+      let cred;
+      try {
+        cred = await createUserWithEmailAndPassword(auth, email, password);
+      } catch (err) {
+        if ((err as { code?: string }).code !== "auth/email-already-in-use") throw err;
+        // The account exists (a sign-up interrupted after it): the same
+        // password continues it; the sign-up itself is idempotent.
+        cred = await signInWithEmailAndPassword(auth, email, password);
+      }
+      const token = await cred.user.getIdToken();
+      const { data, error: problem, response } = await controlPlane.POST("/v1/signup", {
+        headers: { Authorization: `Bearer ${token}`, "Idempotency-Key": slug },
+        body: { slug, name, country, contact: { name: owner, email } },
+      });
+      if (!data) {
+        const fe: Record<string, string> = {};
+        for (const f of problem?.errors ?? []) fe[f.field.replace(/^contact\./, "contact_")] = f.detail;
+        setFieldErrors(fe);
+        setError(describe(problem, response.status));
+        return;
+      }
+      await startSession(cred.user);
+      router.push(`/app?welcome=${encodeURIComponent(data.slug)}&cell=${encodeURIComponent(data.home_cell)}`);
+    } catch (err) {
+      setError(authMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form onSubmit={submit} noValidate>
+      <Field id="country" label="Country of your business">
+        <select id="country" className={inputClass} value={country} onChange={(e) => chooseCountry(e.target.value)} required>
+          <option value="">Choose…</option>
+          {countries.map((c) => (
+            <option key={c.code} value={c.code}>
+              {c.name}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <div aria-live="polite" className="mb-4">
+        {placement === "loading" ? <p className="text-stone-700">Checking where your data would live…</p> : null}
+        {placement === "failed" ? <p role="alert">We could not check where your data would live; try again shortly.</p> : null}
+        {typeof placement === "object" ? (
+          <section aria-label="Where your data lives" className={`rounded-lg p-3 ${placement.allowed ? "bg-emerald-50 ring-1 ring-emerald-200" : "bg-amber-100"}`}>
+            {placement.allowed ? (
+              <p className="font-semibold">
+                Your business’s data will live in <span data-testid="home-cell">{placement.cells.join(" or ")}</span>.
+              </p>
+            ) : (
+              <p className="font-semibold">We cannot sign up businesses from this country yet.</p>
+            )}
+            <p className="text-sm">{sentence(placement.explanation)}</p>
+          </section>
+        ) : null}
+      </div>
+      <fieldset disabled={!allowed} className="disabled:opacity-60">
+        <legend className="sr-only">Your business and you</legend>
+        <Field id="name" label="Business name" error={fieldErrors.name}>
+          <input
+            id="name"
+            className={inputClass}
+            value={name}
+            onChange={(e) => {
+              setName(e.target.value);
+              if (!slugEdited) setSlug(slugFor(e.target.value));
+            }}
+            required
+            maxLength={120}
+            autoComplete="organization"
+          />
+        </Field>
+        <Field id="slug" label="Web address" hint={slug ? `pushnchat.com/${slug}` : "Lower-case letters, digits and hyphens"} error={fieldErrors.slug}>
+          <input
+            id="slug"
+            className={inputClass}
+            value={slug}
+            onChange={(e) => {
+              setSlug(e.target.value);
+              setSlugEdited(true);
+            }}
+            required
+            minLength={3}
+            maxLength={40}
+            pattern="[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+            autoCapitalize="none"
+            aria-describedby="slug-hint"
+          />
+        </Field>
+        <Field id="owner" label="Your name" error={fieldErrors.contact_name}>
+          <input id="owner" className={inputClass} value={owner} onChange={(e) => setOwner(e.target.value)} required autoComplete="name" />
+        </Field>
+        <Field id="email" label="Email" error={fieldErrors.contact_email}>
+          <input id="email" type="email" className={inputClass} value={email} onChange={(e) => setEmail(e.target.value)} required autoComplete="email" />
+        </Field>
+        <Field id="password" label="Password" hint="At least 8 characters">
+          <input
+            id="password"
+            type="password"
+            className={inputClass}
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            required
+            minLength={8}
+            autoComplete="new-password"
+            aria-describedby="password-hint"
+          />
+        </Field>
+      </fieldset>
+      {error ? (
+        <p role="alert" className="mb-3 rounded bg-red-50 p-3 text-red-900">
+          {error}
+        </p>
+      ) : null}
+      <button type="submit" className={buttonClass} disabled={!allowed || busy || password.length < 8}>
+        {busy ? "Signing up…" : "Sign up"}
+      </button>
+    </form>
+  );
+}
+
+function sentence(s: string): string {
+  return s ? s[0]!.toUpperCase() + s.slice(1) + (s.endsWith(".") ? "" : ".") : "";
+}
+
+// authMessage says what went wrong with the account in plain words.
+export function authMessage(err: unknown): string {
+  switch ((err as { code?: string }).code) {
+    case "auth/email-already-in-use":
+    case "auth/wrong-password":
+    case "auth/invalid-credential":
+    case "auth/invalid-login-credentials":
+      return "That email and password do not match an account.";
+    case "auth/user-not-found":
+      return "There is no account with that email.";
+    case "auth/weak-password":
+      return "Choose a longer password (at least 8 characters).";
+    case "auth/invalid-email":
+      return "That email address does not look right.";
+    case "auth/network-request-failed":
+      return "No connection; try again when you are back online.";
+    default:
+      return err instanceof Error ? err.message : "Something went wrong; try again.";
+  }
+}

@@ -1,0 +1,24 @@
+// The markets the app offers to browse, each with the locale its prices
+// and dates are shown in. Which cell serves a market is the residency
+// policy's answer, given by the router; the app never decides it.
+export type Market = { country: string; name: string; locale: string };
+
+export const markets: Market[] = [
+  { country: "NG", name: "Nigeria", locale: "en-NG" },
+  { country: "GH", name: "Ghana", locale: "en-GH" },
+  { country: "KE", name: "Kenya", locale: "en-KE" },
+  { country: "ZA", name: "South Africa", locale: "en-ZA" },
+  { country: "US", name: "United States", locale: "en-US" },
+  { country: "DE", name: "Germany", locale: "de-DE" },
+];
+
+export function market(country: string): Market | undefined {
+  return markets.find((m) => m.country === country);
+}
+
+// The categories a listing may have (cell/internal/tenant Categories).
+export const categories = [
+  "agriculture", "beauty", "construction", "crafts", "electronics", "fabrics",
+  "fashion", "food", "furniture", "health", "logistics", "machinery",
+  "services", "textiles", "vehicles",
+] as const;
