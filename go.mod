@@ -123,4 +123,5 @@ require (
 ignore (
 	./web/node_modules
 	./tools/firebase/node_modules
+	./bench/web/node_modules
 )

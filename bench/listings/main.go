@@ -16,7 +16,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -200,11 +199,7 @@ func run() error {
 			"(authenticated POST, one transaction each); PostgreSQL 15 with fsync off, cell and load generator on the same 2 cores.",
 			*workers, *searches, len(queries), *listings, *creates),
 	}
-	b, _ := json.MarshalIndent(result, "", "  ")
-	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(*out, append(b, '\n'), 0o644)
+	return benchenv.WriteResult(*out, result)
 }
 
 // loadPhase runs n requests from workers concurrent clients, bounded

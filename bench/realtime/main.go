@@ -325,11 +325,7 @@ func run() error {
 			members, members, *warmup, *duration, *roundsF, *satConns, *satFrom, *satStep, *satRounds, *cellProcs, runtime.NumCPU()) +
 			" Cores at the best saturation step of the median run — " + strings.Join(coresAt, "; ") + ".",
 	}
-	b, _ := json.MarshalIndent(res, "", "  ")
-	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(*out, append(b, '\n'), 0o644)
+	return benchenv.WriteResult(*out, res)
 }
 
 func prefix(s server) string {

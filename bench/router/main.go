@@ -11,7 +11,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -254,11 +253,7 @@ http {
 			"go test -bench LookupCached (parallel, 100k keys); memory: heap of 1M cached tenants.",
 			len(body), *duration, *rate, *rateFor),
 	}
-	b, _ := json.MarshalIndent(res, "", "  ")
-	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(*out, append(b, '\n'), 0o644)
+	return benchenv.WriteResult(*out, res)
 }
 
 var rpsRE = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)

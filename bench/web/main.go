@@ -1,0 +1,199 @@
+// Command web measures the web app's pages the way a phone on a slow
+// network sees them: Lighthouse 12.2.3 in Debian's Chromium, mobile
+// emulation, simulated 3G and 4G, against the platform `make up` starts
+// (pushnctl up, its own directory and ports). Several runs per page and
+// profile; medians in bench/results/web.json.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/pushnchat/pushnchat/bench/internal/benchenv"
+	"github.com/pushnchat/pushnchat/internal/probe"
+	"github.com/pushnchat/pushnchat/internal/proc"
+)
+
+var (
+	out      = flag.String("out", "bench/results/web.json", "where the results go")
+	runs     = flag.Int("runs", 3, "Lighthouse runs per page and profile")
+	basePort = flag.Int("base-port", 27000, "first port of the platform's port plan (pushnctl up -base-port)")
+)
+
+// sample is what one Lighthouse run reports (bench/web/lh.mjs).
+type sample struct {
+	LCP           float64 `json:"lcp_ms"`
+	TBT           float64 `json:"tbt_ms"`
+	CLS           float64 `json:"cls"`
+	TTI           float64 `json:"tti_ms"`
+	FCP           float64 `json:"fcp_ms"`
+	TransferKB    float64 `json:"transfer_kb"`
+	Accessibility float64 `json:"accessibility"`
+	Performance   float64 `json:"performance"`
+}
+
+func main() {
+	flag.Parse()
+	if err := run(); err != nil {
+		log.Fatalf("web bench: %v", err)
+	}
+}
+
+func run() error {
+	ctx := context.Background()
+	env, err := benchenv.New("web")
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	log.Print("building the platform and the web app")
+	if err := env.Build(ctx, "./cell/cmd/cell", "./control-plane/cmd/control-plane", "./router/cmd/router", "./control-plane/cmd/pushnctl"); err != nil {
+		return err
+	}
+	npm := func(dir string, args ...string) error {
+		return proc.Run(ctx, proc.Spec{Name: "npm " + args[0], Path: "npm", Dir: filepath.Join(env.Root, dir), Args: args,
+			Env: []string{"NEXT_TELEMETRY_DISABLED=1"}}, 10*time.Minute)
+	}
+	if err := npm("web", "run", "build"); err != nil {
+		return err
+	}
+	if err := npm("bench/web", "ci", "--no-audit", "--no-fund", "--loglevel=error"); err != nil {
+		return err
+	}
+
+	up, err := proc.Start(proc.Spec{Name: "pushnctl up", Path: env.Bin("pushnctl"), Dir: env.Root, StopSignal: syscall.SIGINT, StopTimeout: time.Minute,
+		Args: []string{"up", "-dir", filepath.Join(env.Dir, "platform"), "-base-port", fmt.Sprint(*basePort)}})
+	if err != nil {
+		return err
+	}
+	defer up.Stop()
+	origin := fmt.Sprintf("http://127.0.0.1:%d", *basePort+30)
+	// Ready once the demo data is in: the platform seeds it last.
+	if err := up.WaitReady(ctx, 5*time.Minute, probe.Ready(origin+"/v1/markets/NG/listings", `"items":[{`)); err != nil {
+		return err
+	}
+	listing, err := firstListing(origin)
+	if err != nil {
+		return err
+	}
+	pages := []struct{ name, path string }{
+		{"home", "/"},
+		{"market", "/m/NG"},
+		{"listing", "/m/NG/l/" + listing},
+		{"signup", "/signup"},
+	}
+	samples := map[string][]sample{} // page/profile → runs
+	for i := range *runs {
+		for _, pg := range pages {
+			for _, profile := range []string{"3g", "4g"} {
+				s, err := lighthouse(env.Root, origin+pg.path, profile)
+				if err != nil {
+					return fmt.Errorf("%s %s: %w", pg.name, profile, err)
+				}
+				log.Printf("run %d %-8s %s: LCP %4.0f ms, TBT %3.0f ms, CLS %.3f, TTI %4.0f ms, %5.1f KB, accessibility %3.0f",
+					i+1, pg.name, profile, s.LCP, s.TBT, s.CLS, s.TTI, s.TransferKB, s.Accessibility)
+				samples[pg.name+"/"+profile] = append(samples[pg.name+"/"+profile], s)
+			}
+		}
+	}
+
+	m := map[string]float64{}
+	for _, pg := range pages {
+		g3, g4 := samples[pg.name+"/3g"], samples[pg.name+"/4g"]
+		both := append(slices.Clone(g3), g4...)
+		m["lcp_ms_3g_"+pg.name] = med(g3, func(s sample) float64 { return s.LCP })
+		m["lcp_ms_4g_"+pg.name] = med(g4, func(s sample) float64 { return s.LCP })
+		m["tti_ms_3g_"+pg.name] = med(g3, func(s sample) float64 { return s.TTI })
+		m["tti_ms_4g_"+pg.name] = med(g4, func(s sample) float64 { return s.TTI })
+		m["tbt_ms_"+pg.name] = med(both, func(s sample) float64 { return s.TBT })
+		m["cls_"+pg.name] = med(both, func(s sample) float64 { return s.CLS })
+		m["initial_kb_"+pg.name] = med(both, func(s sample) float64 { return s.TransferKB })
+		m["accessibility_score_"+pg.name] = med(both, func(s sample) float64 { return s.Accessibility })
+		m["lcp_ms_3g_max_"+pg.name] = slices.Max(values(g3, func(s sample) float64 { return s.LCP }))
+	}
+	res := map[string]any{
+		"name": "web", "command": "make bench NAME=web", "date": time.Now().UTC().Format(time.RFC3339),
+		"machine": fmt.Sprintf("%d cores, Go %s, %s", runtime.NumCPU(), strings.TrimPrefix(runtime.Version(), "go"), chromiumVersion()),
+		"runs":    *runs, "metrics": m,
+		"notes": "Lighthouse 12.2.3 (node API, bench/web/lh.mjs) in Debian's Chromium, headless, mobile emulation 360x640 at DPR 2.625, " +
+			"simulated throttling: 3g = RTT 300 ms, 700 Kbps, 4x CPU; 4g = Lighthouse's default mobile (RTT 150 ms, 1.6 Mbps, 4x CPU). " +
+			"Pages served by the router in front of the web app (next start) and the cells, as make up runs them, on loopback; " +
+			"pages and profiles in turn each run. initial_kb = total bytes transferred by the page load (Lighthouse total-byte-weight). " +
+			"tbt, cls, initial_kb and accessibility are medians over both profiles. The create-listing and chat pages are not built yet.",
+	}
+	return benchenv.WriteResult(*out, res)
+}
+
+// firstListing finds a published demo listing of the Nigerian market.
+func firstListing(origin string) (string, error) {
+	resp, err := http.Get(origin + "/v1/markets/NG/listings")
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var page struct {
+		Items []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil || len(page.Items) == 0 {
+		return "", fmt.Errorf("no demo listing in NG (%d, %v)", resp.StatusCode, err)
+	}
+	return page.Items[0].ID, nil
+}
+
+// lighthouse runs bench/web/lh.mjs once, bounded in time.
+func lighthouse(root, url, profile string) (sample, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", "lh.mjs", url, profile)
+	cmd.Dir = filepath.Join(root, "bench", "web")
+	cmd.Stderr = os.Stderr
+	b, err := cmd.Output()
+	if err != nil {
+		return sample{}, err
+	}
+	var s sample
+	return s, json.Unmarshal(b, &s)
+}
+
+func values(xs []sample, f func(sample) float64) []float64 {
+	v := make([]float64, len(xs))
+	for i, x := range xs {
+		v[i] = f(x)
+	}
+	return v
+}
+
+func med(xs []sample, f func(sample) float64) float64 {
+	v := values(xs, f)
+	slices.Sort(v)
+	if len(v) == 0 {
+		return 0
+	}
+	r := v[len(v)/2]
+	if len(v)%2 == 0 {
+		r = (v[len(v)/2-1] + v[len(v)/2]) / 2
+	}
+	return float64(int64(r*1000+0.5)) / 1000
+}
+
+func chromiumVersion() string {
+	b, err := exec.Command("/usr/bin/chromium", "--version").Output()
+	if err != nil {
+		return "Chromium (version unknown)"
+	}
+	return strings.TrimSpace(string(b))
+}
