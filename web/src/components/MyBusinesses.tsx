@@ -5,13 +5,9 @@ import { useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useState } from "react";
 import type { components } from "@/api/cell";
 import type { AuthConfig } from "@/lib/authconfig";
-import { cell, describe, firebaseAuth } from "@/lib/session";
+import { cell, csrfToken, describe, firebaseAuth } from "@/lib/session";
 
 type Me = components["schemas"]["Me"];
-
-function csrfToken(): string {
-  return document.cookie.split("; ").find((c) => c.startsWith("pnc_csrf="))?.slice("pnc_csrf=".length) ?? "";
-}
 
 // MyBusinesses is the signed-in person's home: who they are, the
 // businesses they belong to and their role in each, read from their home
@@ -71,6 +67,11 @@ export function MyBusinesses({ config }: { config: AuthConfig }) {
           <li key={m.tenant_id} className="rounded-lg bg-white p-3 shadow-sm ring-1 ring-stone-200">
             <span className="block font-semibold">{m.tenant_slug}</span>
             <span className="text-sm text-stone-700">{m.role}</span>
+            {m.role !== "viewer" ? (
+              <Link href={`/app/b/${m.tenant_slug}/new`} className="float-end text-emerald-800 underline">
+                New listing
+              </Link>
+            ) : null}
           </li>
         ))}
       </ul>

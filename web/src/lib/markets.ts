@@ -22,3 +22,13 @@ export const categories = [
   "fashion", "food", "furniture", "health", "logistics", "machinery",
   "services", "textiles", "vehicles",
 ] as const;
+
+// Currencies of the countries businesses sign up from (ISO 4217).
+const currencies: Record<string, string> = {
+  NG: "NGN", GH: "GHS", CI: "XOF", SN: "XOF", KE: "KES", UG: "UGX", TZ: "TZS", RW: "RWF", ET: "ETB",
+  ZA: "ZAR", BW: "BWP", EG: "EGP", MA: "MAD", US: "USD", DE: "EUR", FR: "EUR", PT: "EUR", GB: "GBP",
+};
+
+export function currencyOf(country: string): string {
+  return currencies[country] ?? "USD";
+}

@@ -55,3 +55,9 @@ export function slugFor(name: string): string {
     .slice(0, 40)
     .replace(/-+$/g, "");
 }
+
+// csrfToken is the pnc_csrf cookie, which cookie-authenticated writes echo
+// in X-CSRF-Token.
+export function csrfToken(): string {
+  return document.cookie.split("; ").find((c) => c.startsWith("pnc_csrf="))?.slice("pnc_csrf=".length) ?? "";
+}

@@ -1,0 +1,96 @@
+// A business owner creates a listing on a phone: details, a reload in the
+// middle (nothing typed is lost), a photo downscaled on the phone,
+// publish; then a buyer finds it by search and sees the photo. Run like
+// market.e2e.ts.
+import path from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { launch, phone } from "./browser";
+
+const base = process.env.PUSHNCHAT_URL ?? "";
+const shots = process.env.SCREENSHOTS;
+const word = "zebrawood" + Date.now().toString(36).replace(/[0-9]/g, "");
+const title = `Carved ${word} stool`;
+
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  expect(base, "PUSHNCHAT_URL").not.toBe("");
+  browser = await launch();
+  page = await (await phone(browser)).newPage();
+  page.setDefaultTimeout(20_000);
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+// A camera photo: 3000x2000 pixels, made in the page.
+async function cameraPhoto(p: Page): Promise<Buffer> {
+  const b64 = await p.evaluate(async () => {
+    const c = document.createElement("canvas");
+    c.width = 3000;
+    c.height = 2000;
+    const ctx = c.getContext("2d")!;
+    for (let i = 0; i < 60; i++) {
+      ctx.fillStyle = `hsl(${i * 6}, 70%, ${30 + (i % 5) * 10}%)`;
+      ctx.fillRect((i * 97) % 3000, (i * 53) % 2000, 400, 300);
+    }
+    const blob = await new Promise<Blob>((r) => c.toBlob((b) => r(b!), "image/png"));
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    let s = "";
+    for (const x of bytes) s += String.fromCharCode(x);
+    return btoa(s);
+  });
+  return Buffer.from(b64, "base64");
+}
+
+test("an owner creates a listing, with a photo, and publishes it", async () => {
+  await page.goto(base + "/signin");
+  await page.getByLabel("Email").fill("owner@lagos-1.demo.pushnchat.test");
+  await page.getByLabel("Password").fill("pushnchat-demo");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(/\/app$/);
+  await page.getByRole("link", { name: "New listing" }).click();
+  await page.waitForURL(/\/app\/b\/ada-fabrics\/new$/);
+
+  await page.getByLabel("Title").fill(title);
+  await page.getByLabel("Category").selectOption("furniture");
+  await page.getByLabel("Price (NGN)").fill("25,000");
+  // Nothing typed is lost to a reload.
+  await page.reload();
+  await expect.poll(() => page.getByLabel("Title").inputValue()).toBe(title);
+  expect(await page.getByLabel("Price (NGN)").inputValue()).toBe("25,000");
+  await page.getByLabel("Town or city").fill("Ibadan");
+  await page.getByLabel("Description (optional)").fill("Hand-carved, one piece.");
+  if (shots) await page.screenshot({ path: path.join(shots, "new-listing-360.png"), fullPage: true });
+  await page.getByRole("button", { name: "Next: photo" }).click();
+
+  const original = await cameraPhoto(page);
+  await page.getByLabel("Photo (optional)").setInputFiles({ name: "camera.png", mimeType: "image/png", buffer: original });
+  await page.getByRole("img", { name: "The photo to send" }).waitFor();
+  await page.getByRole("button", { name: "Next: review" }).click();
+  await page.getByText("₦25,000").waitFor();
+
+  const uploads: number[] = [];
+  page.on("request", (r) => {
+    if (r.method() === "POST" && r.url().endsWith("/photos")) uploads.push(r.postDataBuffer()?.length ?? 0);
+  });
+  await page.getByRole("button", { name: "Publish" }).click();
+  await page.getByRole("status").getByText("is live in the market").waitFor();
+  expect(uploads).toHaveLength(1);
+  expect(uploads[0]!).toBeLessThan(original.length); // downscaled on the phone
+  expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("pnc:draft:")))).toEqual([]);
+
+  // A buyer finds it by search, with its photo.
+  await page.getByRole("link", { name: "See it as buyers do" }).click();
+  await page.getByRole("heading", { level: 1, name: title }).waitFor();
+  const img = page.getByRole("img", { name: title });
+  await img.waitFor();
+  expect(await img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth > 0)).toBe(true);
+  await page.goto(base + "/m/NG?q=" + word);
+  const cards = page.getByRole("list", { name: "Listings" }).getByRole("listitem");
+  await cards.first().getByText(title).waitFor();
+  expect(await cards.count()).toBe(1);
+});

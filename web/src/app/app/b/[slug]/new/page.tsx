@@ -1,0 +1,11 @@
+import type { Metadata } from "next";
+import { NewListing } from "@/components/NewListing";
+
+export const metadata: Metadata = { title: "New listing" };
+
+// Behind sign-in: a shell; the form talks to the home cell from the
+// browser (docs/adr/0005-web-residency.md).
+export default async function NewListingPage({ params }: { params: Promise<{ slug: string }> }) {
+  const { slug } = await params;
+  return <NewListing slug={slug} />;
+}

@@ -1,0 +1,247 @@
+"use client";
+
+import Link from "next/link";
+import { useEffect, useMemo, useState } from "react";
+import type { components } from "@/api/cell";
+import { downscale } from "@/lib/downscale";
+import { clearDraft, loadDraft, saveDraft } from "@/lib/draft";
+import { formatPrice } from "@/lib/format";
+import { categories, currencyOf, market } from "@/lib/markets";
+import { parseMajor } from "@/lib/price";
+import { cell, csrfToken, describe } from "@/lib/session";
+import { buttonClass, Field, inputClass } from "./Field";
+
+type Tenant = components["schemas"]["Tenant"];
+
+type Draft = {
+  step: 1 | 2 | 3;
+  title: string;
+  category: string;
+  price: string;
+  city: string;
+  description: string;
+  // Idempotency-Keys, made once per draft, so a retry repeats a request.
+  createKey: string;
+  photoKey: string;
+  publishKey: string;
+  listingId?: string;
+  photoSent?: boolean;
+};
+
+function fresh(): Draft {
+  return { step: 1, title: "", category: "", price: "", city: "", description: "",
+    createKey: crypto.randomUUID(), photoKey: crypto.randomUUID(), publishKey: crypto.randomUUID() };
+}
+
+// NewListing is creating a listing in three steps — details, photo,
+// review — with the draft kept on the device at every keystroke, photos
+// downscaled on the phone, and every request sent with the draft's own
+// Idempotency-Key, so a retry never makes a second listing.
+export function NewListing({ slug }: { slug: string }) {
+  const key = `pnc:draft:listing:${slug}`;
+  const [draft, setDraftState] = useState<Draft>(fresh);
+  const [loaded, setLoaded] = useState(false);
+  const [tenant, setTenant] = useState<Tenant>();
+  const [photo, setPhoto] = useState<Blob>();
+  const [error, setError] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState<{ id: string; country: string }>();
+
+  useEffect(() => {
+    // The draft is read after the first render: the server renders no
+    // device state.
+    const saved = loadDraft(localStorage, key, fresh());
+    void cell.GET("/v1/t/{tenant}", { params: { path: { tenant: slug } } }).then(({ data, error: p, response }) => {
+      if (data) setTenant(data);
+      else setError(describe(p, response.status));
+      setDraftState(saved);
+      setLoaded(true);
+    });
+  }, [key, slug]);
+
+  const preview = useMemo(() => (photo ? URL.createObjectURL(photo) : undefined), [photo]);
+  useEffect(() => () => { if (preview) URL.revokeObjectURL(preview); }, [preview]);
+
+  const currency = currencyOf(tenant?.country ?? "");
+  const minor = parseMajor(draft.price, currency);
+
+  function update(patch: Partial<Draft>) {
+    setDraftState((d) => {
+      const next = { ...d, ...patch };
+      saveDraft(localStorage, key, next);
+      return next;
+    });
+  }
+
+  const detailsError =
+    draft.title.trim().length < 3 ? "A title of at least 3 characters" : !draft.category ? "A category" : minor === null ? "A price" : draft.city.trim() === "" ? "A town or city" : "";
+
+  async function choosePhoto(file: File | undefined) {
+    setError("");
+    if (!file) return;
+    try {
+      setPhoto(await downscale(file));
+      update({ photoSent: false });
+    } catch {
+      setError("That file is not a photo we can read; choose a JPEG, PNG or WebP.");
+    }
+  }
+
+  async function publish() {
+    if (busy || minor === null) return;
+    setBusy(true);
+    setError("");
+    const csrf = { "X-CSRF-Token": csrfToken() };
+    try {
+      let id = draft.listingId;
+      if (!id) {
+        const { data, error: p, response } = await cell.POST("/v1/t/{tenant}/listings", {
+          params: { path: { tenant: slug }, header: { "Idempotency-Key": draft.createKey } },
+          headers: csrf,
+          body: {
+            title: draft.title.trim(),
+            category: draft.category as components["schemas"]["Category"],
+            price: { amount_minor: minor, currency },
+            location: { city: draft.city.trim() },
+            ...(draft.description.trim() ? { description: draft.description.trim() } : {}),
+          },
+        });
+        if (!data?.id) throw new Error(describe(p, response.status));
+        id = data.id;
+        update({ listingId: id });
+      }
+      if (photo && !draft.photoSent) {
+        const form = new FormData();
+        form.append("photo", photo, "photo.jpg");
+        const { error: p, response } = await cell.POST("/v1/t/{tenant}/listings/{listing}/photos", {
+          params: { path: { tenant: slug, listing: id }, header: { "Idempotency-Key": draft.photoKey } },
+          headers: csrf,
+          body: { photo: "" }, // stands for the multipart form the serializer sends
+          bodySerializer: () => form,
+        });
+        if (!response.ok) throw new Error(describe(p, response.status));
+        update({ photoSent: true });
+      }
+      const { data, error: p, response } = await cell.POST("/v1/t/{tenant}/listings/{listing}/publish", {
+        params: { path: { tenant: slug, listing: id }, header: { "Idempotency-Key": draft.publishKey } },
+        headers: csrf,
+      });
+      if (!data) throw new Error(describe(p, response.status));
+      clearDraft(localStorage, key);
+      setDone({ id, country: data.country ?? tenant?.country ?? "" });
+    } catch (err) {
+      setError(err instanceof TypeError ? "No connection; your draft is kept on this phone. Try again when you are back online." : (err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (done) {
+    return (
+      <section role="status" className="rounded-lg bg-emerald-50 p-4 ring-1 ring-emerald-200">
+        <h1 className="mb-2 text-xl font-bold">Published</h1>
+        <p className="mb-3">“{draft.title}” is live in the market.</p>
+        <Link href={`/m/${done.country}/l/${done.id}`} className="text-emerald-800 underline">
+          See it as buyers do
+        </Link>
+      </section>
+    );
+  }
+  if (!loaded) return <p aria-busy="true">Loading…</p>;
+
+  return (
+    <>
+      <h1 className="mb-1 text-2xl font-bold">New listing</h1>
+      <p className="mb-4 text-stone-700">
+        Step {draft.step} of 3 · for {slug} · saved on this phone as you type
+      </p>
+      {draft.step === 1 ? (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (!detailsError) update({ step: 2 });
+          }}
+        >
+          <Field id="title" label="Title">
+            <input id="title" className={inputClass} value={draft.title} onChange={(e) => update({ title: e.target.value })} maxLength={120} required />
+          </Field>
+          <Field id="category" label="Category">
+            <select id="category" className={inputClass} value={draft.category} onChange={(e) => update({ category: e.target.value })} required>
+              <option value="">Choose…</option>
+              {categories.map((c) => (
+                <option key={c} value={c}>
+                  {c}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field id="price" label={`Price (${currency})`} error={draft.price && minor === null ? "Write the price in figures, e.g. 15000" : undefined}>
+            <input id="price" inputMode="decimal" className={inputClass} value={draft.price} onChange={(e) => update({ price: e.target.value })} required />
+          </Field>
+          <Field id="city" label="Town or city">
+            <input id="city" className={inputClass} value={draft.city} onChange={(e) => update({ city: e.target.value })} maxLength={80} required autoComplete="address-level2" />
+          </Field>
+          <Field id="description" label="Description (optional)">
+            <textarea id="description" rows={4} className={inputClass} value={draft.description} onChange={(e) => update({ description: e.target.value })} maxLength={5000} />
+          </Field>
+          <button type="submit" className={buttonClass} disabled={detailsError !== ""} aria-describedby={detailsError ? "details-missing" : undefined}>
+            Next: photo
+          </button>
+          {detailsError ? (
+            <p id="details-missing" className="mt-2 text-sm text-stone-700">
+              Still needed: {detailsError.toLowerCase()}.
+            </p>
+          ) : null}
+        </form>
+      ) : null}
+      {draft.step === 2 ? (
+        <div>
+          <Field id="photo" label="Photo (optional)" hint="Made smaller on your phone before it is sent">
+            <input id="photo" type="file" accept="image/jpeg,image/png,image/webp" className={inputClass} onChange={(e) => void choosePhoto(e.target.files?.[0])} aria-describedby="photo-hint" />
+          </Field>
+          {preview ? (
+            // eslint-disable-next-line @next/next/no-img-element -- a local preview of the downscaled photo
+            <img src={preview} alt="The photo to send" className="mb-3 max-h-64 rounded-lg" />
+          ) : null}
+          <div className="flex gap-3">
+            <button type="button" className="w-1/3 rounded-full px-4 py-3 ring-1 ring-stone-300" onClick={() => update({ step: 1 })}>
+              Back
+            </button>
+            <button type="button" className={buttonClass} onClick={() => update({ step: 3 })}>
+              Next: review
+            </button>
+          </div>
+        </div>
+      ) : null}
+      {draft.step === 3 ? (
+        <div>
+          <dl className="mb-4 grid grid-cols-[auto_1fr] gap-x-4 gap-y-1">
+            <dt className="text-stone-700">Title</dt>
+            <dd>{draft.title}</dd>
+            <dt className="text-stone-700">Category</dt>
+            <dd>{draft.category}</dd>
+            <dt className="text-stone-700">Price</dt>
+            <dd>{minor !== null ? formatPrice(minor, currency, market(tenant?.country ?? "")?.locale ?? "en") : "—"}</dd>
+            <dt className="text-stone-700">Where</dt>
+            <dd>{draft.city}</dd>
+            <dt className="text-stone-700">Photo</dt>
+            <dd>{photo ? "1 photo" : "none"}</dd>
+          </dl>
+          <div className="flex gap-3">
+            <button type="button" className="w-1/3 rounded-full px-4 py-3 ring-1 ring-stone-300" onClick={() => update({ step: 2 })} disabled={busy}>
+              Back
+            </button>
+            <button type="button" className={buttonClass} onClick={() => void publish()} disabled={busy || detailsError !== ""}>
+              {busy ? "Publishing…" : "Publish"}
+            </button>
+          </div>
+        </div>
+      ) : null}
+      {error ? (
+        <p role="alert" className="mt-3 rounded bg-red-50 p-3 text-red-900">
+          {error}
+        </p>
+      ) : null}
+    </>
+  );
+}
