@@ -312,15 +312,18 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 			Args: []string{"-listen", pl.ControlPlaneAddr, "-database-url", pl.DirectoryDB.URL(DirectoryDatabase),
 				"-cells", strings.Join(cellList, ","), "-service-token", pl.ServiceToken, "-consul", pl.Consul.HTTPAddr(),
 				"-firebase-project", pl.Auth.Project(), "-firebase-emulator", pl.Auth.Host()},
-		}},
-		&program{name: "router", ready: probe.Ready("http://" + pl.RouterAddr + "/healthz"), spec: proc.Spec{
-			Path: filepath.Join(cfg.Binaries, "router"),
-			Args: routerArgs,
-		}},
-	)
+		}})
+	// The web app starts before the router in front of it, and so stops
+	// after it: stopped first, it would wait on the router's kept-alive
+	// connections.
 	if web != nil {
 		pl.programs = append(pl.programs, web)
 	}
+	pl.programs = append(pl.programs,
+		&program{name: "router", ready: probe.Ready("http://" + pl.RouterAddr + "/healthz"), spec: proc.Spec{
+			Path: filepath.Join(cfg.Binaries, "router"),
+			Args: routerArgs,
+		}})
 	for _, pg := range pl.programs {
 		log, err := logTo(pg.name)
 		if err != nil {
@@ -328,8 +331,8 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 		}
 		pg.spec.Name, pg.spec.Log, pg.spec.StopSignal = pg.name, log, syscall.SIGTERM
 	}
-	// Cells side by side, then the control plane, the router and the web
-	// app.
+	// Cells side by side, then the control plane, the web app and the
+	// router.
 	for _, pg := range pl.programs[:len(pl.Cells)] {
 		wg.Add(1)
 		go func() {

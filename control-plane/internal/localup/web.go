@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/pushnchat/pushnchat/internal/devstack"
 	"github.com/pushnchat/pushnchat/internal/probe"
@@ -28,6 +29,9 @@ func webProgram(webDir string, port int, api string, auth *devstack.AuthEmulator
 		Path: next,
 		Args: []string{"start", "--hostname", "127.0.0.1", "--port", strconv.Itoa(port)},
 		Dir:  webDir,
+		// Next.js takes a second or two to stop when idle, far more on a
+		// loaded machine.
+		StopTimeout: 30 * time.Second,
 		// The browser signs in against the Auth emulator (its address is
 		// handed to the sign-in screens).
 		Env: []string{"NODE_ENV=production", "NEXT_TELEMETRY_DISABLED=1", "PUSHNCHAT_API_ORIGIN=" + api,
