@@ -1,4 +1,4 @@
-import { chromium, type Browser, type BrowserContext } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 
 // Debian's Chromium, never a downloaded browser; the flags keep it off
 // the network beyond the pages under test.
@@ -13,4 +13,12 @@ export async function launch(): Promise<Browser> {
 // A phone: 360 px wide, touch, as most of our users hold.
 export function phone(browser: Browser): Promise<BrowserContext> {
   return browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+}
+
+// signIn fills and sends the sign-in screen.
+export async function signIn(page: Page, base: string, email: string, password: string): Promise<void> {
+  await page.goto(base + "/signin");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
 }

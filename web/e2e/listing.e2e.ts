@@ -5,7 +5,7 @@
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { launch, phone } from "./browser";
+import { launch, phone, signIn } from "./browser";
 
 const base = process.env.PUSHNCHAT_URL ?? "";
 const shots = process.env.SCREENSHOTS;
@@ -47,10 +47,7 @@ async function cameraPhoto(p: Page): Promise<Buffer> {
 }
 
 test("an owner creates a listing, with a photo, and publishes it", async () => {
-  await page.goto(base + "/signin");
-  await page.getByLabel("Email").fill("owner@lagos-1.demo.pushnchat.test");
-  await page.getByLabel("Password").fill("pushnchat-demo");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await signIn(page, base, "owner@lagos-1.demo.pushnchat.test", "pushnchat-demo");
   await page.waitForURL(/\/app$/);
   await page.getByRole("link", { name: "New listing" }).click();
   await page.waitForURL(/\/app\/b\/ada-fabrics\/new$/);

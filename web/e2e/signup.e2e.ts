@@ -6,7 +6,7 @@
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { launch, phone } from "./browser";
+import { launch, phone, signIn } from "./browser";
 
 const base = process.env.PUSHNCHAT_URL ?? "";
 const shots = process.env.SCREENSHOTS;
@@ -82,10 +82,7 @@ test("a country the policy cannot serve yet cannot start", async () => {
 
 test("a demo owner signs in and finds their business", async () => {
   const page = await newPage();
-  await page.goto(base + "/signin");
-  await page.getByLabel("Email").fill("owner@nairobi-1.demo.pushnchat.test");
-  await page.getByLabel("Password").fill("pushnchat-demo");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await signIn(page, base, "owner@nairobi-1.demo.pushnchat.test", "pushnchat-demo");
   await page.waitForURL(/\/app$/);
   await page.getByRole("list", { name: "My businesses" }).getByText("wanjiru-foods").waitFor();
   await page.getByText("home cell nairobi-1").waitFor();
@@ -93,9 +90,6 @@ test("a demo owner signs in and finds their business", async () => {
 
 test("a wrong password is refused in words", async () => {
   const page = await newPage();
-  await page.goto(base + "/signin");
-  await page.getByLabel("Email").fill("owner@nairobi-1.demo.pushnchat.test");
-  await page.getByLabel("Password").fill("not the password");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await signIn(page, base, "owner@nairobi-1.demo.pushnchat.test", "not the password");
   await page.getByRole("alert").getByText("That email and password do not match an account.").waitFor();
 });
