@@ -314,8 +314,7 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 				"-firebase-project", pl.Auth.Project(), "-firebase-emulator", pl.Auth.Host()},
 		}})
 	// The web app starts before the router in front of it, and so stops
-	// after it: stopped first, it would wait on the router's kept-alive
-	// connections.
+	// after it, once nothing forwards to it any more.
 	if web != nil {
 		pl.programs = append(pl.programs, web)
 	}
