@@ -69,6 +69,21 @@ test("a market the app does not offer is a 404 page", async () => {
   await page.getByRole("heading", { name: "Not found" }).waitFor();
 });
 
+test("the app can be installed, and says when the phone is offline", async () => {
+  const manifest = await page.request.get(base + "/manifest.webmanifest");
+  expect(manifest.status()).toBe(200);
+  expect(await manifest.json()).toMatchObject({ name: "PushNchat", display: "standalone", start_url: "/app" });
+  expect((await page.request.get(base + "/icon.svg")).status()).toBe(200);
+
+  await page.goto(base + "/m/NG");
+  const banner = page.getByRole("status").getByText("You are offline");
+  expect(await banner.count()).toBe(0);
+  await page.context().setOffline(true);
+  await banner.waitFor();
+  await page.context().setOffline(false);
+  await banner.waitFor({ state: "detached" });
+});
+
 test("no request of the pages failed", () => {
   expect(failed).toEqual([]);
 });

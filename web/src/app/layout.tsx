@@ -1,5 +1,6 @@
 import type { Metadata, Viewport } from "next";
 import Link from "next/link";
+import { OfflineBanner } from "@/components/OfflineBanner";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -27,6 +28,7 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
             <Link href="/signin">Sign in</Link>
           </nav>
         </header>
+        <OfflineBanner />
         <main id="main" className="mx-auto max-w-2xl px-4 py-4">
           {children}
         </main>
