@@ -67,11 +67,16 @@ export function MyBusinesses({ config }: { config: AuthConfig }) {
           <li key={m.tenant_id} className="rounded-lg bg-white p-3 shadow-sm ring-1 ring-stone-200">
             <span className="block font-semibold">{m.tenant_slug}</span>
             <span className="text-sm text-stone-700">{m.role}</span>
-            {m.role !== "viewer" ? (
-              <Link href={`/app/b/${m.tenant_slug}/new`} className="float-end text-emerald-800 underline">
-                New listing
+            <span className="mt-2 flex gap-4">
+              {m.role !== "viewer" ? (
+                <Link href={`/app/b/${m.tenant_slug}/new`} className="text-emerald-800 underline">
+                  New listing
+                </Link>
+              ) : null}
+              <Link href={`/app/b/${m.tenant_slug}/team`} className="text-emerald-800 underline">
+                Team
               </Link>
-            ) : null}
+            </span>
           </li>
         ))}
       </ul>

@@ -1,0 +1,61 @@
+// An owner manages their team on a phone: changes a member's role,
+// invites someone and takes the invitation back, removes a member. Each
+// change is read back from the home cell. Run like market.e2e.ts.
+import path from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { launch, phone, signIn } from "./browser";
+
+const base = process.env.PUSHNCHAT_URL ?? "";
+const shots = process.env.SCREENSHOTS;
+const staff = "staff@us-1.demo.pushnchat.test";
+const invitee = `new.person.${Date.now().toString(36)}@e2e.example.test`;
+
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  expect(base, "PUSHNCHAT_URL").not.toBe("");
+  browser = await launch();
+  page = await (await phone(browser)).newPage();
+  page.setDefaultTimeout(20_000);
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+test("an owner changes a member's role, and it holds", async () => {
+  await signIn(page, base, "owner@us-1.demo.pushnchat.test", "pushnchat-demo");
+  await page.waitForURL(/\/app$/);
+  await page.getByRole("link", { name: "Team" }).click();
+  await page.waitForURL(/\/app\/b\/lincoln-tools\/team$/);
+  const members = page.getByRole("list", { name: "Members" });
+  await members.getByText(staff).first().waitFor();
+  const roleOf = page.getByLabel(`Role of ${staff}`);
+  expect(await roleOf.inputValue()).toBe("member");
+  await roleOf.selectOption("viewer");
+  await page.reload();
+  await expect.poll(() => page.getByLabel(`Role of ${staff}`).inputValue()).toBe("viewer");
+  if (shots) await page.screenshot({ path: path.join(shots, "team-360.png"), fullPage: true });
+});
+
+test("an invitation is made and taken back", async () => {
+  await page.getByLabel("Email").fill(invitee);
+  await page.getByLabel("Role", { exact: true }).selectOption("viewer");
+  await page.getByRole("button", { name: "Invite" }).click();
+  const waiting = page.getByRole("list", { name: "Invitations" });
+  await waiting.getByText(`${invitee} · viewer`).waitFor();
+  await page.getByRole("button", { name: `Revoke the invitation of ${invitee}` }).click();
+  await expect.poll(() => page.getByRole("listitem").filter({ hasText: invitee }).count()).toBe(0);
+});
+
+test("a member is removed", async () => {
+  page.once("dialog", (d) => void d.accept());
+  await page.getByRole("button", { name: `Remove ${staff}` }).click();
+  const members = page.getByRole("list", { name: "Members" }).getByRole("listitem");
+  await expect.poll(() => members.filter({ hasText: staff }).count()).toBe(0);
+  await page.reload();
+  await members.filter({ hasText: "owner@us-1.demo.pushnchat.test" }).waitFor();
+  expect(await members.filter({ hasText: staff }).count()).toBe(0);
+});

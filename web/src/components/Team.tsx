@@ -1,0 +1,176 @@
+"use client";
+
+import { useCallback, useEffect, useState } from "react";
+import type { components } from "@/api/cell";
+import { cell, csrfToken, describe } from "@/lib/session";
+import { buttonClass, Field, inputClass } from "./Field";
+
+type Membership = components["schemas"]["Membership"];
+type Invitation = components["schemas"]["Invitation"];
+type Role = components["schemas"]["Role"];
+
+const assignable: Role[] = ["admin", "member", "viewer"];
+
+// write is what every change sends: the CSRF token of the web session and
+// an Idempotency-Key of its own.
+function write() {
+  return { headers: { "X-CSRF-Token": csrfToken() }, key: crypto.randomUUID() };
+}
+
+// Team is a business's people: their roles, changed or removed by admins,
+// and invitations by email. The cell decides who may do what; the screen
+// shows its answer when it refuses.
+export function Team({ slug }: { slug: string }) {
+  const [members, setMembers] = useState<Membership[]>();
+  const [invitations, setInvitations] = useState<Invitation[]>([]);
+  const [error, setError] = useState("");
+  const [email, setEmail] = useState("");
+  const [role, setRole] = useState<"admin" | "member" | "viewer">("member");
+
+  const load = useCallback(async () => {
+    const m = await cell.GET("/v1/t/{tenant}/members", { params: { path: { tenant: slug } } });
+    if (!m.data) {
+      setError(describe(m.error, m.response.status));
+      return;
+    }
+    setMembers(m.data.items ?? []);
+    const i = await cell.GET("/v1/t/{tenant}/invitations", { params: { path: { tenant: slug } } });
+    setInvitations((i.data?.items ?? []).filter((x) => x.status === "pending"));
+  }, [slug]);
+
+  useEffect(() => {
+    void Promise.resolve().then(load);
+  }, [load]);
+
+  async function changeRole(m: Membership, to: Role) {
+    setError("");
+    const w = write();
+    const { error: p, response } = await cell.PATCH("/v1/t/{tenant}/members/{user}", {
+      params: { path: { tenant: slug, user: m.user_id ?? "" }, header: { "Idempotency-Key": w.key } },
+      headers: w.headers,
+      body: { role: to },
+    });
+    if (!response.ok) setError(describe(p, response.status));
+    await load();
+  }
+
+  async function remove(m: Membership) {
+    if (!window.confirm(`Remove ${m.email ?? m.display_name} from ${slug}?`)) return;
+    setError("");
+    const w = write();
+    const { error: p, response } = await cell.DELETE("/v1/t/{tenant}/members/{user}", {
+      params: { path: { tenant: slug, user: m.user_id ?? "" }, header: { "Idempotency-Key": w.key } },
+      headers: w.headers,
+    });
+    if (!response.ok) setError(describe(p, response.status));
+    await load();
+  }
+
+  async function invite(e: React.FormEvent) {
+    e.preventDefault();
+    setError("");
+    const w = write();
+    const { error: p, response } = await cell.POST("/v1/t/{tenant}/invitations", {
+      params: { path: { tenant: slug }, header: { "Idempotency-Key": w.key } },
+      headers: w.headers,
+      body: { email: email.trim(), role },
+    });
+    if (!response.ok) setError(describe(p, response.status));
+    else setEmail("");
+    await load();
+  }
+
+  async function revoke(inv: Invitation) {
+    setError("");
+    const w = write();
+    const { error: p, response } = await cell.DELETE("/v1/t/{tenant}/invitations/{invitation}", {
+      params: { path: { tenant: slug, invitation: inv.id ?? "" }, header: { "Idempotency-Key": w.key } },
+      headers: w.headers,
+    });
+    if (!response.ok) setError(describe(p, response.status));
+    await load();
+  }
+
+  return (
+    <>
+      <h1 className="mb-1 text-2xl font-bold">Team</h1>
+      <p className="mb-4 text-stone-700">{slug}</p>
+      {error ? (
+        <p role="alert" className="mb-3 rounded bg-red-50 p-3 text-red-900">
+          {error}
+        </p>
+      ) : null}
+      {!members ? (
+        <p aria-busy="true">Loading…</p>
+      ) : (
+        <ul className="mb-6 space-y-3" aria-label="Members">
+          {members.map((m) => (
+            <li key={m.user_id} className="rounded-lg bg-white p-3 shadow-sm ring-1 ring-stone-200">
+              <span className="block break-all font-semibold">{m.display_name || m.email}</span>
+              {m.display_name ? <span className="block break-all text-sm text-stone-700">{m.email}</span> : null}
+              {m.role === "owner" ? (
+                <span className="text-sm">owner</span>
+              ) : (
+                <div className="mt-2 flex items-center gap-3">
+                  <label className="sr-only" htmlFor={`role-${m.user_id}`}>
+                    Role of {m.email}
+                  </label>
+                  <select
+                    id={`role-${m.user_id}`}
+                    className="rounded-lg bg-white px-2 py-1 ring-1 ring-stone-300"
+                    value={m.role}
+                    onChange={(e) => void changeRole(m, e.target.value as Role)}
+                  >
+                    {assignable.map((r) => (
+                      <option key={r} value={r}>
+                        {r}
+                      </option>
+                    ))}
+                  </select>
+                  <button type="button" className="text-red-800 underline" onClick={() => void remove(m)}>
+                    Remove<span className="sr-only"> {m.email}</span>
+                  </button>
+                </div>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      <h2 className="mb-2 text-xl font-semibold">Invite someone</h2>
+      <form onSubmit={invite} className="mb-6">
+        <Field id="invite-email" label="Email">
+          <input id="invite-email" type="email" className={inputClass} value={email} onChange={(e) => setEmail(e.target.value)} required />
+        </Field>
+        <Field id="invite-role" label="Role">
+          <select id="invite-role" className={inputClass} value={role} onChange={(e) => setRole(e.target.value as typeof role)}>
+            {assignable.map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <button type="submit" className={buttonClass}>
+          Invite
+        </button>
+      </form>
+      {invitations.length > 0 ? (
+        <>
+          <h2 className="mb-2 text-xl font-semibold">Waiting to join</h2>
+          <ul className="space-y-2" aria-label="Invitations">
+            {invitations.map((inv) => (
+              <li key={inv.id} className="flex items-center justify-between gap-3 rounded-lg bg-white p-3 ring-1 ring-stone-200">
+                <span className="min-w-0 break-all">
+                  {inv.email} · {inv.role}
+                </span>
+                <button type="button" className="shrink-0 text-red-800 underline" onClick={() => void revoke(inv)}>
+                  Revoke<span className="sr-only"> the invitation of {inv.email}</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+    </>
+  );
+}
