@@ -49,12 +49,14 @@ export function MyBusinesses({ config }: { config: AuthConfig }) {
         Your businesses cannot be reached right now; try again shortly.
       </p>
     );
-  const welcome = params.get("welcome");
+  // Welcomed only when the cell that answered knows the business: the
+  // address bar names it, the home cell vouches for it and says where it lives.
+  const welcome = (me.memberships ?? []).find((m) => m.tenant_slug === params.get("welcome"))?.tenant_slug;
   return (
     <>
       {welcome ? (
         <p role="status" className="mb-4 rounded-lg bg-emerald-50 p-3 ring-1 ring-emerald-200">
-          Welcome! <strong>{welcome}</strong> is signed up; its data lives in <strong>{params.get("cell")}</strong>.
+          Welcome! <strong>{welcome}</strong> is signed up; its data lives in <strong>{me.cell}</strong>.
         </p>
       ) : null}
       <h1 className="mb-1 text-2xl font-bold">My businesses</h1>

@@ -78,7 +78,7 @@ export function SignupForm({ config }: { config: AuthConfig }) {
         return;
       }
       await startSession(cred.user);
-      router.push(`/app?welcome=${encodeURIComponent(data.slug)}&cell=${encodeURIComponent(data.home_cell)}`);
+      router.push(`/app?welcome=${encodeURIComponent(data.slug)}`);
     } catch (err) {
       setError(authMessage(err));
     } finally {
