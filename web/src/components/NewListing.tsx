@@ -100,7 +100,7 @@ export function NewListing({ slug }: { slug: string }) {
           headers: csrf,
           body: {
             title: draft.title.trim(),
-            category: draft.category as components["schemas"]["Category"],
+            category: draft.category as (typeof categories)[number],
             price: { amount_minor: minor, currency },
             location: { city: draft.city.trim() },
             ...(draft.description.trim() ? { description: draft.description.trim() } : {}),

@@ -1,3 +1,5 @@
+import type { components } from "@/api/cell";
+
 // The markets the app offers to browse, each with the locale its prices
 // and dates are shown in. Which cell serves a market is the residency
 // policy's answer, given by the router; the app never decides it.
@@ -16,12 +18,20 @@ export function market(country: string): Market | undefined {
   return markets.find((m) => m.country === country);
 }
 
-// The categories a listing may have (cell/internal/tenant Categories).
+type Category = components["schemas"]["Category"];
+
+// The categories a listing may have, in the order the form offers them.
+// The cells' OpenAPI enum is the source: the type check below fails when
+// the two differ.
 export const categories = [
   "agriculture", "beauty", "construction", "crafts", "electronics", "fabrics",
   "fashion", "food", "furniture", "health", "logistics", "machinery",
   "services", "textiles", "vehicles",
-] as const;
+] as const satisfies readonly Category[];
+
+// Every category of the API is offered: this is `true` only then.
+const everyCategory: Exclude<Category, (typeof categories)[number]> extends never ? true : never = true;
+void everyCategory;
 
 // Currencies of the countries businesses sign up from (ISO 4217).
 const currencies: Record<string, string> = {
