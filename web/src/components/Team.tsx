@@ -1,6 +1,6 @@
 "use client";
 
-import { useCallback, useEffect, useState } from "react";
+import { useEffect, useState } from "react";
 import type { components } from "@/api/cell";
 import { cell, csrfToken, describe } from "@/lib/session";
 import { buttonClass, Field, inputClass } from "./Field";
@@ -10,6 +10,14 @@ type Invitation = components["schemas"]["Invitation"];
 type Role = components["schemas"]["Role"];
 
 const assignable: Role[] = ["admin", "member", "viewer"];
+
+// readTeam reads the members and the pending invitations.
+async function readTeam(slug: string): Promise<{ members: Membership[]; invitations: Invitation[]; error?: string }> {
+  const m = await cell.GET("/v1/t/{tenant}/members", { params: { path: { tenant: slug } } });
+  if (!m.data) return { members: [], invitations: [], error: describe(m.error, m.response.status) };
+  const i = await cell.GET("/v1/t/{tenant}/invitations", { params: { path: { tenant: slug } } });
+  return { members: m.data.items ?? [], invitations: (i.data?.items ?? []).filter((x) => x.status === "pending") };
+}
 
 // write is what every change sends: the CSRF token of the web session and
 // an Idempotency-Key of its own.
@@ -27,20 +35,24 @@ export function Team({ slug }: { slug: string }) {
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<"admin" | "member" | "viewer">("member");
 
-  const load = useCallback(async () => {
-    const m = await cell.GET("/v1/t/{tenant}/members", { params: { path: { tenant: slug } } });
-    if (!m.data) {
-      setError(describe(m.error, m.response.status));
-      return;
-    }
-    setMembers(m.data.items ?? []);
-    const i = await cell.GET("/v1/t/{tenant}/invitations", { params: { path: { tenant: slug } } });
-    setInvitations((i.data?.items ?? []).filter((x) => x.status === "pending"));
-  }, [slug]);
+  // Every change bumps version, which reads the team again from the cell.
+  const [version, setVersion] = useState(0);
+  const reload = () => setVersion((v) => v + 1);
 
   useEffect(() => {
-    void Promise.resolve().then(load);
-  }, [load]);
+    let live = true;
+    void readTeam(slug).then((t) => {
+      if (!live) return;
+      if (t.error) setError(t.error);
+      else {
+        setMembers(t.members);
+        setInvitations(t.invitations);
+      }
+    });
+    return () => {
+      live = false;
+    };
+  }, [slug, version]);
 
   async function changeRole(m: Membership, to: Role) {
     setError("");
@@ -51,7 +63,7 @@ export function Team({ slug }: { slug: string }) {
       body: { role: to },
     });
     if (!response.ok) setError(describe(p, response.status));
-    await load();
+    reload();
   }
 
   async function remove(m: Membership) {
@@ -63,7 +75,7 @@ export function Team({ slug }: { slug: string }) {
       headers: w.headers,
     });
     if (!response.ok) setError(describe(p, response.status));
-    await load();
+    reload();
   }
 
   async function invite(e: React.FormEvent) {
@@ -77,7 +89,7 @@ export function Team({ slug }: { slug: string }) {
     });
     if (!response.ok) setError(describe(p, response.status));
     else setEmail("");
-    await load();
+    reload();
   }
 
   async function revoke(inv: Invitation) {
@@ -88,7 +100,7 @@ export function Team({ slug }: { slug: string }) {
       headers: w.headers,
     });
     if (!response.ok) setError(describe(p, response.status));
-    await load();
+    reload();
   }
 
   return (
