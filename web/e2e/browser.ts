@@ -15,6 +15,19 @@ export function phone(browser: Browser): Promise<BrowserContext> {
   return browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
 }
 
+// The platform under test (the router: one origin for pages and API) and
+// where screenshots go, from the Go test that runs these files.
+export const base = process.env.PUSHNCHAT_URL ?? "";
+export const shots = process.env.SCREENSHOTS;
+
+// phonePage opens a page on a new phone, with waits bounded at 20 s.
+export async function phonePage(browser: Browser): Promise<Page> {
+  if (!base) throw new Error("PUSHNCHAT_URL is not set: run the browser tests through TestWebAppInARealBrowser");
+  const page = await (await phone(browser)).newPage();
+  page.setDefaultTimeout(20_000);
+  return page;
+}
+
 // signIn fills and sends the sign-in screen.
 export async function signIn(page: Page, base: string, email: string, password: string): Promise<void> {
   await page.goto(base + "/signin");

@@ -5,10 +5,8 @@
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { launch, phone, signIn } from "./browser";
+import { base, launch, phonePage, shots, signIn } from "./browser";
 
-const base = process.env.PUSHNCHAT_URL ?? "";
-const shots = process.env.SCREENSHOTS;
 const word = "zebrawood" + Date.now().toString(36).replace(/[0-9]/g, "");
 const title = `Carved ${word} stool`;
 
@@ -16,10 +14,8 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  expect(base, "PUSHNCHAT_URL").not.toBe("");
   browser = await launch();
-  page = await (await phone(browser)).newPage();
-  page.setDefaultTimeout(20_000);
+  page = await phonePage(browser);
 });
 
 afterAll(async () => {

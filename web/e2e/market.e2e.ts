@@ -6,20 +6,16 @@
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { launch, phone } from "./browser";
+import { base, launch, phonePage, shots } from "./browser";
 
-const base = process.env.PUSHNCHAT_URL ?? "";
-const shots = process.env.SCREENSHOTS;
 
 let browser: Browser;
 let page: Page;
 const failed: string[] = [];
 
 beforeAll(async () => {
-  expect(base, "PUSHNCHAT_URL").not.toBe("");
   browser = await launch();
-  page = await (await phone(browser)).newPage();
-  page.setDefaultTimeout(20_000);
+  page = await phonePage(browser);
   page.on("response", (r) => {
     if (r.status() >= 400 && !r.url().endsWith("/m/XX")) failed.push(`${r.status()} ${r.url()}`);
   });

@@ -6,16 +6,13 @@
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { launch, phone, signIn } from "./browser";
+import { base, launch, phonePage, shots, signIn } from "./browser";
 
-const base = process.env.PUSHNCHAT_URL ?? "";
-const shots = process.env.SCREENSHOTS;
 const run = Date.now().toString(36);
 
 let browser: Browser;
 
 beforeAll(async () => {
-  expect(base, "PUSHNCHAT_URL").not.toBe("");
   browser = await launch();
 });
 
@@ -23,10 +20,8 @@ afterAll(async () => {
   await browser?.close();
 });
 
-async function newPage(): Promise<Page> {
-  const page = await (await phone(browser)).newPage();
-  page.setDefaultTimeout(20_000);
-  return page;
+function newPage(): Promise<Page> {
+  return phonePage(browser);
 }
 
 async function signUp(page: Page, country: string, cell: string, name: string, shot?: string) {

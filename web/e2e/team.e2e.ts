@@ -4,10 +4,8 @@
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { launch, phone, signIn } from "./browser";
+import { base, launch, phonePage, shots, signIn } from "./browser";
 
-const base = process.env.PUSHNCHAT_URL ?? "";
-const shots = process.env.SCREENSHOTS;
 const staff = "staff@us-1.demo.pushnchat.test";
 const invitee = `new.person.${Date.now().toString(36)}@e2e.example.test`;
 
@@ -15,10 +13,8 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  expect(base, "PUSHNCHAT_URL").not.toBe("");
   browser = await launch();
-  page = await (await phone(browser)).newPage();
-  page.setDefaultTimeout(20_000);
+  page = await phonePage(browser);
 });
 
 afterAll(async () => {
