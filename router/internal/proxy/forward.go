@@ -80,9 +80,7 @@ func (rt *Router) reverseProxy() *httputil.ReverseProxy {
 // token that makes it believable (package clientaddr), having removed any
 // a client sent — and a service token a client might try.
 func (rt *Router) vouch(h http.Header, remoteAddr string) {
-	h.Del(clientaddr.Header)
-	h.Del(clientaddr.TokenHeader)
-	h.Del(servicetoken.Header)
+	dropForgeable(h)
 	if rt.edgeToken == "" {
 		return
 	}
@@ -97,9 +95,18 @@ func (rt *Router) vouch(h http.Header, remoteAddr string) {
 // only (docs/adr/0005-web-residency.md). Nor does it get the client's
 // vouched address, which only cells may trust.
 func withoutCredentials(h http.Header) {
-	for _, k := range []string{"Authorization", "Cookie", "X-CSRF-Token", clientaddr.Header, clientaddr.TokenHeader, servicetoken.Header} {
+	for _, k := range []string{"Authorization", "Cookie", "X-CSRF-Token"} {
 		h.Del(k)
 	}
+	dropForgeable(h)
+}
+
+// dropForgeable removes what only the router or the control plane may
+// send, whatever a client put there: a vouched address and a service token.
+func dropForgeable(h http.Header) {
+	h.Del(clientaddr.Header)
+	h.Del(clientaddr.TokenHeader)
+	h.Del(servicetoken.Header)
 }
 
 // learnSignup reads a successful sign-up's directory entry so that the
