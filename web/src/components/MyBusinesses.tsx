@@ -5,6 +5,7 @@ import { useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useState } from "react";
 import type { components } from "@/api/cell";
 import type { AuthConfig } from "@/lib/authconfig";
+import { endChat } from "@/lib/chat";
 import { cell, csrfToken, describe, firebaseAuth } from "@/lib/session";
 
 type Me = components["schemas"]["Me"];
@@ -37,6 +38,7 @@ export function MyBusinesses({ config }: { config: AuthConfig }) {
       setSignOutError(describe(error, response.status));
       return;
     }
+    endChat();
     const { signOut } = await import("firebase/auth");
     await signOut(await firebaseAuth(config));
     router.replace("/");
@@ -75,6 +77,9 @@ export function MyBusinesses({ config }: { config: AuthConfig }) {
                   New listing
                 </Link>
               ) : null}
+              <Link href={`/app/b/${m.tenant_slug}/chat`} className="text-emerald-800 underline">
+                Chats
+              </Link>
               <Link href={`/app/b/${m.tenant_slug}/team`} className="text-emerald-800 underline">
                 Team
               </Link>

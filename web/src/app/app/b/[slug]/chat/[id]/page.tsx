@@ -1,0 +1,11 @@
+import type { Metadata } from "next";
+import { Conversation } from "@/components/Conversation";
+
+export const metadata: Metadata = { title: "Chat" };
+
+// Behind sign-in: a shell; messages travel between the browser and the
+// home cell only (docs/adr/0005-web-residency.md).
+export default async function ConversationPage({ params }: { params: Promise<{ slug: string; id: string }> }) {
+  const { slug, id } = await params;
+  return <Conversation slug={slug} id={id} />;
+}
