@@ -1,4 +1,4 @@
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
 
 // Debian's Chromium, never a downloaded browser; the flags keep it off
 // the network beyond the pages under test.
@@ -11,8 +11,8 @@ export async function launch(): Promise<Browser> {
 }
 
 // A phone: 360 px wide, touch, as most of our users hold.
-export function phone(browser: Browser): Promise<BrowserContext> {
-  return browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+export function phone(browser: Browser, options: BrowserContextOptions = {}): Promise<BrowserContext> {
+  return browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, ...options });
 }
 
 // The platform under test (the router: one origin for pages and API) and

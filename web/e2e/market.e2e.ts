@@ -44,9 +44,9 @@ test("search with the cell's full-text search, then a category", async () => {
   await cards.first().getByText("Woven market basket, large").waitFor();
   expect(await cards.count()).toBe(1);
 
-  await page.getByRole("link", { name: "beauty", exact: true }).click();
+  await page.getByRole("link", { name: "Beauty", exact: true }).click();
   await page.waitForURL(/category=beauty/);
-  await page.getByText(/No listings match “basket” in beauty/).waitFor();
+  await page.getByText(/No listings match “basket” in Beauty/).waitFor();
   await page.getByRole("link", { name: "All", exact: true }).click();
   await page.waitForURL((u) => !u.search.includes("category"));
   await cards.first().waitFor();

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"strings"
 	"time"
 
 	"github.com/pushnchat/pushnchat/internal/clientaddr"
@@ -94,11 +95,41 @@ func (rt *Router) vouch(h http.Header, remoteAddr string) {
 // read their private data: the web tier is global and serves public pages
 // only (docs/adr/0005-web-residency.md). Nor does it get the client's
 // vouched address, which only cells may trust.
+// The one cookie it keeps is the reader's language, a preference that
+// names no one.
 func withoutCredentials(h http.Header) {
+	lang := ""
+	for _, line := range h.Values("Cookie") {
+		for _, c := range strings.Split(line, ";") {
+			if name, v, _ := strings.Cut(strings.TrimSpace(c), "="); name == LanguageCookie && validLanguage(v) {
+				lang = v
+			}
+		}
+	}
 	for _, k := range []string{"Authorization", "Cookie", "X-CSRF-Token"} {
 		h.Del(k)
 	}
+	if lang != "" {
+		h.Set("Cookie", LanguageCookie+"="+lang)
+	}
 	dropForgeable(h)
+}
+
+// LanguageCookie holds the language the reader chose in the web app.
+const LanguageCookie = "pnc_locale"
+
+// validLanguage admits a BCP 47 primary tag (two or three lower-case
+// letters) and nothing else, so the cookie can carry no other data.
+func validLanguage(v string) bool {
+	if len(v) < 2 || len(v) > 3 {
+		return false
+	}
+	for _, r := range v {
+		if r < 'a' || r > 'z' {
+			return false
+		}
+	}
+	return true
 }
 
 // dropForgeable removes what only the router or the control plane may

@@ -64,7 +64,8 @@ func TestPagesGoToTheWebAppWithoutCredentials(t *testing.T) {
 	for _, path := range []string{"/", "/m/NG?q=ankara", "/_next/static/chunks/app.js", "/v1x", "/internal/v1/tenants/x"} {
 		req, _ := http.NewRequest("GET", base+path, nil)
 		req.Header.Set("Authorization", "Bearer secret-token")
-		req.Header.Set("Cookie", "__session=secret-session; pnc_csrf=c")
+		req.Header.Set("Cookie", "__session=secret-session; pnc_locale=ar; pnc_csrf=c")
+		req.Header.Add("Cookie", "pnc_locale=x@y")
 		req.Header.Set("X-CSRF-Token", "c")
 		req.Header.Set(clientaddr.Header, "203.0.113.9")
 		resp, err := http.DefaultClient.Do(req)
@@ -84,10 +85,14 @@ func TestPagesGoToTheWebAppWithoutCredentials(t *testing.T) {
 		t.Fatalf("web app got %d requests, cells %d; want 5 and 0", len(got), calls)
 	}
 	for _, r := range got {
-		for _, h := range []string{"Authorization", "Cookie", "X-CSRF-Token", clientaddr.Header, clientaddr.TokenHeader} {
+		for _, h := range []string{"Authorization", "X-CSRF-Token", clientaddr.Header, clientaddr.TokenHeader} {
 			if v := r.Header.Get(h); v != "" {
 				t.Errorf("the web app received %s: %s = %q", r.URL, h, v)
 			}
+		}
+		// Only the reader's language passes, and only a well-formed one.
+		if v := r.Header.Values("Cookie"); len(v) != 1 || v[0] != "pnc_locale=ar" {
+			t.Errorf("the web app received %s with cookies %q; want only pnc_locale=ar", r.URL, v)
 		}
 	}
 

@@ -1,6 +1,10 @@
 import type { Metadata, Viewport } from "next";
 import Link from "next/link";
+import { LanguagePicker } from "@/components/LanguagePicker";
 import { OfflineBanner } from "@/components/OfflineBanner";
+import { I18nProvider } from "@/i18n/client";
+import { dirOf } from "@/i18n/locales";
+import { getMessages, getT } from "@/i18n/server";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -10,28 +14,34 @@ export const metadata: Metadata = {
 
 export const viewport: Viewport = { width: "device-width", initialScale: 1, themeColor: "#065f46" };
 
-export default function RootLayout({ children }: { children: React.ReactNode }) {
+export default async function RootLayout({ children }: { children: React.ReactNode }) {
+  const { locale, t } = await getT();
   return (
-    <html lang="en" dir="ltr">
+    <html lang={locale} dir={dirOf(locale)}>
       <body className="min-h-dvh">
-        <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:p-2">
-          Skip to content
-        </a>
-        <header className="sticky top-0 z-10 bg-emerald-800 text-white">
-          <nav className="mx-auto flex max-w-2xl items-center gap-4 px-4 py-3" aria-label="Main">
-            <Link href="/" className="text-lg font-semibold">
-              PushNchat
-            </Link>
-            <Link href="/app" className="ms-auto">
-              My businesses
-            </Link>
-            <Link href="/signin">Sign in</Link>
-          </nav>
-        </header>
-        <OfflineBanner />
-        <main id="main" className="mx-auto max-w-2xl px-4 py-4">
-          {children}
-        </main>
+        <I18nProvider locale={locale} messages={await getMessages(locale)}>
+          <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:p-2">
+            {t("skip")}
+          </a>
+          <header className="sticky top-0 z-10 bg-emerald-800 text-white">
+            <nav className="mx-auto flex max-w-2xl items-center gap-4 px-4 py-3" aria-label="Main">
+              <Link href="/" className="text-lg font-semibold">
+                PushNchat
+              </Link>
+              <Link href="/app" className="ms-auto">
+                {t("nav.mine")}
+              </Link>
+              <Link href="/signin">{t("nav.signin")}</Link>
+            </nav>
+          </header>
+          <OfflineBanner />
+          <main id="main" className="mx-auto max-w-2xl px-4 py-4">
+            {children}
+          </main>
+          <footer className="mx-auto max-w-2xl px-4 pb-6">
+            <LanguagePicker />
+          </footer>
+        </I18nProvider>
       </body>
     </html>
   );

@@ -1,11 +1,16 @@
 import Link from "next/link";
+import { getT } from "@/i18n/server";
 
-export default function NotFound() {
+export default async function NotFound() {
+  const { t } = await getT();
   return (
     <>
-      <h1 className="mb-2 text-2xl font-bold">Not found</h1>
+      <h1 className="mb-2 text-2xl font-bold">{t("notFound.title")}</h1>
       <p>
-        There is nothing here. <Link href="/" className="text-emerald-800 underline">Choose a market</Link>.
+        {t("notFound.body")}{" "}
+        <Link href="/" className="text-emerald-800 underline">
+          {t("notFound.link")}
+        </Link>
       </p>
     </>
   );

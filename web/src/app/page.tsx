@@ -1,15 +1,18 @@
 import Link from "next/link";
+import { regionName } from "@/i18n/format";
+import { getT } from "@/i18n/server";
 import { markets } from "@/lib/markets";
 
-export default function Home() {
+export default async function Home() {
+  const { locale, t } = await getT();
   return (
     <>
-      <h1 className="mb-4 text-2xl font-bold">Choose a market</h1>
+      <h1 className="mb-4 text-2xl font-bold">{t("home.title")}</h1>
       <ul className="grid grid-cols-2 gap-3">
         {markets.map((m) => (
           <li key={m.country}>
             <Link href={`/m/${m.country}`} className="block rounded-lg bg-white p-4 shadow-sm ring-1 ring-stone-200">
-              <span className="block text-lg font-semibold">{m.name}</span>
+              <span className="block text-lg font-semibold">{regionName(locale, m.country)}</span>
               <span className="text-sm text-stone-700">{m.country}</span>
             </Link>
           </li>

@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
+import { useLocale, useT } from "@/i18n/client";
 import { useChat } from "@/lib/chat";
 import { empty } from "@/lib/chat/timeline";
 import { nameOf, titleOf, useTeamChats } from "@/lib/chat/team";
@@ -9,10 +10,10 @@ import { clearDraft, loadDraft, saveDraft } from "@/lib/draft";
 import { inputClass } from "./Field";
 
 const statusText = {
-  connecting: "Connecting…",
-  live: "Live",
-  waiting: "Reconnecting…",
-  offline: "Offline: what you send waits on this phone and leaves when you are back.",
+  connecting: "chat.connecting",
+  live: "chat.live",
+  waiting: "chat.waiting",
+  offline: "chat.offline",
 } as const;
 
 // Conversation is one chat: its history, live messages as they are
@@ -20,6 +21,8 @@ const statusText = {
 // phone, who is typing and who has seen what.
 export function Conversation({ slug, id }: { slug: string; id: string }) {
   const [snap, c] = useChat();
+  const t = useT();
+  const locale = useLocale();
   const { members, conversations, error } = useTeamChats(slug);
   const conv = conversations?.find((x) => x.id === id);
   const end = useRef<HTMLLIElement>(null);
@@ -46,39 +49,39 @@ export function Conversation({ slug, id }: { slug: string; id: string }) {
     <div className="flex min-h-[70dvh] flex-col">
       <p className="mb-2">
         <Link href={`/app/b/${slug}/chat`} className="text-emerald-800 underline">
-          All chats
+          {t("chat.all")}
         </Link>
       </p>
-      <h1 className="text-xl font-bold">{conv ? titleOf(conv, members, snap.user) : "Chat"}</h1>
+      <h1 className="text-xl font-bold">{conv ? titleOf(conv, members, snap.user, t) : t("chat.default")}</h1>
       <p role="status" className="mb-3 text-sm text-stone-700">
-        {statusText[snap.status]}
+        {t(statusText[snap.status])}
       </p>
       {error ? (
         <p role="alert" className="mb-3 rounded bg-amber-100 p-3">
-          {error === "offline" ? "This conversation's history cannot be reached right now." : error}
+          {error === "offline" ? t("chat.historyOffline") : error}
         </p>
       ) : null}
-      <ol aria-label="Messages" className="mb-3 flex grow flex-col gap-2">
+      <ol aria-label={t("chat.messages")} className="mb-3 flex grow flex-col gap-2">
         {timeline.messages.map((m) => {
           const mine = m.sender_id === snap.user;
           return (
             <li key={m.seq} className={`max-w-[85%] rounded-2xl px-3 py-2 ${mine ? "ms-auto bg-emerald-100" : "me-auto bg-white ring-1 ring-stone-200"}`}>
-              <p className="whitespace-pre-wrap break-words">{m.body}</p>
+              <p dir="auto" className="whitespace-pre-wrap break-words">{m.body}</p>
               <p className="text-xs text-stone-700">
-                {mine ? "You" : nameOf(members, m.sender_id ?? "")} · <time dateTime={m.created_at}>{shortTime(m.created_at)}</time>
-                {mine && m.seq === lastMine && seenUpTo >= lastMine ? " · Seen" : ""}
+                {mine ? t("chat.you") : nameOf(members, m.sender_id ?? "", t)} · <time dateTime={m.created_at}>{shortTime(m.created_at, locale)}</time>
+                {mine && m.seq === lastMine && seenUpTo >= lastMine ? ` · ${t("chat.seen")}` : ""}
               </p>
             </li>
           );
         })}
         {pending.map((q) => (
           <li key={q.id} className="ms-auto max-w-[85%] rounded-2xl bg-emerald-50 px-3 py-2 ring-1 ring-emerald-200 ring-dashed">
-            <p className="whitespace-pre-wrap break-words">{q.body}</p>
+            <p dir="auto" className="whitespace-pre-wrap break-words">{q.body}</p>
             <p className="text-xs text-stone-700">
-              {q.failed ? `Not sent: ${q.failed}` : snap.status === "live" ? "Sending…" : "Waiting for the network"}
+              {q.failed ? t("chat.notSent", { why: q.failed }) : t(snap.status === "live" ? "chat.sending" : "chat.waitingNetwork")}
               {q.failed ? (
                 <button type="button" className="ms-2 underline" onClick={() => c?.discard(q.id)}>
-                  Discard
+                  {t("chat.discard")}
                 </button>
               ) : null}
             </p>
@@ -87,7 +90,7 @@ export function Conversation({ slug, id }: { slug: string; id: string }) {
         <li ref={end} aria-hidden="true" className="list-none" />
       </ol>
       <p aria-live="polite" className="min-h-5 text-sm text-stone-700">
-        {typing ? `${nameOf(members, typing.user)} is typing…` : ""}
+        {typing ? t("chat.typing", { name: nameOf(members, typing.user, t) }) : ""}
       </p>
       {/* Mounted once the page has run in the browser: the draft lives on the device. */}
       {conversations || error ? <Composer key={id} slug={slug} id={id} /> : null}
@@ -99,6 +102,7 @@ export function Conversation({ slug, id }: { slug: string; id: string }) {
 // every keystroke until it is sent, and sending queues it in the outbox.
 function Composer({ slug, id }: { slug: string; id: string }) {
   const [, c] = useChat();
+  const t = useT();
   const draftKey = `pnc:draft:chat:${id}`;
   const [text, setText] = useState(() => loadDraft(localStorage, draftKey, { text: "" }).text);
   const [sendError, setSendError] = useState("");
@@ -116,7 +120,7 @@ function Composer({ slug, id }: { slug: string; id: string }) {
     try {
       c.send(slug, id, body);
     } catch {
-      setSendError("Not sent: this phone has not reached your cell yet. Go online once, then send.");
+      setSendError(t("chat.noSession"));
       return;
     }
     setSendError("");
@@ -128,7 +132,7 @@ function Composer({ slug, id }: { slug: string; id: string }) {
     <>
       <form onSubmit={send} className="sticky bottom-0 flex items-end gap-2 bg-stone-50 py-2">
         <label htmlFor="message" className="sr-only">
-          Message
+          {t("chat.message")}
         </label>
         <textarea
           id="message"
@@ -142,7 +146,7 @@ function Composer({ slug, id }: { slug: string; id: string }) {
           }}
         />
         <button type="submit" className="min-h-11 rounded-full bg-emerald-800 px-4 font-semibold text-white disabled:opacity-60" disabled={!text.trim()}>
-          Send
+          {t("chat.send")}
         </button>
       </form>
       {sendError ? (
@@ -154,7 +158,7 @@ function Composer({ slug, id }: { slug: string; id: string }) {
   );
 }
 
-function shortTime(iso: string | undefined): string {
+function shortTime(iso: string | undefined, locale: string): string {
   const d = new Date(iso ?? "");
-  return Number.isNaN(d.getTime()) ? "" : new Intl.DateTimeFormat(undefined, { timeStyle: "short" }).format(d);
+  return Number.isNaN(d.getTime()) ? "" : new Intl.DateTimeFormat(locale, { timeStyle: "short" }).format(d);
 }

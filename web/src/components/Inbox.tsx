@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import { useT } from "@/i18n/client";
 import { useChat } from "@/lib/chat";
 import { titleOf, useTeamChats } from "@/lib/chat/team";
 import { cell, csrfToken, describe } from "@/lib/session";
@@ -13,6 +14,7 @@ import { buttonClass, Field, inputClass } from "./Field";
 // the live connection; and a way to start a chat with a team member.
 export function Inbox({ slug }: { slug: string }) {
   const router = useRouter();
+  const t = useT();
   const [snap] = useChat();
   const { members, conversations, error } = useTeamChats(slug);
   const [withUser, setWithUser] = useState("");
@@ -40,28 +42,28 @@ export function Inbox({ slug }: { slug: string }) {
   if (error) {
     return (
       <p role="alert" className="rounded bg-amber-100 p-3">
-        {error === "offline" ? "Your conversations cannot be reached right now; they will be here when you are back online." : error}
+        {error === "offline" ? t("chat.listOffline") : error}
       </p>
     );
   }
-  if (!conversations) return <p aria-busy="true">Loading…</p>;
+  if (!conversations) return <p aria-busy="true">{t("loading")}</p>;
   const head = (id: string, fallback: number) => Math.max(snap.heads.get(id) ?? 0, fallback);
   const sorted = [...conversations].sort((a, b) => head(b.id ?? "", b.last_seq ?? 0) - head(a.id ?? "", a.last_seq ?? 0));
   const others = (members ?? []).filter((m) => m.user_id !== snap.user);
   return (
     <>
-      <h1 className="mb-4 text-2xl font-bold">Chats</h1>
-      {sorted.length === 0 ? <p className="mb-4 text-stone-700">No conversations yet.</p> : null}
-      <ul className="mb-6 space-y-2" aria-label="Conversations">
+      <h1 className="mb-4 text-2xl font-bold">{t("chat.title")}</h1>
+      {sorted.length === 0 ? <p className="mb-4 text-stone-700">{t("chat.none")}</p> : null}
+      <ul className="mb-6 space-y-2" aria-label={t("chat.title")}>
         {sorted.map((c) => {
           const id = c.id ?? "";
           const unread = Math.max(0, head(id, c.last_seq ?? 0) - (snap.read.get(id) ?? 0));
           return (
             <li key={id}>
               <Link href={`/app/b/${slug}/chat/${id}`} className="flex items-center gap-3 rounded-lg bg-white p-3 shadow-sm ring-1 ring-stone-200">
-                <span className="grow font-semibold">{titleOf(c, members, snap.user)}</span>
+                <span className="grow font-semibold">{titleOf(c, members, snap.user, t)}</span>
                 {unread > 0 ? (
-                  <span className="rounded-full bg-emerald-800 px-2 text-sm text-white" aria-label={`${unread} unread`}>
+                  <span className="rounded-full bg-emerald-800 px-2 text-sm text-white" aria-label={t("chat.unread", { n: unread })}>
                     {unread}
                   </span>
                 ) : null}
@@ -72,9 +74,9 @@ export function Inbox({ slug }: { slug: string }) {
       </ul>
       {others.length > 0 ? (
         <form onSubmit={(e) => void start(e)} className="rounded-lg bg-white p-3 ring-1 ring-stone-200">
-          <Field id="with" label="Start a chat with" error={startError}>
+          <Field id="with" label={t("chat.startWith")} error={startError}>
             <select id="with" className={inputClass} value={withUser} onChange={(e) => setWithUser(e.target.value)}>
-              <option value="">Choose a team member</option>
+              <option value="">{t("chat.choose")}</option>
               {others.map((m) => (
                 <option key={m.user_id} value={m.user_id}>
                   {m.display_name || m.email}
@@ -83,7 +85,7 @@ export function Inbox({ slug }: { slug: string }) {
             </select>
           </Field>
           <button type="submit" className={buttonClass} disabled={!withUser || busy}>
-            Start chat
+            {t("chat.start")}
           </button>
         </form>
       ) : null}

@@ -6,7 +6,7 @@ type Listing = components["schemas"]["Listing"];
 
 // ListingCard is one listing in a market's list; it shows public fields
 // only, and renders the same on the server and in the browser.
-export function ListingCard({ listing, locale }: { listing: Listing; locale: string }) {
+export function ListingCard({ listing, locale, category }: { listing: Listing; locale: string; category: string }) {
   const thumb = listing.photos?.[0]?.variants?.thumb;
   return (
     <li>
@@ -21,12 +21,12 @@ export function ListingCard({ listing, locale }: { listing: Listing; locale: str
           ) : null}
         </div>
         <div className="min-w-0">
-          <h2 className="truncate font-semibold">{listing.title}</h2>
+          <h2 dir="auto" className="truncate font-semibold">{listing.title}</h2>
           {listing.price ? (
             <p className="font-medium text-emerald-800">{formatPrice(listing.price.amount_minor, listing.price.currency, locale)}</p>
           ) : null}
           <p className="text-sm text-stone-700">
-            {listing.category}
+            {category}
             {listing.location?.city ? ` · ${listing.location.city}` : ""}
           </p>
         </div>

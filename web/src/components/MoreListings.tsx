@@ -3,6 +3,8 @@
 import createClient from "openapi-fetch";
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { components, paths } from "@/api/cell";
+import { useT } from "@/i18n/client";
+import type { Key } from "@/i18n/messages/en";
 import { ListingCard } from "./ListingCard";
 
 type Listing = components["schemas"]["Listing"];
@@ -19,6 +21,7 @@ export function MoreListings(props: { country: string; q?: string; category?: st
   const [cursor, setCursor] = useState(props.cursor);
   const [state, setState] = useState<"idle" | "loading" | "failed">("idle");
   const sentinel = useRef<HTMLDivElement>(null);
+  const t = useT();
 
   const more = useCallback(async () => {
     if (!cursor || state === "loading") return;
@@ -50,14 +53,14 @@ export function MoreListings(props: { country: string; q?: string; category?: st
       {items.length > 0 ? (
         <ul className="mt-3 space-y-3">
           {items.map((l) => (
-            <ListingCard key={l.id} listing={l} locale={props.locale} />
+            <ListingCard key={l.id} listing={l} locale={props.locale} category={t(`category.${l.category}` as Key)} />
           ))}
         </ul>
       ) : null}
       <div ref={sentinel} className="mt-4 text-center" aria-live="polite">
         {cursor ? (
           <button type="button" onClick={() => void more()} disabled={state === "loading"} className="rounded-full bg-white px-4 py-2 ring-1 ring-stone-300">
-            {state === "loading" ? "Loading…" : state === "failed" ? "Could not load; try again" : "More listings"}
+            {t(state === "loading" ? "more.loading" : state === "failed" ? "more.failed" : "more.more")}
           </button>
         ) : null}
       </div>

@@ -4,6 +4,8 @@ import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useState } from "react";
 import type { components } from "@/api/cell";
+import { useT } from "@/i18n/client";
+import type { Key } from "@/i18n/messages/en";
 import type { AuthConfig } from "@/lib/authconfig";
 import { endChat } from "@/lib/chat";
 import { cell, csrfToken, describe, firebaseAuth } from "@/lib/session";
@@ -15,6 +17,7 @@ type Me = components["schemas"]["Me"];
 // cell with the session cookie.
 export function MyBusinesses({ config }: { config: AuthConfig }) {
   const router = useRouter();
+  const t = useT();
   const params = useSearchParams();
   const [me, setMe] = useState<Me | "loading" | "failed">("loading");
   const [signOutError, setSignOutError] = useState("");
@@ -44,11 +47,11 @@ export function MyBusinesses({ config }: { config: AuthConfig }) {
     router.replace("/");
   }
 
-  if (me === "loading") return <p aria-busy="true">Loading…</p>;
+  if (me === "loading") return <p aria-busy="true">{t("loading")}</p>;
   if (me === "failed")
     return (
       <p role="alert" className="rounded bg-amber-100 p-3">
-        Your businesses cannot be reached right now; try again shortly.
+        {t("mine.unreachable")}
       </p>
     );
   // Welcomed only when the cell that answered knows the business: the
@@ -58,30 +61,30 @@ export function MyBusinesses({ config }: { config: AuthConfig }) {
     <>
       {welcome ? (
         <p role="status" className="mb-4 rounded-lg bg-emerald-50 p-3 ring-1 ring-emerald-200">
-          Welcome! <strong>{welcome}</strong> is signed up; its data lives in <strong>{me.cell}</strong>.
+          {t("mine.welcome", { slug: welcome, cell: me.cell ?? "" })}
         </p>
       ) : null}
-      <h1 className="mb-1 text-2xl font-bold">My businesses</h1>
+      <h1 className="mb-1 text-2xl font-bold">{t("mine.title")}</h1>
       <p className="mb-4 text-stone-700">
-        Signed in as {me.user?.email}
-        {me.cell ? ` · home cell ${me.cell}` : ""}
+        {t("mine.signedInAs", { email: me.user?.email ?? "" })}
+        {me.cell ? ` · ${t("mine.homeCell", { cell: me.cell })}` : ""}
       </p>
-      <ul className="space-y-3" aria-label="My businesses">
+      <ul className="space-y-3" aria-label={t("mine.title")}>
         {(me.memberships ?? []).map((m) => (
           <li key={m.tenant_id} className="rounded-lg bg-white p-3 shadow-sm ring-1 ring-stone-200">
             <span className="block font-semibold">{m.tenant_slug}</span>
-            <span className="text-sm text-stone-700">{m.role}</span>
+            <span className="text-sm text-stone-700">{t(`role.${m.role}` as Key)}</span>
             <span className="mt-2 flex gap-4">
               {m.role !== "viewer" ? (
                 <Link href={`/app/b/${m.tenant_slug}/new`} className="text-emerald-800 underline">
-                  New listing
+                  {t("mine.newListing")}
                 </Link>
               ) : null}
               <Link href={`/app/b/${m.tenant_slug}/chat`} className="text-emerald-800 underline">
-                Chats
+                {t("mine.chats")}
               </Link>
               <Link href={`/app/b/${m.tenant_slug}/team`} className="text-emerald-800 underline">
-                Team
+                {t("mine.team")}
               </Link>
             </span>
           </li>
@@ -89,15 +92,15 @@ export function MyBusinesses({ config }: { config: AuthConfig }) {
       </ul>
       {signOutError ? (
         <p role="alert" className="mt-4 rounded bg-red-50 p-3 text-red-900">
-          Could not sign out: {signOutError}
+          {t("mine.signOutFailed", { why: signOutError })}
         </p>
       ) : null}
       <p className="mt-6 flex gap-4">
         <Link href="/" className="text-emerald-800 underline">
-          Browse markets
+          {t("mine.browse")}
         </Link>
         <button type="button" onClick={() => void signOut()} className="text-emerald-800 underline">
-          Sign out
+          {t("mine.signOut")}
         </button>
       </p>
     </>

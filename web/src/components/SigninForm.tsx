@@ -2,6 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import { useT } from "@/i18n/client";
 import type { AuthConfig } from "@/lib/authconfig";
 import { firebaseAuth, startSession } from "@/lib/session";
 import { buttonClass, Field, inputClass } from "./Field";
@@ -11,6 +12,7 @@ import { authMessage } from "./SignupForm";
 // with the home cell.
 export function SigninForm({ config }: { config: AuthConfig }) {
   const router = useRouter();
+  const t = useT();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [error, setError] = useState("");
@@ -35,10 +37,10 @@ export function SigninForm({ config }: { config: AuthConfig }) {
 
   return (
     <form onSubmit={submit}>
-      <Field id="email" label="Email">
+      <Field id="email" label={t("signin.email")}>
         <input id="email" type="email" className={inputClass} value={email} onChange={(e) => setEmail(e.target.value)} required autoComplete="email" />
       </Field>
-      <Field id="password" label="Password">
+      <Field id="password" label={t("signin.password")}>
         <input id="password" type="password" className={inputClass} value={password} onChange={(e) => setPassword(e.target.value)} required autoComplete="current-password" />
       </Field>
       {error ? (
@@ -47,7 +49,7 @@ export function SigninForm({ config }: { config: AuthConfig }) {
         </p>
       ) : null}
       <button type="submit" className={buttonClass} disabled={busy}>
-        {busy ? "Signing in…" : "Sign in"}
+        {t(busy ? "signin.busy" : "signin.title")}
       </button>
     </form>
   );

@@ -2,7 +2,11 @@
 
 import { useEffect, useState } from "react";
 import type { components } from "@/api/cell";
+import type { Vars } from "@/i18n/format";
+import type { Key } from "@/i18n/messages/en";
 import { cell, describe } from "@/lib/session";
+
+type T = (key: Key, vars?: Vars) => string;
 
 type Membership = components["schemas"]["Membership"];
 export type Conversation = components["schemas"]["Conversation"];
@@ -37,14 +41,14 @@ export function useTeamChats(slug: string, version = 0) {
 }
 
 // nameOf is how a person appears in chat: their display name, else email.
-export function nameOf(members: Membership[] | undefined, user: string): string {
+export function nameOf(members: Membership[] | undefined, user: string, t: T): string {
   const m = members?.find((x) => x.user_id === user);
-  return m?.display_name || m?.email || "someone";
+  return m?.display_name || m?.email || t("chat.someone");
 }
 
 // titleOf names a conversation: its title, else the other members.
-export function titleOf(c: Conversation, members: Membership[] | undefined, me: string | undefined): string {
+export function titleOf(c: Conversation, members: Membership[] | undefined, me: string | undefined, t: T): string {
   if (c.title) return c.title;
-  const others = (c.members ?? []).filter((u) => u !== me).map((u) => nameOf(members, u));
-  return others.length ? others.join(", ") : "Notes to self";
+  const others = (c.members ?? []).filter((u) => u !== me).map((u) => nameOf(members, u, t));
+  return others.length ? others.join(", ") : t("chat.notesToSelf");
 }

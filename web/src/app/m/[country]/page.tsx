@@ -4,6 +4,10 @@ import type { Metadata } from "next";
 import { publicClient } from "@/api/public";
 import { ListingCard } from "@/components/ListingCard";
 import { MoreListings } from "@/components/MoreListings";
+import { regionName } from "@/i18n/format";
+import { regional } from "@/i18n/locales";
+import type { Key } from "@/i18n/messages/en";
+import { getT } from "@/i18n/server";
 import { categories, market } from "@/lib/markets";
 
 type Props = {
@@ -17,8 +21,9 @@ function one(v: string | string[] | undefined): string | undefined {
 }
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  const m = market((await params).country);
-  return { title: m ? `${m.name} market` : "Market" };
+  const { country } = await params;
+  const { locale, t } = await getT();
+  return { title: market(country) ? t("market.title", { market: regionName(locale, country) }) : "PushNchat" };
 }
 
 // A market's home: public listings, rendered on the server from the
@@ -26,8 +31,11 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 // full-text search and filtered by category.
 export default async function MarketPage({ params, searchParams }: Props) {
   const { country } = await params;
-  const m = market(country);
-  if (!m) notFound();
+  if (!market(country)) notFound();
+  const { locale, t } = await getT();
+  const name = regionName(locale, country);
+  const numbers = regional(locale, country);
+  const categoryName = (c: string) => t(`category.${c}` as Key);
   const sp = await searchParams;
   const q = one(sp.q);
   const category = one(sp.category);
@@ -46,10 +54,10 @@ export default async function MarketPage({ params, searchParams }: Props) {
 
   return (
     <>
-      <h1 className="mb-3 text-2xl font-bold">{m.name}</h1>
+      <h1 className="mb-3 text-2xl font-bold">{name}</h1>
       <form role="search" action={base} className="mb-3 flex gap-2">
         <label htmlFor="q" className="sr-only">
-          Search listings in {m.name}
+          {t("market.searchLabel", { market: name })}
         </label>
         <input
           id="q"
@@ -57,25 +65,25 @@ export default async function MarketPage({ params, searchParams }: Props) {
           type="search"
           defaultValue={q}
           maxLength={200}
-          placeholder="Search listings"
+          placeholder={t("market.searchPlaceholder")}
           className="min-w-0 flex-1 rounded-full bg-white px-4 py-2 ring-1 ring-stone-300"
         />
         {category ? <input type="hidden" name="category" value={category} /> : null}
         <button type="submit" className="rounded-full bg-emerald-800 px-4 py-2 font-medium text-white">
-          Search
+          {t("market.search")}
         </button>
       </form>
-      <nav aria-label="Categories" className="-mx-4 mb-4 overflow-x-auto px-4">
+      <nav aria-label={t("market.categories")} className="-mx-4 mb-4 overflow-x-auto px-4">
         <ul className="flex gap-2 whitespace-nowrap">
           <li>
             <Link href={withCategory()} aria-current={!category ? "page" : undefined} className={chip(!category)}>
-              All
+              {t("market.all")}
             </Link>
           </li>
           {categories.map((c) => (
             <li key={c}>
               <Link href={withCategory(c)} aria-current={category === c ? "page" : undefined} className={chip(category === c)}>
-                {c}
+                {categoryName(c)}
               </Link>
             </li>
           ))}
@@ -83,18 +91,26 @@ export default async function MarketPage({ params, searchParams }: Props) {
       </nav>
       {error ? (
         <p role="alert" className="rounded bg-amber-100 p-3">
-          This market cannot be reached right now ({response.status}); try again shortly.
+          {t("market.unreachable")} ({response.status})
         </p>
       ) : items.length === 0 ? (
-        <p className="text-stone-700">No listings{q ? ` match “${q}”` : ""}{category ? ` in ${category}` : ""} yet.</p>
+        <p className="text-stone-700">
+          {q && category
+            ? t("market.noneMatchIn", { q, category: categoryName(category) })
+            : q
+              ? t("market.noneMatch", { q })
+              : category
+                ? t("market.noneIn", { category: categoryName(category) })
+                : t("market.none")}
+        </p>
       ) : (
-        <ul className="space-y-3" aria-label="Listings">
+        <ul className="space-y-3" aria-label={t("market.listings")}>
           {items.map((l) => (
-            <ListingCard key={l.id} listing={l} locale={m.locale} />
+            <ListingCard key={l.id} listing={l} locale={numbers} category={categoryName(l.category ?? "")} />
           ))}
         </ul>
       )}
-      {data?.next_cursor ? <MoreListings country={country} q={q} category={category} cursor={data.next_cursor} locale={m.locale} /> : null}
+      {data?.next_cursor ? <MoreListings country={country} q={q} category={category} cursor={data.next_cursor} locale={numbers} /> : null}
     </>
   );
 }

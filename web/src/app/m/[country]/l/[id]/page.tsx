@@ -4,6 +4,10 @@ import type { Metadata } from "next";
 import { publicClient } from "@/api/public";
 import { ListingPhoto } from "@/components/ListingPhoto";
 import { formatDate, formatPrice } from "@/lib/format";
+import { regionName } from "@/i18n/format";
+import { regional } from "@/i18n/locales";
+import type { Key } from "@/i18n/messages/en";
+import { getT } from "@/i18n/server";
 import { market } from "@/lib/markets";
 
 type Props = { params: Promise<{ country: string; id: string }> };
@@ -27,13 +31,14 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 // home cell.
 export default async function ListingPage({ params }: Props) {
   const { country, id } = await params;
-  const m = market(country);
-  if (!m) notFound();
+  if (!market(country)) notFound();
+  const { locale, t } = await getT();
+  const numbers = regional(locale, country);
   const { listing, status } = await load(country, id);
   if (!listing) {
     return (
       <p role="alert" className="rounded bg-amber-100 p-3">
-        This listing cannot be reached right now ({status}); try again shortly.
+        {t("listing.unreachable")} ({status})
       </p>
     );
   }
@@ -42,35 +47,35 @@ export default async function ListingPage({ params }: Props) {
     <article>
       <p className="mb-2 text-sm">
         <Link href={`/m/${country}`} className="text-emerald-800 underline">
-          ← {m.name}
+          <span aria-hidden="true" className="inline-block rtl:rotate-180">←</span> {regionName(locale, country)}
         </Link>
       </p>
       {photos[0] ? <ListingPhoto photo={photos[0]} alt={listing.title ?? ""} /> : null}
-      <h1 className="mt-3 text-2xl font-bold">{listing.title}</h1>
+      <h1 dir="auto" className="mt-3 text-2xl font-bold">{listing.title}</h1>
       {listing.price ? (
-        <p className="text-xl font-semibold text-emerald-800">{formatPrice(listing.price.amount_minor, listing.price.currency, m.locale)}</p>
+        <p className="text-xl font-semibold text-emerald-800">{formatPrice(listing.price.amount_minor, listing.price.currency, numbers)}</p>
       ) : null}
       <dl className="mt-3 grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
-        <dt className="text-stone-700">Category</dt>
-        <dd>{listing.category}</dd>
+        <dt className="text-stone-700">{t("listing.category")}</dt>
+        <dd>{t(`category.${listing.category}` as Key)}</dd>
         {listing.location?.city ? (
           <>
-            <dt className="text-stone-700">Where</dt>
+            <dt className="text-stone-700">{t("listing.where")}</dt>
             <dd>{[listing.location.city, listing.location.region].filter(Boolean).join(", ")}</dd>
           </>
         ) : null}
         {listing.published_at ? (
           <>
-            <dt className="text-stone-700">Listed</dt>
-            <dd>{formatDate(listing.published_at, m.locale)}</dd>
+            <dt className="text-stone-700">{t("listing.listed")}</dt>
+            <dd>{formatDate(listing.published_at, numbers)}</dd>
           </>
         ) : null}
-        <dt className="text-stone-700">Seller</dt>
+        <dt className="text-stone-700">{t("listing.seller")}</dt>
         <dd>{listing.tenant_slug}</dd>
       </dl>
-      {listing.description ? <p className="mt-4 whitespace-pre-line">{listing.description}</p> : null}
+      {listing.description ? <p dir="auto" className="mt-4 whitespace-pre-line">{listing.description}</p> : null}
       {photos.length > 1 ? (
-        <ul className="mt-4 grid grid-cols-2 gap-2" aria-label="More photos">
+        <ul className="mt-4 grid grid-cols-2 gap-2" aria-label={t("listing.morePhotos")}>
           {photos.slice(1).map((p) => (
             <li key={p.id}>
               <ListingPhoto photo={p} alt="" />

@@ -1,0 +1,31 @@
+import type { Catalogue, Key, Message } from "./messages/en";
+
+export type Vars = Record<string, string | number>;
+
+// translate renders a message: {name} placeholders filled (numbers in the
+// locale's digits), and for a plural message the form the locale's plural
+// rules give for vars.n (Arabic has six forms, English two).
+export function translate(locale: string, messages: Catalogue, key: Key, vars: Vars = {}): string {
+  const m: Message = messages[key];
+  let text: string;
+  if (typeof m === "string") text = m;
+  else {
+    const n = Number(vars.n ?? 0);
+    text = m[new Intl.PluralRules(locale).select(n)] ?? m.other;
+  }
+  return text.replace(/\{(\w+)\}/g, (whole, name: string) => {
+    const v = vars[name];
+    if (v === undefined) return whole;
+    return typeof v === "number" ? new Intl.NumberFormat(locale).format(v) : v;
+  });
+}
+
+// regionName is a country's name in the reader's language, from the
+// browser's and server's own locale data (no catalogue needed).
+export function regionName(locale: string, country: string): string {
+  try {
+    return new Intl.DisplayNames([locale, "en"], { type: "region" }).of(country) ?? country;
+  } catch {
+    return country;
+  }
+}
