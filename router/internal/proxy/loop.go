@@ -115,7 +115,10 @@ func NewLoopServer(rt *Router, n int, log *slog.Logger) *LoopServer {
 // accepted; Addr then says where.
 func (s *LoopServer) Start(addr string) error {
 	go func() { _ = s.fallback.Serve(s.handed) }()
-	opts := []gnet.Option{gnet.WithReusePort(false), gnet.WithTCPNoDelay(gnet.TCPNoDelay), gnet.WithLogger(gnetLogger{s.log}),
+	// SO_REUSEADDR, as net.Listen sets it: a router restarted at once
+	// must bind its port though the connections it closed wait out
+	// TIME_WAIT there.
+	opts := []gnet.Option{gnet.WithReusePort(false), gnet.WithReuseAddr(true), gnet.WithTCPNoDelay(gnet.TCPNoDelay), gnet.WithLogger(gnetLogger{s.log}),
 		gnet.WithLoadBalancing(gnet.LeastConnections), gnet.WithReadBufferCap(64 << 10)}
 	if s.loops > 0 {
 		opts = append(opts, gnet.WithNumEventLoop(s.loops))

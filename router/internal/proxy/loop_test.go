@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -228,6 +229,32 @@ func TestShutdownDrains(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("shutdown did not return")
+	}
+}
+
+// A router restarted at once binds its port again, though the connections
+// it closed while draining still wait out TIME_WAIT on that port.
+func TestARestartedRouterBindsItsPortAtOnce(t *testing.T) {
+	rt, _ := newRouter(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "done") }), ada)
+	c, br := rawConn(t, rt)
+	fmt.Fprint(c, "GET /v1/t/ada/x HTTP/1.1\r\nHost: x\r\n\r\n")
+	readAnswer(t, br, "GET")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := rt.srv.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The router closed first, so its end of the connection is in TIME_WAIT.
+	if _, err := br.ReadByte(); err != io.EOF {
+		t.Fatalf("the idle connection during shutdown: %v; want EOF", err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	again := NewLoopServer(rt.srv.rt, 2, log)
+	if err := again.Start(rt.srv.Addr().String()); err != nil {
+		t.Fatalf("restart on the same port: %v", err)
+	}
+	if err := again.Shutdown(ctx); err != nil {
+		t.Error(err)
 	}
 }
 
