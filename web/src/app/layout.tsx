@@ -2,6 +2,7 @@ import type { Metadata, Viewport } from "next";
 import Link from "next/link";
 import { LanguagePicker } from "@/components/LanguagePicker";
 import { OfflineBanner } from "@/components/OfflineBanner";
+import { ServiceWorker } from "@/components/ServiceWorker";
 import { I18nProvider } from "@/i18n/client";
 import { dirOf } from "@/i18n/locales";
 import { getMessages, getT } from "@/i18n/server";
@@ -38,6 +39,7 @@ export default async function RootLayout({ children }: { children: React.ReactNo
           <main id="main" className="mx-auto max-w-2xl px-4 py-4">
             {children}
           </main>
+          <ServiceWorker />
           <footer className="mx-auto max-w-2xl px-4 pb-6">
             <LanguagePicker />
           </footer>

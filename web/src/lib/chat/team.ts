@@ -12,11 +12,19 @@ type Membership = components["schemas"]["Membership"];
 export type Conversation = components["schemas"]["Conversation"];
 
 // useTeamChats reads a business's people and the caller's conversations in
-// it, for names and titles; version re-reads them.
-export function useTeamChats(slug: string, version = 0) {
+// it, for names and titles; again when the phone is back online, if the
+// first read found it offline.
+export function useTeamChats(slug: string) {
   const [members, setMembers] = useState<Membership[]>();
   const [conversations, setConversations] = useState<Conversation[]>();
   const [error, setError] = useState("");
+  const [version, setVersion] = useState(0);
+  useEffect(() => {
+    if (error !== "offline") return;
+    const again = () => setVersion((v) => v + 1);
+    window.addEventListener("online", again);
+    return () => window.removeEventListener("online", again);
+  }, [error]);
   useEffect(() => {
     let live = true;
     void Promise.all([
@@ -29,6 +37,7 @@ export function useTeamChats(slug: string, version = 0) {
           setError(describe(m.error ?? c.error, m.data ? c.response.status : m.response.status));
           return;
         }
+        setError("");
         setMembers(m.data.items ?? []);
         setConversations(c.data.items ?? []);
       })
