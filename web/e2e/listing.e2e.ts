@@ -87,3 +87,22 @@ test("an owner creates a listing, with a photo, and publishes it", async () => {
   await cards.first().getByText(title).waitFor();
   expect(await cards.count()).toBe(1);
 });
+
+test("the owner changes the price, kept across a reload until saved, and buyers see it", async () => {
+  await page.goto(base + "/app");
+  await page.getByRole("list", { name: "My businesses" }).getByRole("link", { name: "Listings" }).first().click();
+  await page.waitForURL(/\/app\/b\/ada-fabrics\/listings$/);
+  await page.getByRole("list", { name: "Listings" }).getByRole("link", { name: new RegExp(title) }).click();
+  await expect.poll(() => page.getByLabel("Price (NGN)").inputValue()).toBe("25000");
+  await page.getByLabel("Price (NGN)").fill("27500");
+  await page.reload();
+  await expect.poll(() => page.getByLabel("Price (NGN)").inputValue()).toBe("27500");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await page.getByRole("status").getByText("Saved.").waitFor();
+  expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("pnc:draft:edit:")))).toEqual([]);
+  if (shots) await page.screenshot({ path: path.join(shots, "edit-listing-360.png"), fullPage: true });
+  await page.getByRole("link", { name: "See it as buyers do" }).click();
+  await page.getByRole("heading", { level: 1, name: title }).waitFor();
+  expect(await page.locator("main").innerText()).toMatch(/₦27,500/);
+});
+

@@ -74,16 +74,19 @@ export function MyBusinesses({ config }: { config: AuthConfig }) {
           <li key={m.tenant_id} className="rounded-lg bg-white p-3 shadow-sm ring-1 ring-stone-200">
             <span className="block font-semibold">{m.tenant_slug}</span>
             <span className="text-sm text-stone-700">{t(`role.${m.role}` as Key)}</span>
-            <span className="mt-2 flex gap-4">
+            <span className="mt-2 flex flex-wrap gap-x-4 gap-y-2">
               {m.role !== "viewer" ? (
-                <Link href={`/app/b/${m.tenant_slug}/new`} className="text-emerald-800 underline">
+                <Link prefetch={false} href={`/app/b/${m.tenant_slug}/new`} className="text-emerald-800 underline">
                   {t("mine.newListing")}
                 </Link>
               ) : null}
-              <Link href={`/app/b/${m.tenant_slug}/chat`} className="text-emerald-800 underline">
+              <Link prefetch={false} href={`/app/b/${m.tenant_slug}/listings`} className="text-emerald-800 underline">
+                {t("mine.listings")}
+              </Link>
+              <Link prefetch={false} href={`/app/b/${m.tenant_slug}/chat`} className="text-emerald-800 underline">
                 {t("mine.chats")}
               </Link>
-              <Link href={`/app/b/${m.tenant_slug}/team`} className="text-emerald-800 underline">
+              <Link prefetch={false} href={`/app/b/${m.tenant_slug}/team`} className="text-emerald-800 underline">
                 {t("mine.team")}
               </Link>
             </span>
@@ -96,7 +99,7 @@ export function MyBusinesses({ config }: { config: AuthConfig }) {
         </p>
       ) : null}
       <p className="mt-6 flex gap-4">
-        <Link href="/" className="text-emerald-800 underline">
+        <Link prefetch={false} href="/" className="text-emerald-800 underline">
           {t("mine.browse")}
         </Link>
         <button type="button" onClick={() => void signOut()} className="text-emerald-800 underline">

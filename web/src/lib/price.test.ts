@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseMajor } from "./price";
+import { parseMajor, toMajor } from "./price";
 
 describe("parseMajor", () => {
   it("reads prices as people type them", () => {
@@ -16,5 +16,15 @@ describe("parseMajor", () => {
     expect(parseMajor("-5", "NGN")).toBeNull();
     expect(parseMajor("12abc", "NGN")).toBeNull();
     expect(parseMajor("1e9", "NGN")).toBeNull();
+  });
+});
+
+describe("a price to edit", () => {
+  it("is figures and a decimal point that read back the same", () => {
+    expect(toMajor(1500000, "NGN")).toBe("15000");
+    expect(toMajor(1999, "USD")).toBe("19.99");
+    expect(toMajor(1905, "USD")).toBe("19.05");
+    expect(toMajor(5000, "UGX")).toBe("5000"); // no minor unit
+    for (const [m, c] of [[1999, "USD"], [1500000, "NGN"], [7, "KES"], [5000, "UGX"]] as const) expect(parseMajor(toMajor(m, c), c)).toBe(m);
   });
 });

@@ -19,3 +19,12 @@ export function parseMajor(input: string, currency: string): number | null {
   const minor = Number(whole) * 10 ** digits + Number(frac.padEnd(digits, "0") || "0");
   return Number.isSafeInteger(minor) ? minor : null;
 }
+
+// toMajor writes minor units as a price to edit: figures and the decimal
+// point only ("15000", "19.99"), which parseMajor reads back.
+export function toMajor(minor: number, currency: string): string {
+  const digits = minorDigits(currency);
+  const whole = Math.trunc(minor / 10 ** digits);
+  const frac = minor % 10 ** digits;
+  return frac === 0 ? String(whole) : `${whole}.${String(frac).padStart(digits, "0")}`;
+}

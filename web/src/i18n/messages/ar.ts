@@ -54,6 +54,7 @@ const ar: Catalogue = {
   "mine.signedInAs": "تم تسجيل الدخول باسم {email}",
   "mine.homeCell": "الخلية الأم {cell}",
   "mine.newListing": "إعلان جديد",
+  "mine.listings": "الإعلانات",
   "mine.chats": "المحادثات",
   "mine.team": "الفريق",
   "mine.browse": "تصفّح الأسواق",

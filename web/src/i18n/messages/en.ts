@@ -57,6 +57,7 @@ const en = {
   "mine.signedInAs": "Signed in as {email}",
   "mine.homeCell": "home cell {cell}",
   "mine.newListing": "New listing",
+  "mine.listings": "Listings",
   "mine.chats": "Chats",
   "mine.team": "Team",
   "mine.browse": "Browse markets",

@@ -54,6 +54,7 @@ const fr: Catalogue = {
   "mine.signedInAs": "Connecté en tant que {email}",
   "mine.homeCell": "cellule d’origine {cell}",
   "mine.newListing": "Nouvelle annonce",
+  "mine.listings": "Annonces",
   "mine.chats": "Discussions",
   "mine.team": "Équipe",
   "mine.browse": "Parcourir les marchés",

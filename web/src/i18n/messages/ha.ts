@@ -54,6 +54,7 @@ const ha: Catalogue = {
   "mine.signedInAs": "An shiga a matsayin {email}",
   "mine.homeCell": "sel na gida {cell}",
   "mine.newListing": "Sabon kaya",
+  "mine.listings": "Kayayyaki",
   "mine.chats": "Hirarraki",
   "mine.team": "Ƙungiya",
   "mine.browse": "Duba kasuwanni",

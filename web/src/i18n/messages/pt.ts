@@ -54,6 +54,7 @@ const pt: Catalogue = {
   "mine.signedInAs": "Conectado como {email}",
   "mine.homeCell": "célula de origem {cell}",
   "mine.newListing": "Novo anúncio",
+  "mine.listings": "Anúncios",
   "mine.chats": "Conversas",
   "mine.team": "Equipe",
   "mine.browse": "Ver mercados",

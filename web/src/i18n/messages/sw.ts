@@ -54,6 +54,7 @@ const sw: Catalogue = {
   "mine.signedInAs": "Umeingia kama {email}",
   "mine.homeCell": "seli ya nyumbani {cell}",
   "mine.newListing": "Bidhaa mpya",
+  "mine.listings": "Bidhaa",
   "mine.chats": "Mazungumzo",
   "mine.team": "Timu",
   "mine.browse": "Vinjari masoko",

@@ -54,6 +54,7 @@ const yo: Catalogue = {
   "mine.signedInAs": "O wọlé gẹ́gẹ́ bí {email}",
   "mine.homeCell": "sẹ́ẹ̀lì ilé {cell}",
   "mine.newListing": "Ọjà tuntun",
+  "mine.listings": "Àwọn ọjà",
   "mine.chats": "Ìfọ̀rọ̀wérọ̀",
   "mine.team": "Ẹgbẹ́",
   "mine.browse": "Wo àwọn ọjà",

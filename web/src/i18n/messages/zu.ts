@@ -54,6 +54,7 @@ const zu: Catalogue = {
   "mine.signedInAs": "Ungene njengo-{email}",
   "mine.homeCell": "iseli lasekhaya {cell}",
   "mine.newListing": "Okuthengiswayo okusha",
+  "mine.listings": "Okuthengiswayo",
   "mine.chats": "Izingxoxo",
   "mine.team": "Ithimba",
   "mine.browse": "Buka izimakethe",

@@ -1,0 +1,11 @@
+import type { Metadata } from "next";
+import { EditListing } from "@/components/EditListing";
+
+export const metadata: Metadata = { title: "Edit listing" };
+
+// Behind sign-in: a shell; the listing is read and changed from the
+// browser (docs/adr/0005-web-residency.md).
+export default async function EditListingPage({ params }: { params: Promise<{ slug: string; id: string }> }) {
+  const { slug, id } = await params;
+  return <EditListing slug={slug} id={id} />;
+}

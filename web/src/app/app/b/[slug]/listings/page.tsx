@@ -1,0 +1,11 @@
+import type { Metadata } from "next";
+import { MyListings } from "@/components/MyListings";
+
+export const metadata: Metadata = { title: "Listings" };
+
+// Behind sign-in: a shell; the listings are read from the home cell by the
+// browser (docs/adr/0005-web-residency.md).
+export default async function ListingsPage({ params }: { params: Promise<{ slug: string }> }) {
+  const { slug } = await params;
+  return <MyListings slug={slug} />;
+}

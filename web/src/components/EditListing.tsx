@@ -1,0 +1,230 @@
+"use client";
+
+import Link from "next/link";
+import { useEffect, useState } from "react";
+import type { components } from "@/api/cell";
+import { clearDraft, loadDraft, saveDraft } from "@/lib/draft";
+import { categories } from "@/lib/markets";
+import { parseMajor, toMajor } from "@/lib/price";
+import { cell, csrfToken, describe } from "@/lib/session";
+import { buttonClass, Field, inputClass } from "./Field";
+
+type Listing = components["schemas"]["Listing"];
+
+// An edit in progress, kept on the device: the fields, the ETag of the
+// listing they were read from (a save must not overwrite someone else's
+// change), and the save's Idempotency-Key.
+type Edit = { title: string; category: string; price: string; city: string; description: string; etag: string; key: string };
+
+function editOf(l: Listing, etag: string): Edit {
+  return {
+    title: l.title ?? "",
+    category: l.category ?? "",
+    price: l.price ? toMajor(l.price.amount_minor, l.price.currency) : "",
+    city: l.location?.city ?? "",
+    description: l.description ?? "",
+    etag,
+    key: crypto.randomUUID(),
+  };
+}
+
+// EditListing changes a listing's details, publishes or unpublishes it.
+// Every keystroke is kept on the device until the cell has the change;
+// the cell refuses a save based on an older version (412), and the screen
+// then offers the latest without losing what was typed.
+export function EditListing({ slug, id }: { slug: string; id: string }) {
+  const key = `pnc:draft:edit:${id}`;
+  const [listing, setListing] = useState<Listing>();
+  const [edit, setEdit] = useState<Edit>();
+  const [error, setError] = useState("");
+  const [notice, setNotice] = useState("");
+  const [stale, setStale] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [version, setVersion] = useState(0);
+
+  useEffect(() => {
+    let live = true;
+    void cell
+      .GET("/v1/t/{tenant}/listings/{listing}", { params: { path: { tenant: slug, listing: id } } })
+      .then(({ data, error: p, response }) => {
+        if (!live) return;
+        if (!data) {
+          setError(describe(p, response.status));
+          return;
+        }
+        const fresh = editOf(data, response.headers.get("ETag") ?? "");
+        setListing(data);
+        // A draft of an earlier visit wins over what the cell holds: it is
+        // what the person typed.
+        setEdit(version === 0 ? loadDraft(localStorage, key, fresh) : fresh);
+      })
+      .catch(() => live && setError("This listing cannot be reached right now; what you type is kept on this phone."));
+    return () => {
+      live = false;
+    };
+  }, [slug, id, key, version]);
+
+  const currency = listing?.price?.currency ?? "USD";
+  const minor = edit ? parseMajor(edit.price, currency) : null;
+
+  function update(patch: Partial<Edit>) {
+    setEdit((e) => {
+      if (!e) return e;
+      const next = { ...e, ...patch };
+      saveDraft(localStorage, key, next);
+      return next;
+    });
+  }
+
+  async function save(e: React.FormEvent) {
+    e.preventDefault();
+    if (!edit || busy || minor === null) return;
+    setBusy(true);
+    setError("");
+    setNotice("");
+    try {
+      const { data, error: p, response } = await cell.PATCH("/v1/t/{tenant}/listings/{listing}", {
+        params: { path: { tenant: slug, listing: id }, header: { "Idempotency-Key": edit.key, "If-Match": edit.etag } },
+        headers: { "X-CSRF-Token": csrfToken() },
+        body: {
+          title: edit.title.trim(),
+          category: edit.category as (typeof categories)[number],
+          price: { amount_minor: minor, currency },
+          location: { ...listing?.location, city: edit.city.trim() },
+          description: edit.description.trim(),
+        },
+      });
+      if (response.status === 412) {
+        setStale(true);
+        setError("Someone changed this listing since you opened it. Your changes are kept on this phone; load the latest to see theirs.");
+        return;
+      }
+      if (!data) {
+        setError(describe(p, response.status));
+        return;
+      }
+      clearDraft(localStorage, key);
+      setListing(data);
+      setEdit(editOf(data, response.headers.get("ETag") ?? ""));
+      setNotice("Saved.");
+    } catch {
+      setError("No connection; your changes are kept on this phone. Save again when you are back online.");
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function transition(action: "publish" | "unpublish") {
+    if (!edit || busy) return;
+    setBusy(true);
+    setError("");
+    setNotice("");
+    const path = action === "publish" ? "/v1/t/{tenant}/listings/{listing}/publish" : "/v1/t/{tenant}/listings/{listing}/unpublish";
+    try {
+      const { data, error: p, response } = await cell.POST(path, {
+        params: { path: { tenant: slug, listing: id }, header: { "Idempotency-Key": crypto.randomUUID() } },
+        headers: { "X-CSRF-Token": csrfToken() },
+      });
+      if (!data) {
+        setError(describe(p, response.status));
+        return;
+      }
+      setListing(data);
+      update({ etag: response.headers.get("ETag") ?? edit.etag });
+      setNotice(action === "publish" ? "Published: buyers can find it." : "Unpublished: buyers no longer see it.");
+    } catch {
+      setError("No connection; try again when you are back online.");
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (error && !edit) {
+    return (
+      <p role="alert" className="rounded bg-amber-100 p-3">
+        {error}
+      </p>
+    );
+  }
+  if (!edit || !listing) return <p aria-busy="true">Loading…</p>;
+
+  return (
+    <>
+      <p className="mb-2">
+        <Link prefetch={false} href={`/app/b/${slug}/listings`} className="text-emerald-800 underline">
+          All listings
+        </Link>
+      </p>
+      <h1 className="mb-1 text-2xl font-bold">Edit listing</h1>
+      <p className="mb-4 text-stone-700">
+        {listing.status === "published" ? "Published" : listing.status === "archived" ? "Archived" : "Draft"} · saved on this phone as you type
+      </p>
+      <form onSubmit={(e) => void save(e)}>
+        <Field id="title" label="Title">
+          <input id="title" dir="auto" className={inputClass} value={edit.title} onChange={(e) => update({ title: e.target.value })} maxLength={120} required minLength={3} />
+        </Field>
+        <Field id="category" label="Category">
+          <select id="category" className={inputClass} value={edit.category} onChange={(e) => update({ category: e.target.value })} required>
+            {categories.map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field id="price" label={`Price (${currency})`} error={edit.price && minor === null ? "Write the price in figures, e.g. 15000" : undefined}>
+          <input id="price" inputMode="decimal" className={inputClass} value={edit.price} onChange={(e) => update({ price: e.target.value })} required />
+        </Field>
+        <Field id="city" label="Town or city">
+          <input id="city" className={inputClass} value={edit.city} onChange={(e) => update({ city: e.target.value })} maxLength={80} required />
+        </Field>
+        <Field id="description" label="Description (optional)">
+          <textarea id="description" dir="auto" rows={4} className={inputClass} value={edit.description} onChange={(e) => update({ description: e.target.value })} maxLength={5000} />
+        </Field>
+        <button type="submit" className={buttonClass} disabled={busy || minor === null}>
+          {busy ? "Saving…" : "Save changes"}
+        </button>
+      </form>
+      <div className="mt-3 flex gap-4">
+        {listing.status === "published" ? (
+          <>
+            <Link prefetch={false} href={`/m/${listing.country}/l/${listing.id}`} className="text-emerald-800 underline">
+              See it as buyers do
+            </Link>
+            <button type="button" className="text-emerald-800 underline" onClick={() => void transition("unpublish")} disabled={busy}>
+              Unpublish
+            </button>
+          </>
+        ) : listing.status === "draft" ? (
+          <button type="button" className="text-emerald-800 underline" onClick={() => void transition("publish")} disabled={busy}>
+            Publish
+          </button>
+        ) : null}
+      </div>
+      {notice ? (
+        <p role="status" className="mt-3 rounded bg-emerald-50 p-3 ring-1 ring-emerald-200">
+          {notice}
+        </p>
+      ) : null}
+      {error ? (
+        <p role="alert" className="mt-3 rounded bg-red-50 p-3 text-red-900">
+          {error}
+          {stale ? (
+            <button
+              type="button"
+              className="ms-2 underline"
+              onClick={() => {
+                clearDraft(localStorage, key);
+                setStale(false);
+                setError("");
+                setVersion((v) => v + 1);
+              }}
+            >
+              Load the latest
+            </button>
+          ) : null}
+        </p>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,70 @@
+"use client";
+
+import Link from "next/link";
+import { useEffect, useState } from "react";
+import type { components } from "@/api/cell";
+import { formatPrice } from "@/lib/format";
+import { cell, describe } from "@/lib/session";
+
+type Listing = components["schemas"]["Listing"];
+
+const statusName = { draft: "Draft", published: "Published", archived: "Archived" } as const;
+
+// MyListings is a business's listings in every status, newest first, each
+// opening its editor; read by the browser from the home cell.
+export function MyListings({ slug }: { slug: string }) {
+  const [items, setItems] = useState<Listing[]>();
+  const [error, setError] = useState("");
+
+  useEffect(() => {
+    let live = true;
+    void cell
+      .GET("/v1/t/{tenant}/listings", { params: { path: { tenant: slug } } })
+      .then(({ data, error: p, response }) => {
+        if (!live) return;
+        if (data) setItems(data.items ?? []);
+        else setError(describe(p, response.status));
+      })
+      .catch(() => live && setError("Your listings cannot be reached right now; try again when you are back online."));
+    return () => {
+      live = false;
+    };
+  }, [slug]);
+
+  return (
+    <>
+      <h1 className="mb-1 text-2xl font-bold">Listings</h1>
+      <p className="mb-4 flex gap-4 text-stone-700">
+        {slug}
+        <Link prefetch={false} href={`/app/b/${slug}/new`} className="text-emerald-800 underline">
+          New listing
+        </Link>
+      </p>
+      {error ? (
+        <p role="alert" className="rounded bg-amber-100 p-3">
+          {error}
+        </p>
+      ) : !items ? (
+        <p aria-busy="true">Loading…</p>
+      ) : items.length === 0 ? (
+        <p className="text-stone-700">No listings yet.</p>
+      ) : (
+        <ul className="space-y-3" aria-label="Listings">
+          {items.map((l) => (
+            <li key={l.id}>
+              <Link prefetch={false} href={`/app/b/${slug}/listings/${l.id}`} className="block rounded-lg bg-white p-3 shadow-sm ring-1 ring-stone-200">
+                <span dir="auto" className="block font-semibold">
+                  {l.title}
+                </span>
+                <span className="text-sm text-stone-700">
+                  {l.status ? statusName[l.status] : ""}
+                  {l.price ? ` · ${formatPrice(l.price.amount_minor, l.price.currency, `en-${l.country ?? "US"}`)}` : ""}
+                </span>
+              </Link>
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}
