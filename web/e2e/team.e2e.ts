@@ -46,6 +46,34 @@ test("an invitation is made and taken back", async () => {
   await expect.poll(() => page.getByRole("listitem").filter({ hasText: invitee }).count()).toBe(0);
 });
 
+test("an invited person joins from the link, and is on the team", async () => {
+  const joiner = `joiner.${Date.now().toString(36)}@e2e.example.test`;
+  await page.getByLabel("Email").fill(joiner);
+  await page.getByLabel("Role", { exact: true }).selectOption("member");
+  await page.getByRole("button", { name: "Invite" }).click();
+  await page.getByRole("status").filter({ hasText: `Send this link to ${joiner}` }).waitFor();
+  const link = await page.getByLabel("Invitation link").inputValue();
+  expect(new URL(link).search).toBe("");
+  expect(new URL(link).hash.length).toBeGreaterThan(8); // the token, never sent to a server but the cell
+
+  const other = await phonePage(browser);
+  await other.goto(link);
+  await other.getByRole("heading", { name: "Join lincoln-tools" }).waitFor();
+  await other.getByLabel("Email").fill(joiner);
+  await other.getByLabel("Password").fill("joiner-password");
+  await other.getByRole("button", { name: "Join the team" }).click();
+  const refused = other.locator("form").getByRole("alert");
+  await Promise.race([
+    other.waitForURL(/\/app$/),
+    refused.waitFor().then(async () => {
+      throw new Error(`joining was refused: ${await refused.innerText()}`);
+    }),
+  ]);
+  await other.getByRole("list", { name: "My businesses" }).getByRole("listitem").filter({ hasText: "lincoln-tools" }).filter({ hasText: "member" }).waitFor();
+  await page.reload();
+  await page.getByRole("list", { name: "Members" }).getByText(joiner).first().waitFor();
+});
+
 test("a member is removed", async () => {
   page.once("dialog", (d) => void d.accept());
   await page.getByRole("button", { name: `Remove ${staff}` }).click();

@@ -3,6 +3,7 @@
 import { useEffect, useState } from "react";
 import type { components } from "@/api/cell";
 import { cell, csrfToken, describe } from "@/lib/session";
+import { joinLink } from "@/lib/invitation";
 import { buttonClass, Field, inputClass } from "./Field";
 
 type Membership = components["schemas"]["Membership"];
@@ -34,6 +35,7 @@ export function Team({ slug }: { slug: string }) {
   const [error, setError] = useState("");
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<"admin" | "member" | "viewer">("member");
+  const [link, setLink] = useState<{ email: string; url: string }>();
 
   // Every change bumps version, which reads the team again from the cell.
   const [version, setVersion] = useState(0);
@@ -82,13 +84,16 @@ export function Team({ slug }: { slug: string }) {
     e.preventDefault();
     setError("");
     const w = write();
-    const { error: p, response } = await cell.POST("/v1/t/{tenant}/invitations", {
+    const { data, error: p, response } = await cell.POST("/v1/t/{tenant}/invitations", {
       params: { path: { tenant: slug }, header: { "Idempotency-Key": w.key } },
       headers: w.headers,
       body: { email: email.trim(), role },
     });
-    if (!response.ok) setError(describe(p, response.status));
-    else setEmail("");
+    if (!data?.id || !data.token) setError(describe(p, response.status));
+    else {
+      setLink({ email: email.trim(), url: joinLink(location.origin, slug, data.id, data.token) });
+      setEmail("");
+    }
     reload();
   }
 
@@ -166,6 +171,22 @@ export function Team({ slug }: { slug: string }) {
           Invite
         </button>
       </form>
+      {link ? (
+        <div role="status" className="mb-6 rounded-lg bg-emerald-50 p-3 ring-1 ring-emerald-200">
+          <p className="mb-2">
+            Send this link to <strong className="break-all">{link.email}</strong>; it is shown once, and works for that email only.
+          </p>
+          <label htmlFor="invite-link" className="sr-only">
+            Invitation link
+          </label>
+          <input id="invite-link" readOnly value={link.url} className={`${inputClass} text-sm`} onFocus={(e) => e.target.select()} />
+          {typeof navigator !== "undefined" && "share" in navigator ? (
+            <button type="button" className="mt-2 text-emerald-800 underline" onClick={() => void navigator.share({ url: link.url }).catch(() => {})}>
+              Share
+            </button>
+          ) : null}
+        </div>
+      ) : null}
       {invitations.length > 0 ? (
         <>
           <h2 className="mb-2 text-xl font-semibold">Waiting to join</h2>

@@ -1,0 +1,92 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import type { AuthConfig } from "@/lib/authconfig";
+import { tokenOf } from "@/lib/invitation";
+import { cell, describe, firebaseAuth, startSession } from "@/lib/session";
+import { buttonClass, Field, inputClass } from "./Field";
+import { authMessage } from "./SignupForm";
+
+// JoinForm accepts an invitation: the person signs in (or makes their
+// account, with the email the invitation was sent to), the business's home
+// cell checks the link's token and adds them to the team, and the web
+// session opens in their new home.
+export function JoinForm({ config, slug, id }: { config: AuthConfig; slug: string; id: string }) {
+  const router = useRouter();
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState("");
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: React.FormEvent) {
+    e.preventDefault();
+    const token = tokenOf(location.hash);
+    if (!token) {
+      setError("This link is incomplete: ask for the invitation link again, and open it whole.");
+      return;
+    }
+    setBusy(true);
+    setError("");
+    try {
+      const auth = await firebaseAuth(config);
+      const { createUserWithEmailAndPassword, signInWithEmailAndPassword } = await import("firebase/auth");
+      let cred;
+      try {
+        cred = await createUserWithEmailAndPassword(auth, email, password);
+      } catch (err) {
+        if ((err as { code?: string }).code !== "auth/email-already-in-use") throw err;
+        cred = await signInWithEmailAndPassword(auth, email, password);
+      }
+      const idToken = await cred.user.getIdToken();
+      const { error: p, response } = await cell.POST("/v1/t/{tenant}/invitations/{invitation}/accept", {
+        params: { path: { tenant: slug, invitation: id }, header: { "Idempotency-Key": `${id}:${cred.user.uid}` } },
+        headers: { Authorization: `Bearer ${idToken}` },
+        body: { token },
+      });
+      if (!response.ok) {
+        setError(describe(p, response.status));
+        return;
+      }
+      await openSession(() => startSession(cred.user));
+      router.push("/app");
+    } catch (err) {
+      setError(authMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form onSubmit={submit}>
+      <Field id="email" label="Email" hint="The address the invitation was sent to.">
+        <input id="email" type="email" className={inputClass} value={email} onChange={(e) => setEmail(e.target.value)} required autoComplete="email" />
+      </Field>
+      <Field id="password" label="Password" hint="Yours if you have an account; a new one (at least 8 characters) if not.">
+        <input id="password" type="password" className={inputClass} value={password} onChange={(e) => setPassword(e.target.value)} required minLength={8} autoComplete="current-password" />
+      </Field>
+      {error ? (
+        <p role="alert" className="mb-3 rounded bg-red-50 p-3 text-red-900">
+          {error}
+        </p>
+      ) : null}
+      <button type="submit" className={buttonClass} disabled={busy}>
+        {busy ? "Joining…" : "Join the team"}
+      </button>
+    </form>
+  );
+}
+
+// openSession retries while the router learns which cell is the person's
+// new home (the directory hears of the membership within moments), for at
+// most about five seconds.
+async function openSession(start: () => Promise<void>): Promise<void> {
+  for (let wait = 200; ; wait *= 2) {
+    try {
+      return await start();
+    } catch (err) {
+      if (wait > 2000) throw err;
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+}
