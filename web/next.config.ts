@@ -5,6 +5,11 @@ const config: NextConfig = {
   // on the same origin), and pages carry no private data (docs/adr/0005-web-residency.md).
   poweredByHeader: false,
   reactStrictMode: true,
+  // Ask browsers for the network's effective type on the next requests,
+  // so the server can put the right photo variant in the page.
+  async headers() {
+    return [{ source: "/:path*", headers: [{ key: "Accept-CH", value: "ECT, Save-Data" }] }];
+  },
 };
 
 export default config;

@@ -26,13 +26,13 @@ export default async function RootLayout({ children }: { children: React.ReactNo
           </a>
           <header className="sticky top-0 z-10 bg-emerald-800 text-white">
             <nav className="mx-auto flex max-w-2xl items-center gap-4 px-4 py-3" aria-label="Main">
-              <Link href="/" className="text-lg font-semibold">
+              <Link prefetch={false} href="/" className="text-lg font-semibold">
                 PushNchat
               </Link>
-              <Link href="/app" className="ms-auto">
+              <Link prefetch={false} href="/app" className="ms-auto">
                 {t("nav.mine")}
               </Link>
-              <Link href="/signin">{t("nav.signin")}</Link>
+              <Link prefetch={false} href="/signin">{t("nav.signin")}</Link>
             </nav>
           </header>
           <OfflineBanner />

@@ -8,7 +8,7 @@ export default async function NotFound() {
       <h1 className="mb-2 text-2xl font-bold">{t("notFound.title")}</h1>
       <p>
         {t("notFound.body")}{" "}
-        <Link href="/" className="text-emerald-800 underline">
+        <Link prefetch={false} href="/" className="text-emerald-800 underline">
           {t("notFound.link")}
         </Link>
       </p>

@@ -11,7 +11,7 @@ export default async function Home() {
       <ul className="grid grid-cols-2 gap-3">
         {markets.map((m) => (
           <li key={m.country}>
-            <Link href={`/m/${m.country}`} className="block rounded-lg bg-white p-4 shadow-sm ring-1 ring-stone-200">
+            <Link prefetch={false} href={`/m/${m.country}`} className="block rounded-lg bg-white p-4 shadow-sm ring-1 ring-stone-200">
               <span className="block text-lg font-semibold">{regionName(locale, m.country)}</span>
               <span className="text-sm text-stone-700">{m.country}</span>
             </Link>

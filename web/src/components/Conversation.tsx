@@ -48,7 +48,7 @@ export function Conversation({ slug, id }: { slug: string; id: string }) {
   return (
     <div className="flex min-h-[70dvh] flex-col">
       <p className="mb-2">
-        <Link href={`/app/b/${slug}/chat`} className="text-emerald-800 underline">
+        <Link prefetch={false} href={`/app/b/${slug}/chat`} className="text-emerald-800 underline">
           {t("chat.all")}
         </Link>
       </p>

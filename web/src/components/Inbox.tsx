@@ -60,7 +60,7 @@ export function Inbox({ slug }: { slug: string }) {
           const unread = Math.max(0, head(id, c.last_seq ?? 0) - (snap.read.get(id) ?? 0));
           return (
             <li key={id}>
-              <Link href={`/app/b/${slug}/chat/${id}`} className="flex items-center gap-3 rounded-lg bg-white p-3 shadow-sm ring-1 ring-stone-200">
+              <Link prefetch={false} href={`/app/b/${slug}/chat/${id}`} className="flex items-center gap-3 rounded-lg bg-white p-3 shadow-sm ring-1 ring-stone-200">
                 <span className="grow font-semibold">{titleOf(c, members, snap.user, t)}</span>
                 {unread > 0 ? (
                   <span className="rounded-full bg-emerald-800 px-2 text-sm text-white" aria-label={t("chat.unread", { n: unread })}>

@@ -10,7 +10,7 @@ export function ListingCard({ listing, locale, category }: { listing: Listing; l
   const thumb = listing.photos?.[0]?.variants?.thumb;
   return (
     <li>
-      <Link
+      <Link prefetch={false}
         href={`/m/${listing.country}/l/${listing.id}`}
         className="flex gap-3 rounded-lg bg-white p-3 shadow-sm ring-1 ring-stone-200"
       >

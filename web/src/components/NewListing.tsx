@@ -141,7 +141,7 @@ export function NewListing({ slug }: { slug: string }) {
       <section role="status" className="rounded-lg bg-emerald-50 p-4 ring-1 ring-emerald-200">
         <h1 className="mb-2 text-xl font-bold">Published</h1>
         <p className="mb-3">“{draft.title}” is live in the market.</p>
-        <Link href={`/m/${done.country}/l/${done.id}`} className="text-emerald-800 underline">
+        <Link prefetch={false} href={`/m/${done.country}/l/${done.id}`} className="text-emerald-800 underline">
           See it as buyers do
         </Link>
       </section>

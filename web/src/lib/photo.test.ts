@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { networkClass, pickVariant } from "./photo";
+import { networkClass, networkOf, pickVariant } from "./photo";
 
 const photo = {
   id: "p1",
@@ -28,5 +28,15 @@ describe("pickVariant", () => {
   });
   it("has nothing for a photo without variants", () => {
     expect(pickVariant({ id: "p3" }, { effectiveType: "4g" })).toBeUndefined();
+  });
+});
+
+describe("the network of a request", () => {
+  const h = (m: Record<string, string>) => ({ get: (k: string) => m[k] ?? null });
+  it("is read from its client hints, with 3G's budget when there are none", () => {
+    expect(networkClass(networkOf(h({})))).toBe("3g");
+    expect(networkClass(networkOf(h({ ect: "4g" })))).toBe("4g");
+    expect(networkClass(networkOf(h({ ect: "4g", "save-data": "on" })))).toBe("3g");
+    expect(networkClass(networkOf(h({ ect: "2g" })))).toBe("3g");
   });
 });

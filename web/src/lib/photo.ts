@@ -37,3 +37,11 @@ export function pickVariant(photo: Photo, n: Network): Variant | undefined {
   }
   return best ?? photo.variants?.thumb;
 }
+
+// networkOf reads the network from a request's client hints: Save-Data
+// (sent whenever the reader turned it on) and ECT (sent once the site has
+// asked for it with Accept-CH, see next.config.ts). Without them the
+// budget is 3G's.
+export function networkOf(h: { get(name: string): string | null }): Network {
+  return { effectiveType: h.get("ect") ?? undefined, saveData: h.get("save-data")?.trim().toLowerCase() === "on" };
+}

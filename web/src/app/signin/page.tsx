@@ -15,7 +15,7 @@ export default async function SigninPage() {
       <SigninForm config={authConfig()} />
       <p className="mt-4 text-center">
         {t("signin.new")}{" "}
-        <Link href="/signup" className="text-emerald-800 underline">
+        <Link prefetch={false} href="/signup" className="text-emerald-800 underline">
           {t("signin.signup")}
         </Link>
       </p>

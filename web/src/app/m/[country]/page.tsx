@@ -76,13 +76,13 @@ export default async function MarketPage({ params, searchParams }: Props) {
       <nav aria-label={t("market.categories")} className="-mx-4 mb-4 overflow-x-auto px-4">
         <ul className="flex gap-2 whitespace-nowrap">
           <li>
-            <Link href={withCategory()} aria-current={!category ? "page" : undefined} className={chip(!category)}>
+            <Link prefetch={false} href={withCategory()} aria-current={!category ? "page" : undefined} className={chip(!category)}>
               {t("market.all")}
             </Link>
           </li>
           {categories.map((c) => (
             <li key={c}>
-              <Link href={withCategory(c)} aria-current={category === c ? "page" : undefined} className={chip(category === c)}>
+              <Link prefetch={false} href={withCategory(c)} aria-current={category === c ? "page" : undefined} className={chip(category === c)}>
                 {categoryName(c)}
               </Link>
             </li>

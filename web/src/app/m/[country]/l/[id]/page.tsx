@@ -1,3 +1,4 @@
+import { headers } from "next/headers";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import type { Metadata } from "next";
@@ -9,6 +10,7 @@ import { regional } from "@/i18n/locales";
 import type { Key } from "@/i18n/messages/en";
 import { getT } from "@/i18n/server";
 import { market } from "@/lib/markets";
+import { networkOf } from "@/lib/photo";
 
 type Props = { params: Promise<{ country: string; id: string }> };
 
@@ -43,14 +45,15 @@ export default async function ListingPage({ params }: Props) {
     );
   }
   const photos = listing.photos ?? [];
+  const network = networkOf(await headers());
   return (
     <article>
       <p className="mb-2 text-sm">
-        <Link href={`/m/${country}`} className="text-emerald-800 underline">
+        <Link prefetch={false} href={`/m/${country}`} className="text-emerald-800 underline">
           <span aria-hidden="true" className="inline-block rtl:rotate-180">←</span> {regionName(locale, country)}
         </Link>
       </p>
-      {photos[0] ? <ListingPhoto photo={photos[0]} alt={listing.title ?? ""} /> : null}
+      {photos[0] ? <ListingPhoto photo={photos[0]} alt={listing.title ?? ""} network={network} priority /> : null}
       <h1 dir="auto" className="mt-3 text-2xl font-bold">{listing.title}</h1>
       {listing.price ? (
         <p className="text-xl font-semibold text-emerald-800">{formatPrice(listing.price.amount_minor, listing.price.currency, numbers)}</p>
@@ -78,7 +81,7 @@ export default async function ListingPage({ params }: Props) {
         <ul className="mt-4 grid grid-cols-2 gap-2" aria-label={t("listing.morePhotos")}>
           {photos.slice(1).map((p) => (
             <li key={p.id}>
-              <ListingPhoto photo={p} alt="" />
+              <ListingPhoto photo={p} alt="" network={network} />
             </li>
           ))}
         </ul>
