@@ -32,6 +32,8 @@ try {
         screenEmulation: { mobile: true, width: 360, height: 640, deviceScaleFactor: 2.625, disabled: false },
         throttlingMethod: "simulate",
         throttling,
+        // A page behind sign-in is loaded with the web session's cookies.
+        ...(process.env.LH_COOKIE ? { extraHeaders: { Cookie: process.env.LH_COOKIE } } : {}),
       },
     },
   );

@@ -6,6 +6,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -22,6 +23,8 @@ import (
 	"time"
 
 	"github.com/pushnchat/pushnchat/bench/internal/benchenv"
+	"github.com/pushnchat/pushnchat/internal/authemu"
+	"github.com/pushnchat/pushnchat/internal/devstack"
 	"github.com/pushnchat/pushnchat/internal/probe"
 	"github.com/pushnchat/pushnchat/internal/proc"
 )
@@ -88,17 +91,29 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	pages := []struct{ name, path string }{
-		{"home", "/"},
-		{"market", "/m/NG"},
-		{"listing", "/m/NG/l/" + listing},
-		{"signup", "/signup"},
+	// The pages behind sign-in are measured as the demo owner of lagos-1,
+	// with the session cookie the web app gets at sign-in.
+	cookie, err := signIn(ctx, origin, fmt.Sprintf("127.0.0.1:%d", *basePort+10))
+	if err != nil {
+		return err
+	}
+	conversation, err := firstConversation(origin, cookie)
+	if err != nil {
+		return err
+	}
+	pages := []struct{ name, path, cookie string }{
+		{"home", "/", ""},
+		{"market", "/m/NG", ""},
+		{"listing", "/m/NG/l/" + listing, ""},
+		{"signup", "/signup", ""},
+		{"create_listing", "/app/b/" + demoBusiness + "/new", cookie},
+		{"chat", "/app/b/" + demoBusiness + "/chat/" + conversation, cookie},
 	}
 	samples := map[string][]sample{} // page/profile → runs
 	for i := range *runs {
 		for _, pg := range pages {
 			for _, profile := range []string{"3g", "4g"} {
-				s, err := lighthouse(env.Root, origin+pg.path, profile)
+				s, err := lighthouse(env.Root, origin+pg.path, profile, pg.cookie)
 				if err != nil {
 					return fmt.Errorf("%s %s: %w", pg.name, profile, err)
 				}
@@ -131,7 +146,8 @@ func run() error {
 			"simulated throttling: 3g = RTT 300 ms, 700 Kbps, 4x CPU; 4g = Lighthouse's default mobile (RTT 150 ms, 1.6 Mbps, 4x CPU). " +
 			"Pages served by the router in front of the web app (next start) and the cells, as make up runs them, on loopback; " +
 			"pages and profiles in turn each run. initial_kb = total bytes transferred by the page load (Lighthouse total-byte-weight). " +
-			"tbt, cls, initial_kb and accessibility are medians over both profiles. The create-listing and chat pages are not built yet.",
+			"tbt, cls, initial_kb and accessibility are medians over both profiles. create_listing and chat are measured signed in as the demo owner " +
+			"of lagos-1 (the session cookie sent with every request); the chat page's LCP is its messages, read from the home cell by the browser.",
 	}
 	return benchenv.WriteResult(*out, res)
 }
@@ -154,11 +170,58 @@ func firstListing(origin string) (string, error) {
 	return page.Items[0].ID, nil
 }
 
-// lighthouse runs bench/web/lh.mjs once, bounded in time.
-func lighthouse(root, url, profile string) (sample, error) {
+const demoBusiness = "ada-fabrics"
+
+// signIn signs the demo owner of lagos-1 in through the Auth emulator and
+// opens a web session with the home cell: the cookies the browser keeps.
+func signIn(ctx context.Context, origin, authHost string) (string, error) {
+	s, err := authemu.New(authHost, devstack.DemoProject).SignIn(ctx, "owner@lagos-1.demo.pushnchat.test", "pushnchat-demo")
+	if err != nil {
+		return "", err
+	}
+	body, _ := json.Marshal(map[string]string{"id_token": s.IDToken})
+	resp, err := http.Post(origin+"/v1/session", "application/json", bytes.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	resp.Body.Close()
+	var cookies []string
+	for _, c := range resp.Cookies() {
+		cookies = append(cookies, c.Name+"="+c.Value)
+	}
+	if resp.StatusCode/100 != 2 || len(cookies) == 0 {
+		return "", fmt.Errorf("web session: %d, cookies %q", resp.StatusCode, cookies)
+	}
+	return strings.Join(cookies, "; "), nil
+}
+
+// firstConversation finds the demo conversation of the demo business.
+func firstConversation(origin, cookie string) (string, error) {
+	req, _ := http.NewRequest("GET", origin+"/v1/t/"+demoBusiness+"/conversations", nil)
+	req.Header.Set("Cookie", cookie)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var page struct {
+		Items []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil || len(page.Items) == 0 {
+		return "", fmt.Errorf("no demo conversation in %s (%d, %v)", demoBusiness, resp.StatusCode, err)
+	}
+	return page.Items[0].ID, nil
+}
+
+// lighthouse runs bench/web/lh.mjs once, bounded in time; cookie, if any,
+// is sent with every request of the page load.
+func lighthouse(root, url, profile, cookie string) (sample, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", "lh.mjs", url, profile)
+	cmd.Env = append(os.Environ(), "LH_COOKIE="+cookie)
 	cmd.Dir = filepath.Join(root, "bench", "web")
 	cmd.Stderr = os.Stderr
 	b, err := cmd.Output()
