@@ -12,7 +12,9 @@ bootstrap:
 
 build: bootstrap
 	@mkdir -p bin
-	go build -o bin/ ./...
+	# The platform's commands only: the benchmarks' mains (bench/…) have
+	# the same names (bench/router is not the router).
+	go build -o bin/ ./cell/cmd/... ./control-plane/cmd/... ./router/cmd/...
 	cd web && NEXT_TELEMETRY_DISABLED=1 npm run --silent build
 
 up: build
