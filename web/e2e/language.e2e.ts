@@ -42,7 +42,12 @@ test("Arabic reads right to left, in Arabic", async () => {
   expect(price).toMatch(/₦|NGN/);
   if (shots) await page.screenshot({ path: path.join(shots, "market-ar-360.png"), fullPage: true });
 
-  // The choice holds across pages until changed.
+  // The choice holds across pages until changed, the forms included.
+  await page.goto(base + "/signup");
+  await page.getByRole("heading", { level: 1, name: "سجّل نشاطك التجاري" }).waitFor();
+  await page.getByLabel("بلد نشاطك التجاري").selectOption("KE");
+  await page.getByText("ستُحفظ بيانات نشاطك التجاري في nairobi-1.").waitFor();
+  if (shots) await page.screenshot({ path: path.join(shots, "signup-ar-360.png"), fullPage: true });
   await page.goto(base + "/");
   await page.getByRole("heading", { level: 1, name: "اختر سوقًا" }).waitFor();
   await Promise.all([page.waitForEvent("load"), page.getByLabel("اللغة").selectOption("sw")]);

@@ -3,6 +3,8 @@
 import Link from "next/link";
 import { useEffect, useState } from "react";
 import type { components } from "@/api/cell";
+import { useT } from "@/i18n/client";
+import type { Key } from "@/i18n/messages/en";
 import { clearDraft, loadDraft, saveDraft } from "@/lib/draft";
 import { categories } from "@/lib/markets";
 import { parseMajor, toMajor } from "@/lib/price";
@@ -41,6 +43,7 @@ export function EditListing({ slug, id }: { slug: string; id: string }) {
   const [stale, setStale] = useState(false);
   const [busy, setBusy] = useState(false);
   const [version, setVersion] = useState(0);
+  const t = useT();
 
   useEffect(() => {
     let live = true;
@@ -58,11 +61,11 @@ export function EditListing({ slug, id }: { slug: string; id: string }) {
         // what the person typed.
         setEdit(version === 0 ? loadDraft(localStorage, key, fresh) : fresh);
       })
-      .catch(() => live && setError("This listing cannot be reached right now; what you type is kept on this phone."));
+      .catch(() => live && setError(t("edit.unreachable")));
     return () => {
       live = false;
     };
-  }, [slug, id, key, version]);
+  }, [slug, id, key, version, t]);
 
   const currency = listing?.price?.currency ?? "USD";
   const minor = edit ? parseMajor(edit.price, currency) : null;
@@ -96,7 +99,7 @@ export function EditListing({ slug, id }: { slug: string; id: string }) {
       });
       if (response.status === 412) {
         setStale(true);
-        setError("Someone changed this listing since you opened it. Your changes are kept on this phone; load the latest to see theirs.");
+        setError(t("edit.stale"));
         return;
       }
       if (!data) {
@@ -106,9 +109,9 @@ export function EditListing({ slug, id }: { slug: string; id: string }) {
       clearDraft(localStorage, key);
       setListing(data);
       setEdit(editOf(data, response.headers.get("ETag") ?? ""));
-      setNotice("Saved.");
+      setNotice(t("edit.saved"));
     } catch {
-      setError("No connection; your changes are kept on this phone. Save again when you are back online.");
+      setError(t("edit.offline"));
     } finally {
       setBusy(false);
     }
@@ -131,9 +134,9 @@ export function EditListing({ slug, id }: { slug: string; id: string }) {
       }
       setListing(data);
       update({ etag: response.headers.get("ETag") ?? edit.etag });
-      setNotice(action === "publish" ? "Published: buyers can find it." : "Unpublished: buyers no longer see it.");
+      setNotice(t(action === "publish" ? "edit.published" : "edit.unpublished"));
     } catch {
-      setError("No connection; try again when you are back online.");
+      setError(t("auth.offline"));
     } finally {
       setBusy(false);
     }
@@ -146,58 +149,58 @@ export function EditListing({ slug, id }: { slug: string; id: string }) {
       </p>
     );
   }
-  if (!edit || !listing) return <p aria-busy="true">Loading…</p>;
+  if (!edit || !listing) return <p aria-busy="true">{t("loading")}</p>;
 
   return (
     <>
       <p className="mb-2">
         <Link prefetch={false} href={`/app/b/${slug}/listings`} className="text-emerald-800 underline">
-          All listings
+          {t("edit.all")}
         </Link>
       </p>
-      <h1 className="mb-1 text-2xl font-bold">Edit listing</h1>
+      <h1 className="mb-1 text-2xl font-bold">{t("edit.title")}</h1>
       <p className="mb-4 text-stone-700">
-        {listing.status === "published" ? "Published" : listing.status === "archived" ? "Archived" : "Draft"} · saved on this phone as you type
+        {t(`status.${listing.status ?? "draft"}`)} · {t("form.kept")}
       </p>
       <form onSubmit={(e) => void save(e)}>
-        <Field id="title" label="Title">
+        <Field id="title" label={t("form.title")}>
           <input id="title" dir="auto" className={inputClass} value={edit.title} onChange={(e) => update({ title: e.target.value })} maxLength={120} required minLength={3} />
         </Field>
-        <Field id="category" label="Category">
+        <Field id="category" label={t("listing.category")}>
           <select id="category" className={inputClass} value={edit.category} onChange={(e) => update({ category: e.target.value })} required>
             {categories.map((c) => (
               <option key={c} value={c}>
-                {c}
+                {t(`category.${c}` as Key)}
               </option>
             ))}
           </select>
         </Field>
-        <Field id="price" label={`Price (${currency})`} error={edit.price && minor === null ? "Write the price in figures, e.g. 15000" : undefined}>
+        <Field id="price" label={t("form.price", { currency })} error={edit.price && minor === null ? t("form.priceError") : undefined}>
           <input id="price" inputMode="decimal" className={inputClass} value={edit.price} onChange={(e) => update({ price: e.target.value })} required />
         </Field>
-        <Field id="city" label="Town or city">
+        <Field id="city" label={t("form.city")}>
           <input id="city" className={inputClass} value={edit.city} onChange={(e) => update({ city: e.target.value })} maxLength={80} required />
         </Field>
-        <Field id="description" label="Description (optional)">
+        <Field id="description" label={t("form.description")}>
           <textarea id="description" dir="auto" rows={4} className={inputClass} value={edit.description} onChange={(e) => update({ description: e.target.value })} maxLength={5000} />
         </Field>
         <button type="submit" className={buttonClass} disabled={busy || minor === null}>
-          {busy ? "Saving…" : "Save changes"}
+          {t(busy ? "edit.saving" : "edit.save")}
         </button>
       </form>
       <div className="mt-3 flex gap-4">
         {listing.status === "published" ? (
           <>
             <Link prefetch={false} href={`/m/${listing.country}/l/${listing.id}`} className="text-emerald-800 underline">
-              See it as buyers do
+              {t("form.see")}
             </Link>
             <button type="button" className="text-emerald-800 underline" onClick={() => void transition("unpublish")} disabled={busy}>
-              Unpublish
+              {t("edit.unpublish")}
             </button>
           </>
         ) : listing.status === "draft" ? (
           <button type="button" className="text-emerald-800 underline" onClick={() => void transition("publish")} disabled={busy}>
-            Publish
+            {t("form.publish")}
           </button>
         ) : null}
       </div>
@@ -220,7 +223,7 @@ export function EditListing({ slug, id }: { slug: string; id: string }) {
                 setVersion((v) => v + 1);
               }}
             >
-              Load the latest
+              {t("edit.latest")}
             </button>
           ) : null}
         </p>

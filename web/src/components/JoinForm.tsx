@@ -2,6 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import { useT } from "@/i18n/client";
 import type { AuthConfig } from "@/lib/authconfig";
 import { tokenOf } from "@/lib/invitation";
 import { cell, describe, firebaseAuth, startSession } from "@/lib/session";
@@ -14,6 +15,7 @@ import { authMessage } from "./SignupForm";
 // session opens in their new home.
 export function JoinForm({ config, slug, id }: { config: AuthConfig; slug: string; id: string }) {
   const router = useRouter();
+  const t = useT();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [error, setError] = useState("");
@@ -23,7 +25,7 @@ export function JoinForm({ config, slug, id }: { config: AuthConfig; slug: strin
     e.preventDefault();
     const token = tokenOf(location.hash);
     if (!token) {
-      setError("This link is incomplete: ask for the invitation link again, and open it whole.");
+      setError(t("join.incomplete"));
       return;
     }
     setBusy(true);
@@ -51,7 +53,7 @@ export function JoinForm({ config, slug, id }: { config: AuthConfig; slug: strin
       await openSession(() => startSession(cred.user));
       router.push("/app");
     } catch (err) {
-      setError(authMessage(err));
+      setError(authMessage(err, t));
     } finally {
       setBusy(false);
     }
@@ -59,10 +61,10 @@ export function JoinForm({ config, slug, id }: { config: AuthConfig; slug: strin
 
   return (
     <form onSubmit={submit}>
-      <Field id="email" label="Email" hint="The address the invitation was sent to.">
+      <Field id="email" label={t("signin.email")} hint={t("join.emailHint")}>
         <input id="email" type="email" className={inputClass} value={email} onChange={(e) => setEmail(e.target.value)} required autoComplete="email" />
       </Field>
-      <Field id="password" label="Password" hint="Yours if you have an account; a new one (at least 8 characters) if not.">
+      <Field id="password" label={t("signin.password")} hint={t("join.passwordHint")}>
         <input id="password" type="password" className={inputClass} value={password} onChange={(e) => setPassword(e.target.value)} required minLength={8} autoComplete="current-password" />
       </Field>
       {error ? (
@@ -71,7 +73,7 @@ export function JoinForm({ config, slug, id }: { config: AuthConfig; slug: strin
         </p>
       ) : null}
       <button type="submit" className={buttonClass} disabled={busy}>
-        {busy ? "Joining…" : "Join the team"}
+        {t(busy ? "join.busy" : "join.submit")}
       </button>
     </form>
   );

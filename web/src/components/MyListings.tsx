@@ -3,18 +3,20 @@
 import Link from "next/link";
 import { useEffect, useState } from "react";
 import type { components } from "@/api/cell";
+import { useLocale, useT } from "@/i18n/client";
+import { regional } from "@/i18n/locales";
 import { formatPrice } from "@/lib/format";
 import { cell, describe } from "@/lib/session";
 
 type Listing = components["schemas"]["Listing"];
-
-const statusName = { draft: "Draft", published: "Published", archived: "Archived" } as const;
 
 // MyListings is a business's listings in every status, newest first, each
 // opening its editor; read by the browser from the home cell.
 export function MyListings({ slug }: { slug: string }) {
   const [items, setItems] = useState<Listing[]>();
   const [error, setError] = useState("");
+  const t = useT();
+  const locale = useLocale();
 
   useEffect(() => {
     let live = true;
@@ -25,19 +27,19 @@ export function MyListings({ slug }: { slug: string }) {
         if (data) setItems(data.items ?? []);
         else setError(describe(p, response.status));
       })
-      .catch(() => live && setError("Your listings cannot be reached right now; try again when you are back online."));
+      .catch(() => live && setError(t("listings.unreachable")));
     return () => {
       live = false;
     };
-  }, [slug]);
+  }, [slug, t]);
 
   return (
     <>
-      <h1 className="mb-1 text-2xl font-bold">Listings</h1>
+      <h1 className="mb-1 text-2xl font-bold">{t("mine.listings")}</h1>
       <p className="mb-4 flex gap-4 text-stone-700">
         {slug}
         <Link prefetch={false} href={`/app/b/${slug}/new`} className="text-emerald-800 underline">
-          New listing
+          {t("mine.newListing")}
         </Link>
       </p>
       {error ? (
@@ -45,11 +47,11 @@ export function MyListings({ slug }: { slug: string }) {
           {error}
         </p>
       ) : !items ? (
-        <p aria-busy="true">Loading…</p>
+        <p aria-busy="true">{t("loading")}</p>
       ) : items.length === 0 ? (
-        <p className="text-stone-700">No listings yet.</p>
+        <p className="text-stone-700">{t("listings.none")}</p>
       ) : (
-        <ul className="space-y-3" aria-label="Listings">
+        <ul className="space-y-3" aria-label={t("mine.listings")}>
           {items.map((l) => (
             <li key={l.id}>
               <Link prefetch={false} href={`/app/b/${slug}/listings/${l.id}`} className="block rounded-lg bg-white p-3 shadow-sm ring-1 ring-stone-200">
@@ -57,8 +59,8 @@ export function MyListings({ slug }: { slug: string }) {
                   {l.title}
                 </span>
                 <span className="text-sm text-stone-700">
-                  {l.status ? statusName[l.status] : ""}
-                  {l.price ? ` · ${formatPrice(l.price.amount_minor, l.price.currency, `en-${l.country ?? "US"}`)}` : ""}
+                  {l.status ? t(`status.${l.status}`) : ""}
+                  {l.price ? ` · ${formatPrice(l.price.amount_minor, l.price.currency, regional(locale, l.country ?? "US"))}` : ""}
                 </span>
               </Link>
             </li>

@@ -3,10 +3,13 @@
 import Link from "next/link";
 import { useEffect, useMemo, useState } from "react";
 import type { components } from "@/api/cell";
+import { useLocale, useT } from "@/i18n/client";
+import { regional } from "@/i18n/locales";
+import type { Key } from "@/i18n/messages/en";
 import { downscale } from "@/lib/downscale";
 import { clearDraft, loadDraft, saveDraft } from "@/lib/draft";
 import { formatPrice } from "@/lib/format";
-import { categories, currencyOf, market } from "@/lib/markets";
+import { categories, currencyOf } from "@/lib/markets";
 import { parseMajor } from "@/lib/price";
 import { cell, csrfToken, describe } from "@/lib/session";
 import { buttonClass, Field, inputClass } from "./Field";
@@ -46,6 +49,8 @@ export function NewListing({ slug }: { slug: string }) {
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState<{ id: string; country: string }>();
+  const t = useT();
+  const locale = useLocale();
 
   useEffect(() => {
     // The draft is read after the first render: the server renders no
@@ -73,8 +78,8 @@ export function NewListing({ slug }: { slug: string }) {
     });
   }
 
-  const detailsError =
-    draft.title.trim().length < 3 ? "A title of at least 3 characters" : !draft.category ? "A category" : minor === null ? "A price" : draft.city.trim() === "" ? "A town or city" : "";
+  const detailsError: Key | "" =
+    draft.title.trim().length < 3 ? "new.needTitle" : !draft.category ? "new.needCategory" : minor === null ? "new.needPrice" : draft.city.trim() === "" ? "new.needCity" : "";
 
   async function choosePhoto(file: File | undefined) {
     setError("");
@@ -83,7 +88,7 @@ export function NewListing({ slug }: { slug: string }) {
       setPhoto(await downscale(file));
       update({ photoSent: false });
     } catch {
-      setError("That file is not a photo we can read; choose a JPEG, PNG or WebP.");
+      setError(t("new.photoBad"));
     }
   }
 
@@ -130,7 +135,7 @@ export function NewListing({ slug }: { slug: string }) {
       clearDraft(localStorage, key);
       setDone({ id, country: data.country ?? tenant?.country ?? "" });
     } catch (err) {
-      setError(err instanceof TypeError ? "No connection; your draft is kept on this phone. Try again when you are back online." : (err as Error).message);
+      setError(err instanceof TypeError ? t("new.offline") : (err as Error).message);
     } finally {
       setBusy(false);
     }
@@ -139,21 +144,21 @@ export function NewListing({ slug }: { slug: string }) {
   if (done) {
     return (
       <section role="status" className="rounded-lg bg-emerald-50 p-4 ring-1 ring-emerald-200">
-        <h1 className="mb-2 text-xl font-bold">Published</h1>
-        <p className="mb-3">“{draft.title}” is live in the market.</p>
+        <h1 className="mb-2 text-xl font-bold">{t("status.published")}</h1>
+        <p className="mb-3">{t("new.live", { title: draft.title })}</p>
         <Link prefetch={false} href={`/m/${done.country}/l/${done.id}`} className="text-emerald-800 underline">
-          See it as buyers do
+          {t("form.see")}
         </Link>
       </section>
     );
   }
-  if (!loaded) return <p aria-busy="true">Loading…</p>;
+  if (!loaded) return <p aria-busy="true">{t("loading")}</p>;
 
   return (
     <>
-      <h1 className="mb-1 text-2xl font-bold">New listing</h1>
+      <h1 className="mb-1 text-2xl font-bold">{t("new.title")}</h1>
       <p className="mb-4 text-stone-700">
-        Step {draft.step} of 3 · for {slug} · saved on this phone as you type
+        {t("new.step", { step: draft.step, slug })} · {t("form.kept")}
       </p>
       {draft.step === 1 ? (
         <form
@@ -162,53 +167,53 @@ export function NewListing({ slug }: { slug: string }) {
             if (!detailsError) update({ step: 2 });
           }}
         >
-          <Field id="title" label="Title">
+          <Field id="title" label={t("form.title")}>
             <input id="title" className={inputClass} value={draft.title} onChange={(e) => update({ title: e.target.value })} maxLength={120} required />
           </Field>
-          <Field id="category" label="Category">
+          <Field id="category" label={t("listing.category")}>
             <select id="category" className={inputClass} value={draft.category} onChange={(e) => update({ category: e.target.value })} required>
-              <option value="">Choose…</option>
+              <option value="">{t("form.choose")}</option>
               {categories.map((c) => (
                 <option key={c} value={c}>
-                  {c}
+                  {t(`category.${c}` as Key)}
                 </option>
               ))}
             </select>
           </Field>
-          <Field id="price" label={`Price (${currency})`} error={draft.price && minor === null ? "Write the price in figures, e.g. 15000" : undefined}>
+          <Field id="price" label={t("form.price", { currency })} error={draft.price && minor === null ? t("form.priceError") : undefined}>
             <input id="price" inputMode="decimal" className={inputClass} value={draft.price} onChange={(e) => update({ price: e.target.value })} required />
           </Field>
-          <Field id="city" label="Town or city">
+          <Field id="city" label={t("form.city")}>
             <input id="city" className={inputClass} value={draft.city} onChange={(e) => update({ city: e.target.value })} maxLength={80} required autoComplete="address-level2" />
           </Field>
-          <Field id="description" label="Description (optional)">
+          <Field id="description" label={t("form.description")}>
             <textarea id="description" rows={4} className={inputClass} value={draft.description} onChange={(e) => update({ description: e.target.value })} maxLength={5000} />
           </Field>
           <button type="submit" className={buttonClass} disabled={detailsError !== ""} aria-describedby={detailsError ? "details-missing" : undefined}>
-            Next: photo
+            {t("new.nextPhoto")}
           </button>
           {detailsError ? (
             <p id="details-missing" className="mt-2 text-sm text-stone-700">
-              Still needed: {detailsError.toLowerCase()}.
+              {t("new.needed", { what: t(detailsError) })}
             </p>
           ) : null}
         </form>
       ) : null}
       {draft.step === 2 ? (
         <div>
-          <Field id="photo" label="Photo (optional)" hint="Made smaller on your phone before it is sent">
+          <Field id="photo" label={t("new.photo")} hint={t("new.photoHint")}>
             <input id="photo" type="file" accept="image/jpeg,image/png,image/webp" className={inputClass} onChange={(e) => void choosePhoto(e.target.files?.[0])} aria-describedby="photo-hint" />
           </Field>
           {preview ? (
             // eslint-disable-next-line @next/next/no-img-element -- a local preview of the downscaled photo
-            <img src={preview} alt="The photo to send" className="mb-3 max-h-64 rounded-lg" />
+            <img src={preview} alt={t("new.photoAlt")} className="mb-3 max-h-64 rounded-lg" />
           ) : null}
           <div className="flex gap-3">
             <button type="button" className="w-1/3 rounded-full px-4 py-3 ring-1 ring-stone-300" onClick={() => update({ step: 1 })}>
-              Back
+              {t("new.back")}
             </button>
             <button type="button" className={buttonClass} onClick={() => update({ step: 3 })}>
-              Next: review
+              {t("new.nextReview")}
             </button>
           </div>
         </div>
@@ -216,23 +221,23 @@ export function NewListing({ slug }: { slug: string }) {
       {draft.step === 3 ? (
         <div>
           <dl className="mb-4 grid grid-cols-[auto_1fr] gap-x-4 gap-y-1">
-            <dt className="text-stone-700">Title</dt>
+            <dt className="text-stone-700">{t("form.title")}</dt>
             <dd>{draft.title}</dd>
-            <dt className="text-stone-700">Category</dt>
-            <dd>{draft.category}</dd>
-            <dt className="text-stone-700">Price</dt>
-            <dd>{minor !== null ? formatPrice(minor, currency, market(tenant?.country ?? "")?.locale ?? "en") : "—"}</dd>
-            <dt className="text-stone-700">Where</dt>
+            <dt className="text-stone-700">{t("listing.category")}</dt>
+            <dd>{draft.category ? t(`category.${draft.category}` as Key) : ""}</dd>
+            <dt className="text-stone-700">{t("form.priceLabel")}</dt>
+            <dd>{minor !== null ? formatPrice(minor, currency, regional(locale, tenant?.country ?? "US")) : "—"}</dd>
+            <dt className="text-stone-700">{t("form.where")}</dt>
             <dd>{draft.city}</dd>
-            <dt className="text-stone-700">Photo</dt>
-            <dd>{photo ? "1 photo" : "none"}</dd>
+            <dt className="text-stone-700">{t("new.photo")}</dt>
+            <dd>{t("new.photos", { n: photo ? 1 : 0 })}</dd>
           </dl>
           <div className="flex gap-3">
             <button type="button" className="w-1/3 rounded-full px-4 py-3 ring-1 ring-stone-300" onClick={() => update({ step: 2 })} disabled={busy}>
-              Back
+              {t("new.back")}
             </button>
             <button type="button" className={buttonClass} onClick={() => void publish()} disabled={busy || detailsError !== ""}>
-              {busy ? "Publishing…" : "Publish"}
+              {t(busy ? "form.publishing" : "form.publish")}
             </button>
           </div>
         </div>

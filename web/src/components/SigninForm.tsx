@@ -29,7 +29,7 @@ export function SigninForm({ config }: { config: AuthConfig }) {
       await startSession(cred.user);
       router.push("/app");
     } catch (err) {
-      setError(authMessage(err));
+      setError(authMessage(err, t));
     } finally {
       setBusy(false);
     }

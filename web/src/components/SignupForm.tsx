@@ -3,6 +3,9 @@
 import { useRouter } from "next/navigation";
 import { useRef, useState } from "react";
 import type { components } from "@/api/controlplane";
+import { useLocale, useT } from "@/i18n/client";
+import { regionName } from "@/i18n/format";
+import type { Key } from "@/i18n/messages/en";
 import type { AuthConfig } from "@/lib/authconfig";
 import { countries } from "@/lib/countries";
 import { controlPlane, describe, firebaseAuth, slugFor, startSession } from "@/lib/session";
@@ -16,6 +19,8 @@ type Placement = components["schemas"]["Placement"];
 // places it and creates it in its home cell.
 export function SignupForm({ config }: { config: AuthConfig }) {
   const router = useRouter();
+  const t = useT();
+  const locale = useLocale();
   const [country, setCountry] = useState("");
   const [placement, setPlacement] = useState<Placement | "loading" | "failed">();
   const [name, setName] = useState("");
@@ -80,7 +85,7 @@ export function SignupForm({ config }: { config: AuthConfig }) {
       await startSession(cred.user);
       router.push(`/app?welcome=${encodeURIComponent(data.slug)}`);
     } catch (err) {
-      setError(authMessage(err));
+      setError(authMessage(err, t));
     } finally {
       setBusy(false);
     }
@@ -88,35 +93,35 @@ export function SignupForm({ config }: { config: AuthConfig }) {
 
   return (
     <form onSubmit={submit} noValidate>
-      <Field id="country" label="Country of your business">
+      <Field id="country" label={t("signup.country")}>
         <select id="country" className={inputClass} value={country} onChange={(e) => chooseCountry(e.target.value)} required>
-          <option value="">Choose…</option>
-          {countries.map((c) => (
+          <option value="">{t("form.choose")}</option>
+          {[...countries].sort((a, b) => regionName(locale, a.code).localeCompare(regionName(locale, b.code), locale)).map((c) => (
             <option key={c.code} value={c.code}>
-              {c.name}
+              {regionName(locale, c.code)}
             </option>
           ))}
         </select>
       </Field>
       <div aria-live="polite" className="mb-4">
-        {placement === "loading" ? <p className="text-stone-700">Checking where your data would live…</p> : null}
-        {placement === "failed" ? <p role="alert">We could not check where your data would live; try again shortly.</p> : null}
+        {placement === "loading" ? <p className="text-stone-700">{t("signup.checking")}</p> : null}
+        {placement === "failed" ? <p role="alert">{t("signup.checkFailed")}</p> : null}
         {typeof placement === "object" ? (
-          <section aria-label="Where your data lives" className={`rounded-lg p-3 ${placement.allowed ? "bg-emerald-50 ring-1 ring-emerald-200" : "bg-amber-100"}`}>
+          <section aria-label={t("signup.where")} className={`rounded-lg p-3 ${placement.allowed ? "bg-emerald-50 ring-1 ring-emerald-200" : "bg-amber-100"}`}>
             {placement.allowed ? (
               <p className="font-semibold">
-                Your business’s data will live in <span data-testid="home-cell">{placement.cells.join(" or ")}</span>.
+                {t("signup.willLive", { cells: placement.cells.join(t("signup.or")) })}
               </p>
             ) : (
-              <p className="font-semibold">We cannot sign up businesses from this country yet.</p>
+              <p className="font-semibold">{t("signup.cannot")}</p>
             )}
             <p className="text-sm">{sentence(placement.explanation)}</p>
           </section>
         ) : null}
       </div>
       <fieldset disabled={!allowed} className="disabled:opacity-60">
-        <legend className="sr-only">Your business and you</legend>
-        <Field id="name" label="Business name" error={fieldErrors.name}>
+        <legend className="sr-only">{t("signup.you")}</legend>
+        <Field id="name" label={t("signup.name")} error={fieldErrors.name}>
           <input
             id="name"
             className={inputClass}
@@ -130,7 +135,7 @@ export function SignupForm({ config }: { config: AuthConfig }) {
             autoComplete="organization"
           />
         </Field>
-        <Field id="slug" label="Web address" hint={slug ? `pushnchat.com/${slug}` : "Lower-case letters, digits and hyphens"} error={fieldErrors.slug}>
+        <Field id="slug" label={t("signup.address")} hint={slug ? `pushnchat.com/${slug}` : t("signup.addressHint")} error={fieldErrors.slug}>
           <input
             id="slug"
             className={inputClass}
@@ -147,13 +152,13 @@ export function SignupForm({ config }: { config: AuthConfig }) {
             aria-describedby="slug-hint"
           />
         </Field>
-        <Field id="owner" label="Your name" error={fieldErrors.contact_name}>
+        <Field id="owner" label={t("signup.owner")} error={fieldErrors.contact_name}>
           <input id="owner" className={inputClass} value={owner} onChange={(e) => setOwner(e.target.value)} required autoComplete="name" />
         </Field>
-        <Field id="email" label="Email" error={fieldErrors.contact_email}>
+        <Field id="email" label={t("signin.email")} error={fieldErrors.contact_email}>
           <input id="email" type="email" className={inputClass} value={email} onChange={(e) => setEmail(e.target.value)} required autoComplete="email" />
         </Field>
-        <Field id="password" label="Password" hint="At least 8 characters">
+        <Field id="password" label={t("signin.password")} hint={t("signup.passwordHint")}>
           <input
             id="password"
             type="password"
@@ -173,7 +178,7 @@ export function SignupForm({ config }: { config: AuthConfig }) {
         </p>
       ) : null}
       <button type="submit" className={buttonClass} disabled={!allowed || busy || password.length < 8}>
-        {busy ? "Signing up…" : "Sign up"}
+        {t(busy ? "signup.busy" : "signup.submit")}
       </button>
     </form>
   );
@@ -184,22 +189,22 @@ function sentence(s: string): string {
 }
 
 // authMessage says what went wrong with the account in plain words.
-export function authMessage(err: unknown): string {
+export function authMessage(err: unknown, t: (key: Key) => string): string {
   switch ((err as { code?: string }).code) {
     case "auth/email-already-in-use":
     case "auth/wrong-password":
     case "auth/invalid-credential":
     case "auth/invalid-login-credentials":
-      return "That email and password do not match an account.";
+      return t("auth.mismatch");
     case "auth/user-not-found":
-      return "There is no account with that email.";
+      return t("auth.noAccount");
     case "auth/weak-password":
-      return "Choose a longer password (at least 8 characters).";
+      return t("auth.weak");
     case "auth/invalid-email":
-      return "That email address does not look right.";
+      return t("auth.badEmail");
     case "auth/network-request-failed":
-      return "No connection; try again when you are back online.";
+      return t("auth.offline");
     default:
-      return err instanceof Error ? err.message : "Something went wrong; try again.";
+      return err instanceof Error ? err.message : t("auth.other");
   }
 }

@@ -3,6 +3,8 @@
 import { useEffect, useState } from "react";
 import type { components } from "@/api/cell";
 import { cell, csrfToken, describe } from "@/lib/session";
+import { useT } from "@/i18n/client";
+import type { Key } from "@/i18n/messages/en";
 import { joinLink } from "@/lib/invitation";
 import { buttonClass, Field, inputClass } from "./Field";
 
@@ -30,6 +32,7 @@ function write() {
 // and invitations by email. The cell decides who may do what; the screen
 // shows its answer when it refuses.
 export function Team({ slug }: { slug: string }) {
+  const t = useT();
   const [members, setMembers] = useState<Membership[]>();
   const [invitations, setInvitations] = useState<Invitation[]>([]);
   const [error, setError] = useState("");
@@ -69,7 +72,7 @@ export function Team({ slug }: { slug: string }) {
   }
 
   async function remove(m: Membership) {
-    if (!window.confirm(`Remove ${m.email ?? m.display_name} from ${slug}?`)) return;
+    if (!window.confirm(t("team.removeConfirm", { who: m.email ?? m.display_name ?? "", slug }))) return;
     setError("");
     const w = write();
     const { error: p, response } = await cell.DELETE("/v1/t/{tenant}/members/{user}", {
@@ -110,7 +113,7 @@ export function Team({ slug }: { slug: string }) {
 
   return (
     <>
-      <h1 className="mb-1 text-2xl font-bold">Team</h1>
+      <h1 className="mb-1 text-2xl font-bold">{t("team.title")}</h1>
       <p className="mb-4 text-stone-700">{slug}</p>
       {error ? (
         <p role="alert" className="mb-3 rounded bg-red-50 p-3 text-red-900">
@@ -118,19 +121,19 @@ export function Team({ slug }: { slug: string }) {
         </p>
       ) : null}
       {!members ? (
-        <p aria-busy="true">Loading…</p>
+        <p aria-busy="true">{t("loading")}</p>
       ) : (
-        <ul className="mb-6 space-y-3" aria-label="Members">
+        <ul className="mb-6 space-y-3" aria-label={t("team.members")}>
           {members.map((m) => (
             <li key={m.user_id} className="rounded-lg bg-white p-3 shadow-sm ring-1 ring-stone-200">
               <span className="block break-all font-semibold">{m.display_name || m.email}</span>
               {m.display_name ? <span className="block break-all text-sm text-stone-700">{m.email}</span> : null}
               {m.role === "owner" ? (
-                <span className="text-sm">owner</span>
+                <span className="text-sm">{t("role.owner")}</span>
               ) : (
                 <div className="mt-2 flex items-center gap-3">
                   <label className="sr-only" htmlFor={`role-${m.user_id}`}>
-                    Role of {m.email}
+                    {t("team.roleOf", { email: m.email ?? "" })}
                   </label>
                   <select
                     id={`role-${m.user_id}`}
@@ -140,12 +143,13 @@ export function Team({ slug }: { slug: string }) {
                   >
                     {assignable.map((r) => (
                       <option key={r} value={r}>
-                        {r}
+                        {t(`role.${r}` as Key)}
                       </option>
                     ))}
                   </select>
                   <button type="button" className="text-red-800 underline" onClick={() => void remove(m)}>
-                    Remove<span className="sr-only"> {m.email}</span>
+                    {t("team.remove")}
+                    <span className="sr-only"> {m.email}</span>
                   </button>
                 </div>
               )}
@@ -153,51 +157,52 @@ export function Team({ slug }: { slug: string }) {
           ))}
         </ul>
       )}
-      <h2 className="mb-2 text-xl font-semibold">Invite someone</h2>
+      <h2 className="mb-2 text-xl font-semibold">{t("team.invite")}</h2>
       <form onSubmit={invite} className="mb-6">
-        <Field id="invite-email" label="Email">
+        <Field id="invite-email" label={t("signin.email")}>
           <input id="invite-email" type="email" className={inputClass} value={email} onChange={(e) => setEmail(e.target.value)} required />
         </Field>
-        <Field id="invite-role" label="Role">
+        <Field id="invite-role" label={t("team.role")}>
           <select id="invite-role" className={inputClass} value={role} onChange={(e) => setRole(e.target.value as typeof role)}>
             {assignable.map((r) => (
               <option key={r} value={r}>
-                {r}
+                {t(`role.${r}` as Key)}
               </option>
             ))}
           </select>
         </Field>
         <button type="submit" className={buttonClass}>
-          Invite
+          {t("team.inviteButton")}
         </button>
       </form>
       {link ? (
         <div role="status" className="mb-6 rounded-lg bg-emerald-50 p-3 ring-1 ring-emerald-200">
           <p className="mb-2">
-            Send this link to <strong className="break-all">{link.email}</strong>; it is shown once, and works for that email only.
+            {t("team.linkSay", { email: link.email })}
           </p>
           <label htmlFor="invite-link" className="sr-only">
-            Invitation link
+            {t("team.link")}
           </label>
           <input id="invite-link" readOnly value={link.url} className={`${inputClass} text-sm`} onFocus={(e) => e.target.select()} />
           {typeof navigator !== "undefined" && "share" in navigator ? (
             <button type="button" className="mt-2 text-emerald-800 underline" onClick={() => void navigator.share({ url: link.url }).catch(() => {})}>
-              Share
+              {t("team.share")}
             </button>
           ) : null}
         </div>
       ) : null}
       {invitations.length > 0 ? (
         <>
-          <h2 className="mb-2 text-xl font-semibold">Waiting to join</h2>
-          <ul className="space-y-2" aria-label="Invitations">
+          <h2 className="mb-2 text-xl font-semibold">{t("team.waiting")}</h2>
+          <ul className="space-y-2" aria-label={t("team.invitations")}>
             {invitations.map((inv) => (
               <li key={inv.id} className="flex items-center justify-between gap-3 rounded-lg bg-white p-3 ring-1 ring-stone-200">
                 <span className="min-w-0 break-all">
-                  {inv.email} · {inv.role}
+                  {inv.email} · {t(`role.${inv.role}` as Key)}
                 </span>
                 <button type="button" className="shrink-0 text-red-800 underline" onClick={() => void revoke(inv)}>
-                  Revoke<span className="sr-only"> the invitation of {inv.email}</span>
+                  {t("team.revoke")}
+                  <span className="sr-only"> {t("team.revokeWho", { email: inv.email ?? "" })}</span>
                 </button>
               </li>
             ))}

@@ -1,6 +1,6 @@
 "use client";
 
-import { createContext, useContext } from "react";
+import { createContext, useCallback, useContext } from "react";
 import { translate, type Vars } from "./format";
 import { defaultLocale, type Locale } from "./locales";
 import type { Catalogue, Key } from "./messages/en";
@@ -17,8 +17,15 @@ export function useLocale(): Locale {
   return useContext(I18n).locale;
 }
 
+// useT is the page's translate function; the same function for as long as
+// the language is, so effects may depend on it.
 export function useT(): (key: Key, vars?: Vars) => string {
   const { locale, messages } = useContext(I18n);
-  if (!messages) throw new Error("useT outside I18nProvider");
-  return (key, vars) => translate(locale, messages, key, vars);
+  return useCallback(
+    (key: Key, vars?: Vars) => {
+      if (!messages) throw new Error("useT outside I18nProvider");
+      return translate(locale, messages, key, vars);
+    },
+    [locale, messages],
+  );
 }

@@ -1,8 +1,11 @@
 import type { Metadata } from "next";
+import { getT } from "@/i18n/server";
 import { MyBusinesses } from "@/components/MyBusinesses";
 import { authConfig } from "@/lib/authconfig";
 
-export const metadata: Metadata = { title: "My businesses" };
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getT()).t("mine.title") };
+}
 export const dynamic = "force-dynamic";
 
 // Behind sign-in: the server renders the shell only; the browser fetches

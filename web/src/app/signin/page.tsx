@@ -4,7 +4,9 @@ import { SigninForm } from "@/components/SigninForm";
 import { getT } from "@/i18n/server";
 import { authConfig } from "@/lib/authconfig";
 
-export const metadata: Metadata = { title: "Sign in" };
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getT()).t("signin.title") };
+}
 export const dynamic = "force-dynamic"; // the auth config is read per environment, at request time
 
 export default async function SigninPage() {

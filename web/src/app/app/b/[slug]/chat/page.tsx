@@ -1,7 +1,10 @@
 import type { Metadata } from "next";
+import { getT } from "@/i18n/server";
 import { Inbox } from "@/components/Inbox";
 
-export const metadata: Metadata = { title: "Chats" };
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getT()).t("chat.title") };
+}
 
 // Behind sign-in: a shell; conversations are read from the home cell by
 // the browser (docs/adr/0005-web-residency.md).

@@ -1,7 +1,10 @@
 import type { Metadata } from "next";
+import { getT } from "@/i18n/server";
 import { MyListings } from "@/components/MyListings";
 
-export const metadata: Metadata = { title: "Listings" };
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getT()).t("mine.listings") };
+}
 
 // Behind sign-in: a shell; the listings are read from the home cell by the
 // browser (docs/adr/0005-web-residency.md).

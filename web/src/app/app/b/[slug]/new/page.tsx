@@ -1,7 +1,10 @@
 import type { Metadata } from "next";
+import { getT } from "@/i18n/server";
 import { NewListing } from "@/components/NewListing";
 
-export const metadata: Metadata = { title: "New listing" };
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getT()).t("new.title") };
+}
 
 // Behind sign-in: a shell; the form talks to the home cell from the
 // browser (docs/adr/0005-web-residency.md).

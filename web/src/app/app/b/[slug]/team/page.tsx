@@ -1,7 +1,10 @@
 import type { Metadata } from "next";
+import { getT } from "@/i18n/server";
 import { Team } from "@/components/Team";
 
-export const metadata: Metadata = { title: "Team" };
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getT()).t("team.title") };
+}
 
 // Behind sign-in: a shell; the team is read and changed from the browser
 // (docs/adr/0005-web-residency.md).

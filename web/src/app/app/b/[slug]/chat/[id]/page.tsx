@@ -1,7 +1,10 @@
 import type { Metadata } from "next";
+import { getT } from "@/i18n/server";
 import { Conversation } from "@/components/Conversation";
 
-export const metadata: Metadata = { title: "Chat" };
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getT()).t("chat.default") };
+}
 
 // Behind sign-in: a shell; messages travel between the browser and the
 // home cell only (docs/adr/0005-web-residency.md).

@@ -1,7 +1,10 @@
 import type { Metadata } from "next";
+import { getT } from "@/i18n/server";
 import { EditListing } from "@/components/EditListing";
 
-export const metadata: Metadata = { title: "Edit listing" };
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getT()).t("edit.title") };
+}
 
 // Behind sign-in: a shell; the listing is read and changed from the
 // browser (docs/adr/0005-web-residency.md).
