@@ -69,3 +69,42 @@ test("a chat reloaded offline keeps what was typed, and sends it once when back"
   await messages.filter({ hasText: `Sent offline ${nonce}` }).first().waitFor();
   expect(await messages.filter({ hasText: `Sent offline ${nonce}` }).count()).toBe(1);
 });
+
+test("a message sent offline leaves by background sync once the phone is back, with the app closed", async () => {
+  const nonce = Date.now().toString(36);
+  const text = `Sent with the app closed ${nonce}`;
+  const url = page.url(); // the conversation of the test above
+  const staff = await (await phone(browser)).newPage();
+  staff.setDefaultTimeout(20_000);
+  await signIn(staff, base, "staff@eu-1.demo.pushnchat.test", "pushnchat-demo");
+  await staff.waitForURL(/\/app$/);
+  await staff.goto(url);
+  await staff.getByRole("status").filter({ hasText: /^Live$/ }).waitFor();
+
+  await ctx.setOffline(true);
+  await page.getByRole("status").filter({ hasText: /^Offline/ }).waitFor();
+  await page.getByLabel("Message", { exact: true }).fill(text);
+  await page.getByRole("button", { name: "Send" }).click();
+  // The worker holds a copy before the app is closed.
+  await expect
+    .poll(() => page.evaluate(async () => (await (await (await caches.open("pnc-outbox")).match("/__pnc/outbox"))?.json())?.entries?.length ?? 0))
+    .toBe(1);
+  await page.close();
+  await ctx.setOffline(false);
+
+  const received = staff.getByRole("list", { name: "Messages" }).getByRole("listitem").filter({ hasText: text });
+  await received.waitFor();
+  expect(await received.count()).toBe(1);
+
+  // Opened again, the app sends its own copy with the same id: still once.
+  page = await ctx.newPage();
+  page.setDefaultTimeout(20_000);
+  await page.goto(url);
+  const mine = page.getByRole("list", { name: "Messages" }).getByRole("listitem").filter({ hasText: text });
+  await mine.filter({ hasNotText: /Waiting|Sending/ }).waitFor();
+  await expect.poll(() => page.evaluate(() => localStorage.getItem("pnc.outbox.v1"))).toBeNull();
+  expect(await mine.count()).toBe(1);
+  await staff.reload();
+  await received.waitFor();
+  expect(await received.count()).toBe(1);
+});

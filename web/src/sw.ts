@@ -3,8 +3,10 @@
 // they are used, so a page seen once opens again offline. The API is never
 // cached here: what is private stays between the browser and its home
 // cell, and what is typed offline waits in the app's own outbox and
-// drafts (docs/web.md).
+// drafts, which the worker sends by background sync (worker/outbox.ts;
+// docs/web.md).
 import { defaultCache } from "@serwist/next/worker";
+import { listenForOutbox } from "./worker/outbox";
 import { NetworkOnly, Serwist, StaleWhileRevalidate, ExpirationPlugin, type PrecacheEntry, type SerwistGlobalConfig } from "serwist";
 
 declare global {
@@ -32,3 +34,4 @@ const serwist = new Serwist({
 });
 
 serwist.addEventListeners();
+listenForOutbox();

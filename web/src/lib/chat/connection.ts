@@ -1,5 +1,6 @@
 import { cell } from "@/lib/session";
 import type { Store } from "../draft";
+import { handToWorker, onSentByWorker } from "./background";
 import { Outbox, type Queued } from "./outbox";
 import { empty, gap, merge, type Message, type Timeline } from "./timeline";
 import { uuidv7 } from "./uuidv7";
@@ -43,6 +44,7 @@ export class Connection {
   private retryTimer?: ReturnType<typeof setTimeout>;
   private pinger?: ReturnType<typeof setInterval>;
   private closed = false;
+  private readonly stopListening: () => void;
 
   constructor(
     private readonly url: string,
@@ -52,6 +54,13 @@ export class Connection {
     this.snap = { ...initial, user: store.getItem(userKey) ?? undefined, pending: outbox.all(), read: readPositions(store) };
     window.addEventListener("online", this.onOnline);
     window.addEventListener("offline", this.onOffline);
+    // Messages the service worker sent by background sync leave the outbox
+    // here too; the stream brings them back as stored messages.
+    this.stopListening = onSentByWorker((ids) => {
+      let changed = false;
+      for (const id of ids) changed = this.outbox.remove(id) || changed;
+      if (changed) this.update({ pending: this.outbox.all() });
+    });
     this.connect();
   }
 
@@ -120,8 +129,10 @@ export class Connection {
     window.removeEventListener("offline", this.onOffline);
     clearTimeout(this.retryTimer);
     this.stopPing();
+    this.stopListening();
     this.ws?.close(1000);
     forget(this.store);
+    handToWorker([], false);
   }
 
   private onOnline = () => {
@@ -358,6 +369,9 @@ export class Connection {
 
   private update(p: Partial<Snapshot>): void {
     this.snap = { ...this.snap, ...p };
+    if (!this.closed && (p.pending !== undefined || p.status !== undefined)) {
+      handToWorker(this.snap.user ? this.outbox.sendable(this.snap.user) : [], this.snap.status !== "live");
+    }
     for (const fn of this.listeners) fn();
   }
 }
