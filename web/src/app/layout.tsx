@@ -3,14 +3,15 @@ import Link from "next/link";
 import { LanguagePicker } from "@/components/LanguagePicker";
 import { OfflineBanner } from "@/components/OfflineBanner";
 import { ServiceWorker } from "@/components/ServiceWorker";
-import { I18nProvider } from "@/i18n/client";
 import { dirOf } from "@/i18n/locales";
-import { getMessages, getT } from "@/i18n/server";
+import { ClientMessages, getT } from "@/i18n/server";
 import "./globals.css";
 
 export const metadata: Metadata = {
   title: { default: "PushNchat", template: "%s · PushNchat" },
   description: "Listings, partnerships and chat for small businesses.",
+  // The app's own icon, so browsers do not also ask for /favicon.ico.
+  icons: { icon: [{ url: "/icon.svg", type: "image/svg+xml" }] },
 };
 
 export const viewport: Viewport = { width: "device-width", initialScale: 1, themeColor: "#065f46" };
@@ -20,7 +21,7 @@ export default async function RootLayout({ children }: { children: React.ReactNo
   return (
     <html lang={locale} dir={dirOf(locale)}>
       <body className="min-h-dvh">
-        <I18nProvider locale={locale} messages={await getMessages(locale)}>
+        <ClientMessages ns={["offline", "language"]}>
           <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:p-2">
             {t("skip")}
           </a>
@@ -43,7 +44,7 @@ export default async function RootLayout({ children }: { children: React.ReactNo
           <footer className="mx-auto max-w-2xl px-4 pb-6">
             <LanguagePicker />
           </footer>
-        </I18nProvider>
+        </ClientMessages>
       </body>
     </html>
   );

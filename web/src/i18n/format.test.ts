@@ -21,6 +21,9 @@ describe("messages", () => {
     expect(translate("ar", ar, "chat.unread", { n: 11 })).toBe("11 رسالة غير مقروءة");
     expect(translate("yo", yo, "chat.unread", { n: 1 })).toBe("ìfiránṣẹ́ 1 tí a kò tíì kà"); // Yoruba has one form
   });
+  it("show a key whose message the page did not hand over, rather than fail", () => {
+    expect(translate("en", {}, "chat.send")).toBe("chat.send");
+  });
   it("leave an unknown placeholder visible rather than drop it", () => {
     expect(translate("en", en, "chat.typing", {})).toBe("{name} is typing…");
   });

@@ -5,8 +5,9 @@ export type Vars = Record<string, string | number>;
 // translate renders a message: {name} placeholders filled (numbers in the
 // locale's digits), and for a plural message the form the locale's plural
 // rules give for vars.n (Arabic has six forms, English two).
-export function translate(locale: string, messages: Catalogue, key: Key, vars: Vars = {}): string {
-  const m: Message = messages[key];
+export function translate(locale: string, messages: Partial<Catalogue>, key: Key, vars: Vars = {}): string {
+  const m: Message | undefined = messages[key];
+  if (m === undefined) return key; // a screen whose page did not hand over its messages: visible, not fatal
   let text: string;
   if (typeof m === "string") text = m;
   else {

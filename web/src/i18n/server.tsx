@@ -1,6 +1,7 @@
 import { cookies, headers } from "next/headers";
 import { translate, type Vars } from "./format";
 import { localeCookie, negotiate, type Locale } from "./locales";
+import { I18nProvider } from "./client";
 import type { Catalogue, Key } from "./messages/en";
 
 // The reader's language on the server: their choice (the one cookie the
@@ -20,4 +21,22 @@ export async function getT(): Promise<{ locale: Locale; t: (key: Key, vars?: Var
   const locale = await getLocale();
   const messages = await getMessages(locale);
   return { locale, t: (key, vars) => translate(locale, messages, key, vars) };
+}
+
+// A namespace is what a key starts with ("chat" of "chat.send").
+type NamespaceOf<K> = K extends `${infer N}.${string}` ? N : K;
+export type Namespace = NamespaceOf<Key>;
+
+// ClientMessages gives the browser's components inside it the messages of
+// the namespaces they use, in the reader's language, and nothing more.
+export async function ClientMessages({ ns, children }: { ns: Namespace[]; children: React.ReactNode }) {
+  const locale = await getLocale();
+  const all = await getMessages(locale);
+  const some: Partial<Catalogue> = {};
+  for (const k of Object.keys(all) as Key[]) if (ns.includes(k.split(".")[0] as Namespace)) some[k] = all[k];
+  return (
+    <I18nProvider locale={locale} messages={some}>
+      {children}
+    </I18nProvider>
+  );
 }

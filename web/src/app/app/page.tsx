@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { getT } from "@/i18n/server";
+import { ClientMessages, getT } from "@/i18n/server";
 import { MyBusinesses } from "@/components/MyBusinesses";
 import { authConfig } from "@/lib/authconfig";
 
@@ -11,5 +11,9 @@ export const dynamic = "force-dynamic";
 // Behind sign-in: the server renders the shell only; the browser fetches
 // everything private from the home cell (docs/adr/0005-web-residency.md).
 export default function AppHome() {
-  return <MyBusinesses config={authConfig()} />;
+  return (
+    <ClientMessages ns={["mine", "role", "loading"]}>
+      <MyBusinesses config={authConfig()} />
+    </ClientMessages>
+  );
 }

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { SigninForm } from "@/components/SigninForm";
-import { getT } from "@/i18n/server";
+import { ClientMessages, getT } from "@/i18n/server";
 import { authConfig } from "@/lib/authconfig";
 
 export async function generateMetadata(): Promise<Metadata> {
@@ -14,7 +14,9 @@ export default async function SigninPage() {
   return (
     <>
       <h1 className="mb-4 text-2xl font-bold">{t("signin.title")}</h1>
-      <SigninForm config={authConfig()} />
+      <ClientMessages ns={["signin", "auth"]}>
+        <SigninForm config={authConfig()} />
+      </ClientMessages>
       <p className="mt-4 text-center">
         {t("signin.new")}{" "}
         <Link prefetch={false} href="/signup" className="text-emerald-800 underline">

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { SignupForm } from "@/components/SignupForm";
-import { getT } from "@/i18n/server";
+import { ClientMessages, getT } from "@/i18n/server";
 import { authConfig } from "@/lib/authconfig";
 
 export async function generateMetadata(): Promise<Metadata> {
@@ -14,7 +14,9 @@ export default async function SignupPage() {
     <>
       <h1 className="mb-1 text-2xl font-bold">{t("signup.title")}</h1>
       <p className="mb-4 text-stone-700">{t("signup.intro")}</p>
-      <SignupForm config={authConfig()} />
+      <ClientMessages ns={["signup", "signin", "form", "auth"]}>
+        <SignupForm config={authConfig()} />
+      </ClientMessages>
     </>
   );
 }

@@ -7,7 +7,7 @@ import { MoreListings } from "@/components/MoreListings";
 import { regionName } from "@/i18n/format";
 import { regional } from "@/i18n/locales";
 import type { Key } from "@/i18n/messages/en";
-import { getT } from "@/i18n/server";
+import { ClientMessages, getT } from "@/i18n/server";
 import { categories, market } from "@/lib/markets";
 
 type Props = {
@@ -110,7 +110,11 @@ export default async function MarketPage({ params, searchParams }: Props) {
           ))}
         </ul>
       )}
-      {data?.next_cursor ? <MoreListings country={country} q={q} category={category} cursor={data.next_cursor} locale={numbers} /> : null}
+      {data?.next_cursor ? (
+        <ClientMessages ns={["more", "category"]}>
+          <MoreListings country={country} q={q} category={category} cursor={data.next_cursor} locale={numbers} />
+        </ClientMessages>
+      ) : null}
     </>
   );
 }

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { JoinForm } from "@/components/JoinForm";
-import { getT } from "@/i18n/server";
+import { ClientMessages, getT } from "@/i18n/server";
 import { authConfig } from "@/lib/authconfig";
 
 export async function generateMetadata(): Promise<Metadata> {
@@ -17,7 +17,9 @@ export default async function JoinPage({ params }: { params: Promise<{ slug: str
     <>
       <h1 className="mb-1 text-2xl font-bold">{t("join.title", { slug })}</h1>
       <p className="mb-4 text-stone-700">{t("join.intro")}</p>
-      <JoinForm config={authConfig()} slug={slug} id={id} />
+      <ClientMessages ns={["join", "signin", "auth"]}>
+        <JoinForm config={authConfig()} slug={slug} id={id} />
+      </ClientMessages>
     </>
   );
 }

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { getT } from "@/i18n/server";
+import { ClientMessages, getT } from "@/i18n/server";
 import { Inbox } from "@/components/Inbox";
 
 export async function generateMetadata(): Promise<Metadata> {
@@ -10,5 +10,9 @@ export async function generateMetadata(): Promise<Metadata> {
 // the browser (docs/adr/0005-web-residency.md).
 export default async function InboxPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
-  return <Inbox slug={slug} />;
+  return (
+    <ClientMessages ns={["chat", "loading"]}>
+      <Inbox slug={slug} />
+    </ClientMessages>
+  );
 }

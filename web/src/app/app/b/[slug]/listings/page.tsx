@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { getT } from "@/i18n/server";
+import { ClientMessages, getT } from "@/i18n/server";
 import { MyListings } from "@/components/MyListings";
 
 export async function generateMetadata(): Promise<Metadata> {
@@ -10,5 +10,9 @@ export async function generateMetadata(): Promise<Metadata> {
 // browser (docs/adr/0005-web-residency.md).
 export default async function ListingsPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
-  return <MyListings slug={slug} />;
+  return (
+    <ClientMessages ns={["mine", "listings", "status", "loading"]}>
+      <MyListings slug={slug} />
+    </ClientMessages>
+  );
 }

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { getT } from "@/i18n/server";
+import { ClientMessages, getT } from "@/i18n/server";
 import { NewListing } from "@/components/NewListing";
 
 export async function generateMetadata(): Promise<Metadata> {
@@ -10,5 +10,9 @@ export async function generateMetadata(): Promise<Metadata> {
 // browser (docs/adr/0005-web-residency.md).
 export default async function NewListingPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
-  return <NewListing slug={slug} />;
+  return (
+    <ClientMessages ns={["new", "form", "listing", "category", "status", "loading"]}>
+      <NewListing slug={slug} />
+    </ClientMessages>
+  );
 }

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { getT } from "@/i18n/server";
+import { ClientMessages, getT } from "@/i18n/server";
 import { Team } from "@/components/Team";
 
 export async function generateMetadata(): Promise<Metadata> {
@@ -10,5 +10,9 @@ export async function generateMetadata(): Promise<Metadata> {
 // (docs/adr/0005-web-residency.md).
 export default async function TeamPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
-  return <Team slug={slug} />;
+  return (
+    <ClientMessages ns={["team", "role", "signin", "loading"]}>
+      <Team slug={slug} />
+    </ClientMessages>
+  );
 }

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { getT } from "@/i18n/server";
+import { ClientMessages, getT } from "@/i18n/server";
 import { Conversation } from "@/components/Conversation";
 
 export async function generateMetadata(): Promise<Metadata> {
@@ -10,5 +10,9 @@ export async function generateMetadata(): Promise<Metadata> {
 // home cell only (docs/adr/0005-web-residency.md).
 export default async function ConversationPage({ params }: { params: Promise<{ slug: string; id: string }> }) {
   const { slug, id } = await params;
-  return <Conversation slug={slug} id={id} />;
+  return (
+    <ClientMessages ns={["chat", "loading"]}>
+      <Conversation slug={slug} id={id} />
+    </ClientMessages>
+  );
 }

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { getT } from "@/i18n/server";
+import { ClientMessages, getT } from "@/i18n/server";
 import { EditListing } from "@/components/EditListing";
 
 export async function generateMetadata(): Promise<Metadata> {
@@ -10,5 +10,9 @@ export async function generateMetadata(): Promise<Metadata> {
 // browser (docs/adr/0005-web-residency.md).
 export default async function EditListingPage({ params }: { params: Promise<{ slug: string; id: string }> }) {
   const { slug, id } = await params;
-  return <EditListing slug={slug} id={id} />;
+  return (
+    <ClientMessages ns={["edit", "form", "listing", "category", "status", "loading", "auth"]}>
+      <EditListing slug={slug} id={id} />
+    </ClientMessages>
+  );
 }
