@@ -23,7 +23,7 @@ export function Conversation({ slug, id }: { slug: string; id: string }) {
   const [snap, c] = useChat();
   const t = useT();
   const locale = useLocale();
-  const { members, conversations, error } = useTeamChats(slug);
+  const { members, conversations, error, offline } = useTeamChats(slug);
   const conv = conversations?.find((x) => x.id === id);
   const end = useRef<HTMLLIElement>(null);
 
@@ -56,9 +56,9 @@ export function Conversation({ slug, id }: { slug: string; id: string }) {
       <p role="status" className="mb-3 text-sm text-stone-700">
         {t(statusText[snap.status])}
       </p>
-      {error ? (
+      {error || (offline && !conversations) ? (
         <p role="alert" className="mb-3 rounded bg-amber-100 p-3">
-          {error === "offline" ? t("chat.historyOffline") : error}
+          {error || t("chat.historyOffline")}
         </p>
       ) : null}
       <ol aria-label={t("chat.messages")} className="mb-3 flex grow flex-col gap-2">
@@ -93,7 +93,7 @@ export function Conversation({ slug, id }: { slug: string; id: string }) {
         {typing ? t("chat.typing", { name: nameOf(members, typing.user, t) }) : ""}
       </p>
       {/* Mounted once the page has run in the browser: the draft lives on the device. */}
-      {conversations || error ? <Composer key={id} slug={slug} id={id} /> : null}
+      {conversations || error || offline ? <Composer key={id} slug={slug} id={id} /> : null}
     </div>
   );
 }

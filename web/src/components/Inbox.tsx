@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { useT } from "@/i18n/client";
 import { useChat } from "@/lib/chat";
+import { useQueryClient } from "@/lib/query";
 import { titleOf, useTeamChats } from "@/lib/chat/team";
 import { cell, csrfToken, describe } from "@/lib/session";
 import { buttonClass, Field, inputClass } from "./Field";
@@ -16,7 +17,8 @@ export function Inbox({ slug }: { slug: string }) {
   const router = useRouter();
   const t = useT();
   const [snap] = useChat();
-  const { members, conversations, error } = useTeamChats(slug);
+  const { members, conversations, error, offline } = useTeamChats(slug);
+  const queries = useQueryClient();
   const [withUser, setWithUser] = useState("");
   const [startError, setStartError] = useState("");
   const [busy, setBusy] = useState(false);
@@ -36,13 +38,14 @@ export function Inbox({ slug }: { slug: string }) {
       setStartError(describe(p, response.status));
       return;
     }
+    await queries.invalidateQueries({ queryKey: ["conversations", slug] });
     router.push(`/app/b/${slug}/chat/${data.id}`);
   }
 
-  if (error) {
+  if (error || (offline && !conversations)) {
     return (
       <p role="alert" className="rounded bg-amber-100 p-3">
-        {error === "offline" ? t("chat.listOffline") : error}
+        {error || t("chat.listOffline")}
       </p>
     );
   }

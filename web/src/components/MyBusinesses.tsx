@@ -2,12 +2,14 @@
 
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
+import { useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import type { components } from "@/api/cell";
 import { useT } from "@/i18n/client";
 import type { Key } from "@/i18n/messages/en";
 import type { AuthConfig } from "@/lib/authconfig";
 import { endChat } from "@/lib/chat";
+import { ApiError, must, useQueryClient } from "@/lib/query";
 import { cell, csrfToken, describe, firebaseAuth } from "@/lib/session";
 
 type Me = components["schemas"]["Me"];
@@ -19,18 +21,15 @@ export function MyBusinesses({ config }: { config: AuthConfig }) {
   const router = useRouter();
   const t = useT();
   const params = useSearchParams();
-  const [me, setMe] = useState<Me | "loading" | "failed">("loading");
+  const queries = useQueryClient();
+  const q = useQuery({ queryKey: ["me"], queryFn: () => must(cell.GET("/v1/me")) });
   const [signOutError, setSignOutError] = useState("");
 
+  // Not signed in here (or no longer): the sign-in screen.
+  const signedOut = q.error instanceof ApiError && (q.error.status === 401 || q.error.status === 404);
   useEffect(() => {
-    void cell.GET("/v1/me").then(({ data, response }) => {
-      if (response.status === 401 || response.status === 404) {
-        router.replace("/signin");
-        return;
-      }
-      setMe(data ?? "failed");
-    });
-  }, [router]);
+    if (signedOut) router.replace("/signin");
+  }, [signedOut, router]);
 
   async function signOut() {
     const { error, response } = await cell.DELETE("/v1/session", {
@@ -42,13 +41,15 @@ export function MyBusinesses({ config }: { config: AuthConfig }) {
       return;
     }
     endChat();
+    queries.clear();
     const { signOut } = await import("firebase/auth");
     await signOut(await firebaseAuth(config));
     router.replace("/");
   }
 
-  if (me === "loading") return <p aria-busy="true">{t("loading")}</p>;
-  if (me === "failed")
+  const me: Me | undefined = q.data;
+  if (!me && !q.isError) return <p aria-busy="true">{t("loading")}</p>;
+  if (!me)
     return (
       <p role="alert" className="rounded bg-amber-100 p-3">
         {t("mine.unreachable")}

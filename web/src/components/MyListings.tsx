@@ -1,37 +1,21 @@
 "use client";
 
 import Link from "next/link";
-import { useEffect, useState } from "react";
-import type { components } from "@/api/cell";
+import { useQuery } from "@tanstack/react-query";
 import { useLocale, useT } from "@/i18n/client";
 import { regional } from "@/i18n/locales";
 import { formatPrice } from "@/lib/format";
-import { cell, describe } from "@/lib/session";
-
-type Listing = components["schemas"]["Listing"];
+import { must } from "@/lib/query";
+import { cell } from "@/lib/session";
 
 // MyListings is a business's listings in every status, newest first, each
 // opening its editor; read by the browser from the home cell.
 export function MyListings({ slug }: { slug: string }) {
-  const [items, setItems] = useState<Listing[]>();
-  const [error, setError] = useState("");
   const t = useT();
   const locale = useLocale();
-
-  useEffect(() => {
-    let live = true;
-    void cell
-      .GET("/v1/t/{tenant}/listings", { params: { path: { tenant: slug } } })
-      .then(({ data, error: p, response }) => {
-        if (!live) return;
-        if (data) setItems(data.items ?? []);
-        else setError(describe(p, response.status));
-      })
-      .catch(() => live && setError(t("listings.unreachable")));
-    return () => {
-      live = false;
-    };
-  }, [slug, t]);
+  const q = useQuery({ queryKey: ["listings", slug], queryFn: () => must(cell.GET("/v1/t/{tenant}/listings", { params: { path: { tenant: slug } } })) });
+  const items = q.data?.items;
+  const error = q.error?.message ?? (q.fetchStatus === "paused" && !items ? t("listings.unreachable") : "");
 
   return (
     <>

@@ -1,11 +1,13 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
 import type { components } from "@/api/cell";
 import { cell, csrfToken, describe } from "@/lib/session";
 import { useT } from "@/i18n/client";
 import type { Key } from "@/i18n/messages/en";
 import { joinLink } from "@/lib/invitation";
+import { must, useQueryClient } from "@/lib/query";
 import { buttonClass, Field, inputClass } from "./Field";
 
 type Membership = components["schemas"]["Membership"];
@@ -13,14 +15,6 @@ type Invitation = components["schemas"]["Invitation"];
 type Role = components["schemas"]["Role"];
 
 const assignable: Role[] = ["admin", "member", "viewer"];
-
-// readTeam reads the members and the pending invitations.
-async function readTeam(slug: string): Promise<{ members: Membership[]; invitations: Invitation[]; error?: string }> {
-  const m = await cell.GET("/v1/t/{tenant}/members", { params: { path: { tenant: slug } } });
-  if (!m.data) return { members: [], invitations: [], error: describe(m.error, m.response.status) };
-  const i = await cell.GET("/v1/t/{tenant}/invitations", { params: { path: { tenant: slug } } });
-  return { members: m.data.items ?? [], invitations: (i.data?.items ?? []).filter((x) => x.status === "pending") };
-}
 
 // write is what every change sends: the CSRF token of the web session and
 // an Idempotency-Key of its own.
@@ -33,31 +27,26 @@ function write() {
 // shows its answer when it refuses.
 export function Team({ slug }: { slug: string }) {
   const t = useT();
-  const [members, setMembers] = useState<Membership[]>();
-  const [invitations, setInvitations] = useState<Invitation[]>([]);
-  const [error, setError] = useState("");
+  const queries = useQueryClient();
+  const membersQ = useQuery({ queryKey: ["members", slug], queryFn: () => must(cell.GET("/v1/t/{tenant}/members", { params: { path: { tenant: slug } } })) });
+  // Only admins may read invitations; for others the list stays empty.
+  const invitationsQ = useQuery({
+    queryKey: ["invitations", slug],
+    queryFn: () => must(cell.GET("/v1/t/{tenant}/invitations", { params: { path: { tenant: slug } } })),
+  });
+  const members: Membership[] | undefined = membersQ.data?.items;
+  const invitations: Invitation[] = (invitationsQ.data?.items ?? []).filter((x) => x.status === "pending");
+  const [actionError, setError] = useState("");
+  const error = actionError || (membersQ.error?.message ?? "");
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<"admin" | "member" | "viewer">("member");
   const [link, setLink] = useState<{ email: string; url: string }>();
 
-  // Every change bumps version, which reads the team again from the cell.
-  const [version, setVersion] = useState(0);
-  const reload = () => setVersion((v) => v + 1);
-
-  useEffect(() => {
-    let live = true;
-    void readTeam(slug).then((t) => {
-      if (!live) return;
-      if (t.error) setError(t.error);
-      else {
-        setMembers(t.members);
-        setInvitations(t.invitations);
-      }
-    });
-    return () => {
-      live = false;
-    };
-  }, [slug, version]);
+  // Every change reads the team again from the cell.
+  const reload = () => {
+    void queries.invalidateQueries({ queryKey: ["members", slug] });
+    void queries.invalidateQueries({ queryKey: ["invitations", slug] });
+  };
 
   async function changeRole(m: Membership, to: Role) {
     setError("");

@@ -1,10 +1,11 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useQuery } from "@tanstack/react-query";
 import type { components } from "@/api/cell";
 import type { Vars } from "@/i18n/format";
 import type { Key } from "@/i18n/messages/en";
-import { cell, describe } from "@/lib/session";
+import { must } from "@/lib/query";
+import { cell } from "@/lib/session";
 
 type T = (key: Key, vars?: Vars) => string;
 
@@ -12,41 +13,21 @@ type Membership = components["schemas"]["Membership"];
 export type Conversation = components["schemas"]["Conversation"];
 
 // useTeamChats reads a business's people and the caller's conversations in
-// it, for names and titles; again when the phone is back online, if the
-// first read found it offline.
+// it, for names and titles. Offline, the reads wait (offline is true) and
+// run when the phone is back.
 export function useTeamChats(slug: string) {
-  const [members, setMembers] = useState<Membership[]>();
-  const [conversations, setConversations] = useState<Conversation[]>();
-  const [error, setError] = useState("");
-  const [version, setVersion] = useState(0);
-  useEffect(() => {
-    if (error !== "offline") return;
-    const again = () => setVersion((v) => v + 1);
-    window.addEventListener("online", again);
-    return () => window.removeEventListener("online", again);
-  }, [error]);
-  useEffect(() => {
-    let live = true;
-    void Promise.all([
-      cell.GET("/v1/t/{tenant}/members", { params: { path: { tenant: slug } } }),
-      cell.GET("/v1/t/{tenant}/conversations", { params: { path: { tenant: slug } } }),
-    ])
-      .then(([m, c]) => {
-        if (!live) return;
-        if (!m.data || !c.data) {
-          setError(describe(m.error ?? c.error, m.data ? c.response.status : m.response.status));
-          return;
-        }
-        setError("");
-        setMembers(m.data.items ?? []);
-        setConversations(c.data.items ?? []);
-      })
-      .catch(() => live && setError("offline"));
-    return () => {
-      live = false;
-    };
-  }, [slug, version]);
-  return { members, conversations, error };
+  const members = useQuery({ queryKey: ["members", slug], queryFn: () => must(cell.GET("/v1/t/{tenant}/members", { params: { path: { tenant: slug } } })) });
+  const conversations = useQuery({
+    queryKey: ["conversations", slug],
+    queryFn: () => must(cell.GET("/v1/t/{tenant}/conversations", { params: { path: { tenant: slug } } })),
+  });
+  const failed = members.error ?? conversations.error;
+  return {
+    members: members.data?.items,
+    conversations: conversations.data?.items,
+    offline: members.fetchStatus === "paused" || conversations.fetchStatus === "paused",
+    error: failed ? failed.message : "",
+  };
 }
 
 // nameOf is how a person appears in chat: their display name, else email.
