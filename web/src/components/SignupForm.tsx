@@ -115,7 +115,9 @@ export function SignupForm({ config }: { config: AuthConfig }) {
             ) : (
               <p className="font-semibold">{t("signup.cannot")}</p>
             )}
-            <p className="text-sm">{sentence(placement.explanation)}</p>
+            <p className="text-sm" lang="en" dir="auto">
+              {sentence(placement.explanation)}
+            </p>
           </section>
         ) : null}
       </div>
