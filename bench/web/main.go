@@ -87,7 +87,7 @@ func run() error {
 	if err := up.WaitReady(ctx, 5*time.Minute, probe.Ready(origin+"/v1/markets/NG/listings", `"items":[{`)); err != nil {
 		return err
 	}
-	listing, err := firstListing(origin)
+	listing, err := firstID(origin+"/v1/markets/NG/listings", "")
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	conversation, err := firstConversation(origin, cookie)
+	conversation, err := firstID(origin+"/v1/t/"+demoBusiness+"/conversations", cookie)
 	if err != nil {
 		return err
 	}
@@ -152,9 +152,17 @@ func run() error {
 	return benchenv.WriteResult(*out, res)
 }
 
-// firstListing finds a published demo listing of the Nigerian market.
-func firstListing(origin string) (string, error) {
-	resp, err := http.Get(origin + "/v1/markets/NG/listings")
+// firstID is the id of the first item a GET of url lists (with cookie,
+// if any): a demo listing, the demo conversation.
+func firstID(url, cookie string) (string, error) {
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		return "", err
+	}
+	if cookie != "" {
+		req.Header.Set("Cookie", cookie)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return "", err
 	}
@@ -165,7 +173,7 @@ func firstListing(origin string) (string, error) {
 		} `json:"items"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil || len(page.Items) == 0 {
-		return "", fmt.Errorf("no demo listing in NG (%d, %v)", resp.StatusCode, err)
+		return "", fmt.Errorf("nothing listed at %s (%d, %v)", url, resp.StatusCode, err)
 	}
 	return page.Items[0].ID, nil
 }
@@ -193,26 +201,6 @@ func signIn(ctx context.Context, origin, authHost string) (string, error) {
 		return "", fmt.Errorf("web session: %d, cookies %q", resp.StatusCode, cookies)
 	}
 	return strings.Join(cookies, "; "), nil
-}
-
-// firstConversation finds the demo conversation of the demo business.
-func firstConversation(origin, cookie string) (string, error) {
-	req, _ := http.NewRequest("GET", origin+"/v1/t/"+demoBusiness+"/conversations", nil)
-	req.Header.Set("Cookie", cookie)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	var page struct {
-		Items []struct {
-			ID string `json:"id"`
-		} `json:"items"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil || len(page.Items) == 0 {
-		return "", fmt.Errorf("no demo conversation in %s (%d, %v)", demoBusiness, resp.StatusCode, err)
-	}
-	return page.Items[0].ID, nil
 }
 
 // lighthouse runs bench/web/lh.mjs once, bounded in time; cookie, if any,

@@ -4,19 +4,19 @@ import Link from "next/link";
 import { useEffect, useState } from "react";
 import type { components } from "@/api/cell";
 import { useT } from "@/i18n/client";
-import type { Key } from "@/i18n/messages/en";
 import { clearDraft, loadDraft, saveDraft } from "@/lib/draft";
 import { categories } from "@/lib/markets";
 import { parseMajor, toMajor } from "@/lib/price";
 import { cell, csrfToken, describe } from "@/lib/session";
-import { buttonClass, Field, inputClass } from "./Field";
+import { buttonClass } from "./Field";
+import { type ListingDetails, ListingFields } from "./ListingFields";
 
 type Listing = components["schemas"]["Listing"];
 
 // An edit in progress, kept on the device: the fields, the ETag of the
 // listing they were read from (a save must not overwrite someone else's
 // change), and the save's Idempotency-Key.
-type Edit = { title: string; category: string; price: string; city: string; description: string; etag: string; key: string };
+type Edit = ListingDetails & { etag: string; key: string };
 
 function editOf(l: Listing, etag: string): Edit {
   return {
@@ -163,27 +163,7 @@ export function EditListing({ slug, id }: { slug: string; id: string }) {
         {t(`status.${listing.status ?? "draft"}`)} · {t("form.kept")}
       </p>
       <form onSubmit={(e) => void save(e)}>
-        <Field id="title" label={t("form.title")}>
-          <input id="title" dir="auto" className={inputClass} value={edit.title} onChange={(e) => update({ title: e.target.value })} maxLength={120} required minLength={3} />
-        </Field>
-        <Field id="category" label={t("listing.category")}>
-          <select id="category" className={inputClass} value={edit.category} onChange={(e) => update({ category: e.target.value })} required>
-            {categories.map((c) => (
-              <option key={c} value={c}>
-                {t(`category.${c}` as Key)}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field id="price" label={t("form.price", { currency })} error={edit.price && minor === null ? t("form.priceError") : undefined}>
-          <input id="price" inputMode="decimal" className={inputClass} value={edit.price} onChange={(e) => update({ price: e.target.value })} required />
-        </Field>
-        <Field id="city" label={t("form.city")}>
-          <input id="city" className={inputClass} value={edit.city} onChange={(e) => update({ city: e.target.value })} maxLength={80} required />
-        </Field>
-        <Field id="description" label={t("form.description")}>
-          <textarea id="description" dir="auto" rows={4} className={inputClass} value={edit.description} onChange={(e) => update({ description: e.target.value })} maxLength={5000} />
-        </Field>
+        <ListingFields values={edit} currency={currency} priceInvalid={minor === null} onChange={update} />
         <button type="submit" className={buttonClass} disabled={busy || minor === null}>
           {t(busy ? "edit.saving" : "edit.save")}
         </button>

@@ -5,8 +5,9 @@ import { useState } from "react";
 import { useT } from "@/i18n/client";
 import type { AuthConfig } from "@/lib/authconfig";
 import { tokenOf } from "@/lib/invitation";
-import { cell, describe, firebaseAuth, startSession } from "@/lib/session";
-import { buttonClass, Field, inputClass } from "./Field";
+import { account, cell, describe, startSession } from "@/lib/session";
+import { Credentials } from "./Credentials";
+import { buttonClass } from "./Field";
 import { authMessage } from "./SignupForm";
 
 // JoinForm accepts an invitation: the person signs in (or makes their
@@ -31,15 +32,7 @@ export function JoinForm({ config, slug, id }: { config: AuthConfig; slug: strin
     setBusy(true);
     setError("");
     try {
-      const auth = await firebaseAuth(config);
-      const { createUserWithEmailAndPassword, signInWithEmailAndPassword } = await import("firebase/auth");
-      let cred;
-      try {
-        cred = await createUserWithEmailAndPassword(auth, email, password);
-      } catch (err) {
-        if ((err as { code?: string }).code !== "auth/email-already-in-use") throw err;
-        cred = await signInWithEmailAndPassword(auth, email, password);
-      }
+      const cred = await account(config, email, password);
       const idToken = await cred.user.getIdToken();
       const { error: p, response } = await cell.POST("/v1/t/{tenant}/invitations/{invitation}/accept", {
         params: { path: { tenant: slug, invitation: id }, header: { "Idempotency-Key": `${id}:${cred.user.uid}` } },
@@ -61,12 +54,15 @@ export function JoinForm({ config, slug, id }: { config: AuthConfig; slug: strin
 
   return (
     <form onSubmit={submit}>
-      <Field id="email" label={t("signin.email")} hint={t("join.emailHint")}>
-        <input id="email" type="email" className={inputClass} value={email} onChange={(e) => setEmail(e.target.value)} required autoComplete="email" />
-      </Field>
-      <Field id="password" label={t("signin.password")} hint={t("join.passwordHint")}>
-        <input id="password" type="password" className={inputClass} value={password} onChange={(e) => setPassword(e.target.value)} required minLength={8} autoComplete="current-password" />
-      </Field>
+      <Credentials
+        email={email}
+        password={password}
+        onEmail={setEmail}
+        onPassword={setPassword}
+        emailHint={t("join.emailHint")}
+        passwordHint={t("join.passwordHint")}
+        minLength={8}
+      />
       {error ? (
         <p role="alert" className="mb-3 rounded bg-red-50 p-3 text-red-900">
           {error}

@@ -13,6 +13,7 @@ import { categories, currencyOf } from "@/lib/markets";
 import { parseMajor } from "@/lib/price";
 import { cell, csrfToken, describe } from "@/lib/session";
 import { buttonClass, Field, inputClass } from "./Field";
+import { ListingFields } from "./ListingFields";
 
 type Tenant = components["schemas"]["Tenant"];
 
@@ -167,28 +168,7 @@ export function NewListing({ slug }: { slug: string }) {
             if (!detailsError) update({ step: 2 });
           }}
         >
-          <Field id="title" label={t("form.title")}>
-            <input id="title" className={inputClass} value={draft.title} onChange={(e) => update({ title: e.target.value })} maxLength={120} required />
-          </Field>
-          <Field id="category" label={t("listing.category")}>
-            <select id="category" className={inputClass} value={draft.category} onChange={(e) => update({ category: e.target.value })} required>
-              <option value="">{t("form.choose")}</option>
-              {categories.map((c) => (
-                <option key={c} value={c}>
-                  {t(`category.${c}` as Key)}
-                </option>
-              ))}
-            </select>
-          </Field>
-          <Field id="price" label={t("form.price", { currency })} error={draft.price && minor === null ? t("form.priceError") : undefined}>
-            <input id="price" inputMode="decimal" className={inputClass} value={draft.price} onChange={(e) => update({ price: e.target.value })} required />
-          </Field>
-          <Field id="city" label={t("form.city")}>
-            <input id="city" className={inputClass} value={draft.city} onChange={(e) => update({ city: e.target.value })} maxLength={80} required autoComplete="address-level2" />
-          </Field>
-          <Field id="description" label={t("form.description")}>
-            <textarea id="description" rows={4} className={inputClass} value={draft.description} onChange={(e) => update({ description: e.target.value })} maxLength={5000} />
-          </Field>
+          <ListingFields values={draft} currency={currency} priceInvalid={minor === null} onChange={update} />
           <button type="submit" className={buttonClass} disabled={detailsError !== ""} aria-describedby={detailsError ? "details-missing" : undefined}>
             {t("new.nextPhoto")}
           </button>

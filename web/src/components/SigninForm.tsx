@@ -5,7 +5,8 @@ import { useState } from "react";
 import { useT } from "@/i18n/client";
 import type { AuthConfig } from "@/lib/authconfig";
 import { firebaseAuth, startSession } from "@/lib/session";
-import { buttonClass, Field, inputClass } from "./Field";
+import { Credentials } from "./Credentials";
+import { buttonClass } from "./Field";
 import { authMessage } from "./SignupForm";
 
 // SigninForm signs in with email and password, then opens the web session
@@ -37,12 +38,7 @@ export function SigninForm({ config }: { config: AuthConfig }) {
 
   return (
     <form onSubmit={submit}>
-      <Field id="email" label={t("signin.email")}>
-        <input id="email" type="email" className={inputClass} value={email} onChange={(e) => setEmail(e.target.value)} required autoComplete="email" />
-      </Field>
-      <Field id="password" label={t("signin.password")}>
-        <input id="password" type="password" className={inputClass} value={password} onChange={(e) => setPassword(e.target.value)} required autoComplete="current-password" />
-      </Field>
+      <Credentials email={email} password={password} onEmail={setEmail} onPassword={setPassword} />
       {error ? (
         <p role="alert" className="mb-3 rounded bg-red-50 p-3 text-red-900">
           {error}

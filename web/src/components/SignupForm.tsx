@@ -8,7 +8,7 @@ import { regionName } from "@/i18n/format";
 import type { Key } from "@/i18n/messages/en";
 import type { AuthConfig } from "@/lib/authconfig";
 import { countries } from "@/lib/countries";
-import { controlPlane, describe, firebaseAuth, slugFor, startSession } from "@/lib/session";
+import { account, controlPlane, describe, slugFor, startSession } from "@/lib/session";
 import { buttonClass, Field, inputClass } from "./Field";
 
 type Placement = components["schemas"]["Placement"];
@@ -59,17 +59,8 @@ export function SignupForm({ config }: { config: AuthConfig }) {
     setError("");
     setFieldErrors({});
     try {
-      const auth = await firebaseAuth(config);
-      const { createUserWithEmailAndPassword, signInWithEmailAndPassword } = await import("firebase/auth");
-      let cred;
-      try {
-        cred = await createUserWithEmailAndPassword(auth, email, password);
-      } catch (err) {
-        if ((err as { code?: string }).code !== "auth/email-already-in-use") throw err;
-        // The account exists (a sign-up interrupted after it): the same
-        // password continues it; the sign-up itself is idempotent.
-        cred = await signInWithEmailAndPassword(auth, email, password);
-      }
+      // The sign-up itself is idempotent: a second try continues it.
+      const cred = await account(config, email, password);
       const token = await cred.user.getIdToken();
       const { data, error: problem, response } = await controlPlane.POST("/v1/signup", {
         headers: { Authorization: `Bearer ${token}`, "Idempotency-Key": slug },

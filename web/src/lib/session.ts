@@ -1,6 +1,6 @@
 "use client";
 
-import type { Auth, User } from "firebase/auth";
+import type { Auth, User, UserCredential } from "firebase/auth";
 import createClient from "openapi-fetch";
 import type { paths as cellPaths } from "@/api/cell";
 import type { components, paths as cpPaths } from "@/api/controlplane";
@@ -26,6 +26,20 @@ export function firebaseAuth(cfg: AuthConfig): Promise<Auth> {
     return a;
   })();
   return auth;
+}
+
+// account makes the person's Firebase account, or signs into it when it
+// exists already (a sign-up or a join interrupted after it): the same
+// password continues where they were.
+export async function account(cfg: AuthConfig, email: string, password: string): Promise<UserCredential> {
+  const auth = await firebaseAuth(cfg);
+  const { createUserWithEmailAndPassword, signInWithEmailAndPassword } = await import("firebase/auth");
+  try {
+    return await createUserWithEmailAndPassword(auth, email, password);
+  } catch (err) {
+    if ((err as { code?: string }).code !== "auth/email-already-in-use") throw err;
+    return signInWithEmailAndPassword(auth, email, password);
+  }
 }
 
 // startSession trades a fresh ID token for the web session: an HTTP-only
