@@ -63,6 +63,11 @@ test("an owner creates a listing, with a photo, and publishes it", async () => {
   const original = await cameraPhoto(page);
   await page.getByLabel("Photo (optional)").setInputFiles({ name: "camera.png", mimeType: "image/png", buffer: original });
   await page.getByRole("img", { name: "The photo to send" }).waitFor();
+  // The chosen photo, downscaled, survives a reload too.
+  await page.reload();
+  const kept = page.getByRole("img", { name: "The photo to send" });
+  await kept.waitFor();
+  expect(await kept.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth > 0)).toBe(true);
   await page.getByRole("button", { name: "Next: review" }).click();
   await page.getByText("₦25,000").waitFor();
 
@@ -75,6 +80,7 @@ test("an owner creates a listing, with a photo, and publishes it", async () => {
   expect(uploads).toHaveLength(1);
   expect(uploads[0]!).toBeLessThan(original.length); // downscaled on the phone
   expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("pnc:draft:")))).toEqual([]);
+  expect(await page.evaluate(async () => (await (await caches.open("pnc-drafts")).keys()).length)).toBe(0);
 
   // A buyer finds it by search, with its photo.
   await page.getByRole("link", { name: "See it as buyers do" }).click();
@@ -100,6 +106,14 @@ test("the owner changes the price, kept across a reload until saved, and buyers 
   await page.getByRole("button", { name: "Save changes" }).click();
   await page.getByRole("status").getByText("Saved.").waitFor();
   expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("pnc:draft:edit:")))).toEqual([]);
+  // A second photo, then the first one taken away.
+  const photos = page.getByRole("list", { name: "Photos" }).getByRole("listitem");
+  expect(await photos.count()).toBe(1);
+  await page.getByLabel("Add a photo").setInputFiles({ name: "second.png", mimeType: "image/png", buffer: await cameraPhoto(page) });
+  await expect.poll(() => photos.count()).toBe(2);
+  await page.getByRole("button", { name: "Remove photo 1" }).click();
+  await expect.poll(() => photos.count()).toBe(1);
+  await page.evaluate(() => window.scrollTo(0, 0)); // the sticky header stays on top of the picture
   if (shots) await page.screenshot({ path: path.join(shots, "edit-listing-360.png"), fullPage: true });
   await page.getByRole("link", { name: "See it as buyers do" }).click();
   await page.getByRole("heading", { level: 1, name: title }).waitFor();

@@ -4,11 +4,12 @@ import Link from "next/link";
 import { useEffect, useState } from "react";
 import type { components } from "@/api/cell";
 import { useT } from "@/i18n/client";
+import { downscale } from "@/lib/downscale";
 import { clearDraft, loadDraft, saveDraft } from "@/lib/draft";
 import { categories } from "@/lib/markets";
 import { parseMajor, toMajor } from "@/lib/price";
 import { cell, csrfToken, describe } from "@/lib/session";
-import { buttonClass } from "./Field";
+import { buttonClass, Field, inputClass } from "./Field";
 import { type ListingDetails, ListingFields } from "./ListingFields";
 
 type Listing = components["schemas"]["Listing"];
@@ -117,6 +118,57 @@ export function EditListing({ slug, id }: { slug: string; id: string }) {
     }
   }
 
+  // reread takes the listing's photos and ETag from the cell after a photo
+  // changed, keeping what the person has typed.
+  async function reread() {
+    const { data, response } = await cell.GET("/v1/t/{tenant}/listings/{listing}", { params: { path: { tenant: slug, listing: id } } });
+    if (!data) return;
+    setListing(data);
+    update({ etag: response.headers.get("ETag") ?? edit?.etag ?? "" });
+  }
+
+  async function addPhoto(file: File | undefined) {
+    if (!file || busy) return;
+    setBusy(true);
+    setError("");
+    setNotice("");
+    try {
+      const form = new FormData();
+      form.append("photo", await downscale(file), "photo.jpg");
+      const { error: p, response } = await cell.POST("/v1/t/{tenant}/listings/{listing}/photos", {
+        params: { path: { tenant: slug, listing: id }, header: { "Idempotency-Key": crypto.randomUUID() } },
+        headers: { "X-CSRF-Token": csrfToken() },
+        body: { photo: "" }, // stands for the multipart form the serializer sends
+        bodySerializer: () => form,
+      });
+      if (!response.ok) setError(describe(p, response.status));
+      else await reread();
+    } catch (err) {
+      setError(err instanceof TypeError ? t("auth.offline") : t("new.photoBad"));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function removePhoto(photo: string) {
+    if (busy) return;
+    setBusy(true);
+    setError("");
+    setNotice("");
+    try {
+      const { error: p, response } = await cell.DELETE("/v1/t/{tenant}/listings/{listing}/photos/{photo}", {
+        params: { path: { tenant: slug, listing: id, photo }, header: { "Idempotency-Key": crypto.randomUUID() } },
+        headers: { "X-CSRF-Token": csrfToken() },
+      });
+      if (!response.ok) setError(describe(p, response.status));
+      else await reread();
+    } catch {
+      setError(t("auth.offline"));
+    } finally {
+      setBusy(false);
+    }
+  }
+
   async function transition(action: "publish" | "unpublish") {
     if (!edit || busy) return;
     setBusy(true);
@@ -168,6 +220,27 @@ export function EditListing({ slug, id }: { slug: string; id: string }) {
           {t(busy ? "edit.saving" : "edit.save")}
         </button>
       </form>
+      <section className="mt-6" aria-labelledby="photos-heading">
+        <h2 id="photos-heading" className="mb-2 text-xl font-semibold">
+          {t("edit.photos")}
+        </h2>
+        <ul className="mb-3 grid grid-cols-3 gap-2" aria-label={t("edit.photos")}>
+          {(listing.photos ?? []).map((p, i) => (
+            <li key={p.id} className="flex flex-col gap-1">
+              {p.variants?.thumb?.url ? (
+                // eslint-disable-next-line @next/next/no-img-element -- the cell's own thumbnail variant
+                <img src={p.variants.thumb.url} alt="" width={p.variants.thumb.width} height={p.variants.thumb.height} className="aspect-square w-full rounded object-cover" />
+              ) : null}
+              <button type="button" className="text-sm text-red-800 underline" onClick={() => void removePhoto(p.id ?? "")} disabled={busy}>
+                {t("edit.removePhoto", { n: i + 1 })}
+              </button>
+            </li>
+          ))}
+        </ul>
+        <Field id="add-photo" label={t("edit.addPhoto")} hint={t("new.photoHint")}>
+          <input id="add-photo" type="file" accept="image/jpeg,image/png,image/webp" className={inputClass} disabled={busy} onChange={(e) => void addPhoto(e.target.files?.[0])} aria-describedby="add-photo-hint" />
+        </Field>
+      </section>
       <div className="mt-3 flex gap-4">
         {listing.status === "published" ? (
           <>

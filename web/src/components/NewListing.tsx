@@ -7,7 +7,7 @@ import { useLocale, useT } from "@/i18n/client";
 import { regional } from "@/i18n/locales";
 import type { Key } from "@/i18n/messages/en";
 import { downscale } from "@/lib/downscale";
-import { clearDraft, loadDraft, saveDraft } from "@/lib/draft";
+import { clearDraft, clearPhoto, loadDraft, loadPhoto, saveDraft, savePhoto } from "@/lib/draft";
 import { formatPrice } from "@/lib/format";
 import { categories, currencyOf } from "@/lib/markets";
 import { parseMajor } from "@/lib/price";
@@ -57,12 +57,15 @@ export function NewListing({ slug }: { slug: string }) {
     // The draft is read after the first render: the server renders no
     // device state.
     const saved = loadDraft(localStorage, key, fresh());
-    void cell.GET("/v1/t/{tenant}", { params: { path: { tenant: slug } } }).then(({ data, error: p, response }) => {
-      if (data) setTenant(data);
-      else setError(describe(p, response.status));
-      setDraftState(saved);
-      setLoaded(true);
-    });
+    void Promise.all([cell.GET("/v1/t/{tenant}", { params: { path: { tenant: slug } } }), loadPhoto(key).catch(() => undefined)]).then(
+      ([{ data, error: p, response }, kept]) => {
+        if (data) setTenant(data);
+        else setError(describe(p, response.status));
+        setDraftState(saved);
+        if (kept) setPhoto(kept);
+        setLoaded(true);
+      },
+    );
   }, [key, slug]);
 
   const preview = useMemo(() => (photo ? URL.createObjectURL(photo) : undefined), [photo]);
@@ -86,8 +89,12 @@ export function NewListing({ slug }: { slug: string }) {
     setError("");
     if (!file) return;
     try {
-      setPhoto(await downscale(file));
+      const small = await downscale(file);
+      setPhoto(small);
       update({ photoSent: false });
+      await savePhoto(key, small).catch(() => {
+        // Storage full or refused: the photo stays until the page closes.
+      });
     } catch {
       setError(t("new.photoBad"));
     }
@@ -134,6 +141,7 @@ export function NewListing({ slug }: { slug: string }) {
       });
       if (!data) throw new Error(describe(p, response.status));
       clearDraft(localStorage, key);
+      await clearPhoto(key).catch(() => {});
       setDone({ id, country: data.country ?? tenant?.country ?? "" });
     } catch (err) {
       setError(err instanceof TypeError ? t("new.offline") : (err as Error).message);

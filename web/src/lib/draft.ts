@@ -27,3 +27,26 @@ export function saveDraft(store: Store, key: string, value: object): void {
 export function clearDraft(store: Store, key: string): void {
   store.removeItem(key);
 }
+
+// A photo chosen for a draft is kept on the device too, in Cache Storage
+// (it holds a Blob as it is; localStorage holds only text), so a reload
+// does not make the person choose it again. Where Cache Storage is
+// missing (an insecure origin), the photo lives as long as the page.
+const photoCache = "pnc-drafts";
+const photoURL = (key: string) => `/__pnc/draft-photo/${encodeURIComponent(key)}`;
+
+export async function savePhoto(key: string, photo: Blob): Promise<void> {
+  if (typeof caches === "undefined") return;
+  await (await caches.open(photoCache)).put(photoURL(key), new Response(photo, { headers: { "Content-Type": photo.type || "image/jpeg" } }));
+}
+
+export async function loadPhoto(key: string): Promise<Blob | undefined> {
+  if (typeof caches === "undefined") return undefined;
+  const r = await (await caches.open(photoCache)).match(photoURL(key));
+  return r ? r.blob() : undefined;
+}
+
+export async function clearPhoto(key: string): Promise<void> {
+  if (typeof caches === "undefined") return;
+  await (await caches.open(photoCache)).delete(photoURL(key));
+}

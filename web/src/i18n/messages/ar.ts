@@ -188,6 +188,9 @@ const ar: Catalogue = {
   "new.photos": {"zero": "لا صور", "one": "صورة واحدة", "two": "صورتان", "few": "{n} صور", "many": "{n} صورة", "other": "{n} صورة"},
   "new.offline": "لا يوجد اتصال؛ مسودتك محفوظة على هذا الهاتف. حاول مجددًا عند عودتك إلى الاتصال.",
   "new.live": "«{title}» متاح الآن في السوق.",
+  "edit.photos": "الصور",
+  "edit.addPhoto": "أضف صورة",
+  "edit.removePhoto": "إزالة الصورة {n}",
 };
 
 export default ar;

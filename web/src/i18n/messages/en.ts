@@ -191,6 +191,9 @@ const en = {
   "new.photos": {"one": "{n} photo", "other": "{n} photos"},
   "new.offline": "No connection; your draft is kept on this phone. Try again when you are back online.",
   "new.live": "“{title}” is live in the market.",
+  "edit.photos": "Photos",
+  "edit.addPhoto": "Add a photo",
+  "edit.removePhoto": "Remove photo {n}",
 } satisfies Record<string, Message>;
 
 export type Key = keyof typeof en;

@@ -188,6 +188,9 @@ const fr: Catalogue = {
   "new.photos": {"one": "{n} photo", "other": "{n} photos"},
   "new.offline": "Pas de connexion ; votre brouillon reste sur ce téléphone. Réessayez une fois de retour en ligne.",
   "new.live": "« {title} » est en ligne sur le marché.",
+  "edit.photos": "Photos",
+  "edit.addPhoto": "Ajouter une photo",
+  "edit.removePhoto": "Retirer la photo {n}",
 };
 
 export default fr;

@@ -188,6 +188,9 @@ const ha: Catalogue = {
   "new.photos": {"one": "hoto {n}", "other": "hotuna {n}"},
   "new.offline": "Babu intanet; an ajiye daftarinka a wannan wayar. Sake gwadawa idan ka dawo kan intanet.",
   "new.live": "“{title}” yana kasuwa yanzu.",
+  "edit.photos": "Hotuna",
+  "edit.addPhoto": "Ƙara hoto",
+  "edit.removePhoto": "Cire hoto {n}",
 };
 
 export default ha;

@@ -188,6 +188,9 @@ const pt: Catalogue = {
   "new.photos": {"one": "{n} foto", "other": "{n} fotos"},
   "new.offline": "Sem conexão; seu rascunho fica neste telefone. Tente novamente quando voltar a ficar online.",
   "new.live": "“{title}” está no ar no mercado.",
+  "edit.photos": "Fotos",
+  "edit.addPhoto": "Adicionar uma foto",
+  "edit.removePhoto": "Remover a foto {n}",
 };
 
 export default pt;

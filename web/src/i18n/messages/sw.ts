@@ -188,6 +188,9 @@ const sw: Catalogue = {
   "new.photos": {"one": "picha {n}", "other": "picha {n}"},
   "new.offline": "Hakuna mtandao; rasimu yako imehifadhiwa kwenye simu hii. Jaribu tena utakaporudi mtandaoni.",
   "new.live": "“{title}” iko sokoni sasa.",
+  "edit.photos": "Picha",
+  "edit.addPhoto": "Ongeza picha",
+  "edit.removePhoto": "Ondoa picha {n}",
 };
 
 export default sw;

@@ -188,6 +188,9 @@ const yo: Catalogue = {
   "new.photos": {"other": "àwòrán {n}"},
   "new.offline": "Kò sí ìsopọ̀; àkọ̀pamọ́ rẹ wà lórí fóònù yìí. Gbìyànjú lẹ́ẹ̀kan sí i nígbà tí o bá padà sórí ayélujára.",
   "new.live": "“{title}” ti wà lọ́jà báyìí.",
+  "edit.photos": "Àwọn àwòrán",
+  "edit.addPhoto": "Fi àwòrán kún un",
+  "edit.removePhoto": "Yọ àwòrán {n} kúrò",
 };
 
 export default yo;

@@ -188,6 +188,9 @@ const zu: Catalogue = {
   "new.photos": {"one": "isithombe esi-{n}", "other": "izithombe ezi-{n}"},
   "new.offline": "Akukho ukuxhumana; okusalungiswa kwakho kugcinwe kule foni. Zama futhi uma usubuyele ku-inthanethi.",
   "new.live": "“{title}” isisemakethe.",
+  "edit.photos": "Izithombe",
+  "edit.addPhoto": "Engeza isithombe",
+  "edit.removePhoto": "Susa isithombe {n}",
 };
 
 export default zu;

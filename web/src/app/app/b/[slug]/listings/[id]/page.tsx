@@ -11,7 +11,7 @@ export async function generateMetadata(): Promise<Metadata> {
 export default async function EditListingPage({ params }: { params: Promise<{ slug: string; id: string }> }) {
   const { slug, id } = await params;
   return (
-    <ClientMessages ns={["edit", "form", "listing", "category", "status", "loading", "auth"]}>
+    <ClientMessages ns={["edit", "new", "form", "listing", "category", "status", "loading", "auth"]}>
       <EditListing slug={slug} id={id} />
     </ClientMessages>
   );
