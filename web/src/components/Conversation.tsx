@@ -8,6 +8,7 @@ import { empty } from "@/lib/chat/timeline";
 import { nameOf, titleOf, useTeamChats } from "@/lib/chat/team";
 import { clearDraft, loadDraft, saveDraft } from "@/lib/draft";
 import { inputClass } from "./Field";
+import { Alert } from "./Alert";
 
 const statusText = {
   connecting: "chat.connecting",
@@ -57,9 +58,9 @@ export function Conversation({ slug, id }: { slug: string; id: string }) {
         {t(statusText[snap.status])}
       </p>
       {error || (offline && !conversations) ? (
-        <p role="alert" className="mb-3 rounded bg-amber-100 p-3">
+        <Alert tone="unreachable" className="mb-3">
           {error || t("chat.historyOffline")}
-        </p>
+        </Alert>
       ) : null}
       <ol aria-label={t("chat.messages")} className="mb-3 flex grow flex-col gap-2">
         {timeline.messages.map((m) => {

@@ -11,6 +11,7 @@ import { parseMajor, toMajor } from "@/lib/price";
 import { cell, csrfToken, describe } from "@/lib/session";
 import { buttonClass, Field, inputClass } from "./Field";
 import { type ListingDetails, ListingFields } from "./ListingFields";
+import { Alert } from "./Alert";
 
 type Listing = components["schemas"]["Listing"];
 
@@ -196,9 +197,9 @@ export function EditListing({ slug, id }: { slug: string; id: string }) {
 
   if (error && !edit) {
     return (
-      <p role="alert" className="rounded bg-amber-100 p-3">
+      <Alert tone="unreachable">
         {error}
-      </p>
+      </Alert>
     );
   }
   if (!edit || !listing) return <p aria-busy="true">{t("loading")}</p>;
@@ -263,7 +264,7 @@ export function EditListing({ slug, id }: { slug: string; id: string }) {
         </p>
       ) : null}
       {error ? (
-        <p role="alert" className="mt-3 rounded bg-red-50 p-3 text-red-900">
+        <Alert tone="error" className="mt-3">
           {error}
           {stale ? (
             <button
@@ -279,7 +280,7 @@ export function EditListing({ slug, id }: { slug: string; id: string }) {
               {t("edit.latest")}
             </button>
           ) : null}
-        </p>
+        </Alert>
       ) : null}
     </>
   );

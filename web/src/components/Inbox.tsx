@@ -9,6 +9,7 @@ import { useQueryClient } from "@/lib/query";
 import { titleOf, useTeamChats } from "@/lib/chat/team";
 import { cell, csrfToken, describe } from "@/lib/session";
 import { buttonClass, Field, inputClass } from "./Field";
+import { Alert } from "./Alert";
 
 // Inbox is a business's conversations for the signed-in person, newest
 // activity first, with what is unread on this device, kept current by
@@ -44,9 +45,9 @@ export function Inbox({ slug }: { slug: string }) {
 
   if (error || (offline && !conversations)) {
     return (
-      <p role="alert" className="rounded bg-amber-100 p-3">
+      <Alert tone="unreachable">
         {error || t("chat.listOffline")}
-      </p>
+      </Alert>
     );
   }
   if (!conversations) return <p aria-busy="true">{t("loading")}</p>;

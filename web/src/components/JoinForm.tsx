@@ -9,6 +9,7 @@ import { account, cell, describe, startSession } from "@/lib/session";
 import { Credentials } from "./Credentials";
 import { buttonClass } from "./Field";
 import { authMessage } from "./SignupForm";
+import { Alert } from "./Alert";
 
 // JoinForm accepts an invitation: the person signs in (or makes their
 // account, with the email the invitation was sent to), the business's home
@@ -64,9 +65,9 @@ export function JoinForm({ config, slug, id }: { config: AuthConfig; slug: strin
         minLength={8}
       />
       {error ? (
-        <p role="alert" className="mb-3 rounded bg-red-50 p-3 text-red-900">
+        <Alert tone="error" className="mb-3">
           {error}
-        </p>
+        </Alert>
       ) : null}
       <button type="submit" className={buttonClass} disabled={busy}>
         {t(busy ? "join.busy" : "join.submit")}

@@ -11,6 +11,7 @@ import type { AuthConfig } from "@/lib/authconfig";
 import { endChat } from "@/lib/chat";
 import { ApiError, must, useQueryClient } from "@/lib/query";
 import { cell, csrfToken, describe, firebaseAuth } from "@/lib/session";
+import { Alert } from "./Alert";
 
 type Me = components["schemas"]["Me"];
 
@@ -51,9 +52,9 @@ export function MyBusinesses({ config }: { config: AuthConfig }) {
   if (!me && !q.isError) return <p aria-busy="true">{t("loading")}</p>;
   if (!me)
     return (
-      <p role="alert" className="rounded bg-amber-100 p-3">
+      <Alert tone="unreachable">
         {t("mine.unreachable")}
-      </p>
+      </Alert>
     );
   // Welcomed only when the cell that answered knows the business: the
   // address bar names it, the home cell vouches for it and says where it lives.
@@ -95,9 +96,9 @@ export function MyBusinesses({ config }: { config: AuthConfig }) {
         ))}
       </ul>
       {signOutError ? (
-        <p role="alert" className="mt-4 rounded bg-red-50 p-3 text-red-900">
+        <Alert tone="error" className="mt-4">
           {t("mine.signOutFailed", { why: signOutError })}
-        </p>
+        </Alert>
       ) : null}
       <p className="mt-6 flex gap-4">
         <Link prefetch={false} href="/" className="text-emerald-800 underline">

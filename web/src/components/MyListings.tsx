@@ -7,6 +7,7 @@ import { regional } from "@/i18n/locales";
 import { formatPrice } from "@/lib/format";
 import { must } from "@/lib/query";
 import { cell } from "@/lib/session";
+import { Alert } from "./Alert";
 
 // MyListings is a business's listings in every status, newest first, each
 // opening its editor; read by the browser from the home cell.
@@ -27,9 +28,9 @@ export function MyListings({ slug }: { slug: string }) {
         </Link>
       </p>
       {error ? (
-        <p role="alert" className="rounded bg-amber-100 p-3">
+        <Alert tone="unreachable">
           {error}
-        </p>
+        </Alert>
       ) : !items ? (
         <p aria-busy="true">{t("loading")}</p>
       ) : items.length === 0 ? (

@@ -14,6 +14,7 @@ import { parseMajor } from "@/lib/price";
 import { cell, csrfToken, describe } from "@/lib/session";
 import { buttonClass, Field, inputClass } from "./Field";
 import { ListingFields } from "./ListingFields";
+import { Alert } from "./Alert";
 
 type Tenant = components["schemas"]["Tenant"];
 
@@ -231,9 +232,9 @@ export function NewListing({ slug }: { slug: string }) {
         </div>
       ) : null}
       {error ? (
-        <p role="alert" className="mt-3 rounded bg-red-50 p-3 text-red-900">
+        <Alert tone="error" className="mt-3">
           {error}
-        </p>
+        </Alert>
       ) : null}
     </>
   );

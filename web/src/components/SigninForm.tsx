@@ -8,6 +8,7 @@ import { firebaseAuth, startSession } from "@/lib/session";
 import { Credentials } from "./Credentials";
 import { buttonClass } from "./Field";
 import { authMessage } from "./SignupForm";
+import { Alert } from "./Alert";
 
 // SigninForm signs in with email and password, then opens the web session
 // with the home cell.
@@ -40,9 +41,9 @@ export function SigninForm({ config }: { config: AuthConfig }) {
     <form onSubmit={submit}>
       <Credentials email={email} password={password} onEmail={setEmail} onPassword={setPassword} />
       {error ? (
-        <p role="alert" className="mb-3 rounded bg-red-50 p-3 text-red-900">
+        <Alert tone="error" className="mb-3">
           {error}
-        </p>
+        </Alert>
       ) : null}
       <button type="submit" className={buttonClass} disabled={busy}>
         {t(busy ? "signin.busy" : "signin.title")}

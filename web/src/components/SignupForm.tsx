@@ -10,6 +10,7 @@ import type { AuthConfig } from "@/lib/authconfig";
 import { countries } from "@/lib/countries";
 import { account, controlPlane, describe, slugFor, startSession } from "@/lib/session";
 import { buttonClass, Field, inputClass } from "./Field";
+import { Alert } from "./Alert";
 
 type Placement = components["schemas"]["Placement"];
 
@@ -166,9 +167,9 @@ export function SignupForm({ config }: { config: AuthConfig }) {
         </Field>
       </fieldset>
       {error ? (
-        <p role="alert" className="mb-3 rounded bg-red-50 p-3 text-red-900">
+        <Alert tone="error" className="mb-3">
           {error}
-        </p>
+        </Alert>
       ) : null}
       <button type="submit" className={buttonClass} disabled={!allowed || busy || password.length < 8}>
         {t(busy ? "signup.busy" : "signup.submit")}

@@ -9,6 +9,7 @@ import type { Key } from "@/i18n/messages/en";
 import { joinLink } from "@/lib/invitation";
 import { must, useQueryClient } from "@/lib/query";
 import { buttonClass, Field, inputClass } from "./Field";
+import { Alert } from "./Alert";
 
 type Membership = components["schemas"]["Membership"];
 type Invitation = components["schemas"]["Invitation"];
@@ -105,9 +106,9 @@ export function Team({ slug }: { slug: string }) {
       <h1 className="mb-1 text-2xl font-bold">{t("team.title")}</h1>
       <p className="mb-4 text-stone-700">{slug}</p>
       {error ? (
-        <p role="alert" className="mb-3 rounded bg-red-50 p-3 text-red-900">
+        <Alert tone="error" className="mb-3">
           {error}
-        </p>
+        </Alert>
       ) : null}
       {!members ? (
         <p aria-busy="true">{t("loading")}</p>

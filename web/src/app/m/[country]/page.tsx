@@ -9,6 +9,7 @@ import { regional } from "@/i18n/locales";
 import type { Key } from "@/i18n/messages/en";
 import { ClientMessages, getT } from "@/i18n/server";
 import { categories, market } from "@/lib/markets";
+import { Alert } from "@/components/Alert";
 
 type Props = {
   params: Promise<{ country: string }>;
@@ -90,9 +91,9 @@ export default async function MarketPage({ params, searchParams }: Props) {
         </ul>
       </nav>
       {error ? (
-        <p role="alert" className="rounded bg-amber-100 p-3">
+        <Alert tone="unreachable">
           {t("market.unreachable")} ({response.status})
-        </p>
+        </Alert>
       ) : items.length === 0 ? (
         <p className="text-stone-700">
           {q && category

@@ -11,6 +11,7 @@ import type { Key } from "@/i18n/messages/en";
 import { getT } from "@/i18n/server";
 import { market } from "@/lib/markets";
 import { networkOf } from "@/lib/photo";
+import { Alert } from "@/components/Alert";
 
 type Props = { params: Promise<{ country: string; id: string }> };
 
@@ -39,9 +40,9 @@ export default async function ListingPage({ params }: Props) {
   const { listing, status } = await load(country, id);
   if (!listing) {
     return (
-      <p role="alert" className="rounded bg-amber-100 p-3">
+      <Alert tone="unreachable">
         {t("listing.unreachable")} ({status})
-      </p>
+      </Alert>
     );
   }
   const photos = listing.photos ?? [];
