@@ -10,10 +10,10 @@ export default async function Home() {
       <h1 className="mb-4 text-2xl font-bold">{t("home.title")}</h1>
       <ul className="grid grid-cols-2 gap-3">
         {markets.map((m) => (
-          <li key={m.country}>
-            <Link prefetch={false} href={`/m/${m.country}`} className="block rounded-lg bg-white p-4 shadow-sm ring-1 ring-stone-200">
-              <span className="block text-lg font-semibold">{regionName(locale, m.country)}</span>
-              <span className="text-sm text-stone-700">{m.country}</span>
+          <li key={m}>
+            <Link prefetch={false} href={`/m/${m}`} className="block rounded-lg bg-white p-4 shadow-sm ring-1 ring-stone-200">
+              <span className="block text-lg font-semibold">{regionName(locale, m)}</span>
+              <span className="text-sm text-stone-700">{m}</span>
             </Link>
           </li>
         ))}

@@ -88,9 +88,9 @@ export function SignupForm({ config }: { config: AuthConfig }) {
       <Field id="country" label={t("signup.country")}>
         <select id="country" className={inputClass} value={country} onChange={(e) => chooseCountry(e.target.value)} required>
           <option value="">{t("form.choose")}</option>
-          {[...countries].sort((a, b) => regionName(locale, a.code).localeCompare(regionName(locale, b.code), locale)).map((c) => (
-            <option key={c.code} value={c.code}>
-              {regionName(locale, c.code)}
+          {[...countries].sort((a, b) => regionName(locale, a).localeCompare(regionName(locale, b), locale)).map((c) => (
+            <option key={c} value={c}>
+              {regionName(locale, c)}
             </option>
           ))}
         </select>

@@ -1,21 +1,14 @@
 import type { components } from "@/api/cell";
 
-// The markets the app offers to browse, each with the locale its prices
-// and dates are shown in. Which cell serves a market is the residency
-// policy's answer, given by the router; the app never decides it.
-export type Market = { country: string; name: string; locale: string };
+// The markets the app offers to browse, by country code; their names come
+// from the reader's language (Intl.DisplayNames) and their numbers and
+// dates from the reader's language with the market's region
+// (src/i18n/locales.ts, regional). Which cell serves a market is the
+// residency policy's answer, given by the router; the app never decides it.
+export const markets = ["NG", "GH", "KE", "ZA", "US", "DE"] as const;
 
-export const markets: Market[] = [
-  { country: "NG", name: "Nigeria", locale: "en-NG" },
-  { country: "GH", name: "Ghana", locale: "en-GH" },
-  { country: "KE", name: "Kenya", locale: "en-KE" },
-  { country: "ZA", name: "South Africa", locale: "en-ZA" },
-  { country: "US", name: "United States", locale: "en-US" },
-  { country: "DE", name: "Germany", locale: "de-DE" },
-];
-
-export function market(country: string): Market | undefined {
-  return markets.find((m) => m.country === country);
+export function market(country: string): boolean {
+  return (markets as readonly string[]).includes(country);
 }
 
 type Category = components["schemas"]["Category"];
