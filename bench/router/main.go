@@ -9,27 +9,26 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pushnchat/pushnchat/bench/internal/benchenv"
+	"github.com/pushnchat/pushnchat/bench/internal/openloop"
 	"github.com/pushnchat/pushnchat/internal/devstack"
 	"github.com/pushnchat/pushnchat/internal/probe"
 	"github.com/pushnchat/pushnchat/internal/proc"
@@ -47,8 +46,12 @@ var (
 var body = []byte(`{"id":"0190c2a5-0000-7000-8000-000000000001","slug":"bench-shop","name":"Bench Shop","country":"NG","categories":["fabrics"],"version":1}` + "\n")
 
 // serveStub is the cell stand-in, run as its own process so it does not
-// share a scheduler with the load generator.
+// share a scheduler with the load generator. It collects garbage only when
+// its heap reaches 512 MiB: every side's requests reach it, so its pauses
+// would land in every side's tail and hide what the hop itself adds.
 func serveStub(addr string) error {
+	debug.SetGCPercent(-1)
+	debug.SetMemoryLimit(512 << 20)
 	return http.ListenAndServe(addr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(body)
@@ -184,13 +187,14 @@ http {
 	}
 
 	sides := []struct {
-		name, url string
-		pgid      int // whose CPU is the hop's cost
+		name, addr string
+		pgid       int // whose CPU is the hop's cost
 	}{
-		{"direct", "http://" + upstreamAddr + "/v1/t/bench-shop/profile", up.Pid()},
-		{"router", "http://" + routerAddr + "/v1/t/bench-shop/profile", rt.Pid()},
-		{"nginx", "http://" + nginxAddr + "/v1/t/bench-shop/profile", ngx.Pid()},
+		{"direct", upstreamAddr, up.Pid()},
+		{"router", routerAddr, rt.Pid()},
+		{"nginx", nginxAddr, ngx.Pid()},
 	}
+	const path = "/v1/t/bench-shop/profile"
 	rps := map[string][]float64{}
 	cpuUs := map[string][]float64{}
 	p50 := map[string][]float64{}
@@ -202,14 +206,14 @@ http {
 		}
 		for _, s := range order {
 			cpu0 := benchenv.CPUSeconds(s.pgid)
-			r, err := wrk(s.url)
+			r, err := wrk("http://" + s.addr + path)
 			if err != nil {
 				return err
 			}
 			cpu := benchenv.CPUSeconds(s.pgid) - cpu0
 			rps[s.name] = append(rps[s.name], r)
 			cpuUs[s.name] = append(cpuUs[s.name], cpu/(r*duration.Seconds())*1e6)
-			a, b, err := openLoop(s.url)
+			a, b, err := openLoop(s.addr, path)
 			if err != nil {
 				return err
 			}
@@ -246,8 +250,9 @@ http {
 		"machine": fmt.Sprintf("%d cores, Go %s", runtime.NumCPU(), strings.TrimPrefix(runtime.Version(), "go")), "runs": *runs, "metrics": m,
 		"notes": fmt.Sprintf("GET of a %d-byte JSON answer from a cell stand-in (its own process; so the hop is measured, not the cell's work), on loopback. "+
 			"Throughput: wrk -t2 -c64 -d%s per side, sides in turn each round (direct first; router and nginx alternate which goes next). Added latency: an open-loop "+
-			"generator at %d req/s for %s per side over 64 keep-alive connections, latency counted from each request's scheduled time; "+
-			"added = side minus direct. nginx 1.22 (a worker per core, upstream keepalive) routes by a static path map, as the router "+
+			"generator (bench/internal/openloop: prebuilt requests, no allocation per request) at %d req/s for %s per side over 64 keep-alive connections, "+
+			"latency counted from each request's scheduled time, or from the generator's wake-up when its timer overslept; the stand-in collects garbage "+
+			"only at 512 MiB of heap, so neither adds its own pauses to every side's tail; added = side minus direct (medians of the rounds' p50 and p99). nginx 1.22 (a worker per core, upstream keepalive) routes by a static path map, as the router "+
 			"does by its cached directory on its event loops (one per core). The router and nginx each share the same 2 cores with the "+
 			"load generator and the upstream. CPU µs per request: the proxy's own CPU time (all its processes) over the wrk run. Lookup: "+
 			"go test -bench LookupCached (parallel, 100k keys); memory: heap of 1M cached tenants.",
@@ -273,52 +278,13 @@ func wrk(url string) (float64, error) {
 	return strconv.ParseFloat(m[1], 64)
 }
 
-// openLoop sends requests at a fixed rate, whatever the answers' pace, and
-// returns p50 and p99 latency in ms counted from each scheduled send time
-// (so a stall shows as latency instead of a pause in sending).
-func openLoop(url string) (float64, float64, error) {
-	n := int(float64(*rate) * rateFor.Seconds())
-	interval := time.Second / time.Duration(*rate)
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxConnsPerHost: 64}, Timeout: 5 * time.Second}
-	jobs := make(chan time.Time, n)
-	lat := make([]float64, 0, n)
-	var mu sync.Mutex
-	var failed error
-	var wg sync.WaitGroup
-	for range 64 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for at := range jobs {
-				if d := time.Until(at); d > 0 {
-					time.Sleep(d)
-				}
-				resp, err := client.Get(url)
-				if err == nil {
-					_, err = io.Copy(io.Discard, bufio.NewReader(resp.Body))
-					resp.Body.Close()
-				}
-				ms := float64(time.Since(at).Microseconds()) / 1000
-				mu.Lock()
-				lat = append(lat, ms)
-				if err != nil && failed == nil {
-					failed = err
-				}
-				mu.Unlock()
-			}
-		}()
+// openLoop returns p50 and p99 latency in ms of a fixed-rate run at url's path.
+func openLoop(addr, path string) (float64, float64, error) {
+	r, err := openloop.Run(openloop.Options{Addr: addr, Path: path, Rate: *rate, For: *rateFor, Conns: 64})
+	if err != nil {
+		return 0, 0, err
 	}
-	start := time.Now().Add(50 * time.Millisecond)
-	for i := range n {
-		jobs <- start.Add(time.Duration(i) * interval)
-	}
-	close(jobs)
-	wg.Wait()
-	if failed != nil {
-		return 0, 0, failed
-	}
-	slices.Sort(lat)
-	return lat[len(lat)/2], lat[len(lat)*99/100], nil
+	return r.Quantile(0.50), r.Quantile(0.99), nil
 }
 
 var benchRE = regexp.MustCompile(`(?m)^Benchmark(\w+)-\d+\s+\d+\s+([0-9.]+) ns/op(?:\s+([0-9.]+) MB/1M)?`)
