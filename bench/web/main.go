@@ -144,7 +144,7 @@ func run() error {
 		"runs":    *runs, "metrics": m,
 		"notes": "Lighthouse 12.2.3 (node API, bench/web/lh.mjs) in Debian's Chromium, headless, mobile emulation 360x640 at DPR 2.625, " +
 			"simulated throttling: 3g = RTT 300 ms, 700 Kbps, 4x CPU; 4g = Lighthouse's default mobile (RTT 150 ms, 1.6 Mbps, 4x CPU). " +
-			"Pages served by the router in front of the web app (next start) and the cells, as make up runs them, on loopback; " +
+			"Pages served by the router in front of the web app (web/server/index.mjs) and the cells, as make up runs them, on loopback; " +
 			"pages and profiles in turn each run. initial_kb = total bytes transferred by the page load (Lighthouse total-byte-weight). " +
 			"tbt, cls, initial_kb and accessibility are medians over both profiles. create_listing and chat are measured signed in as the demo owner " +
 			"of lagos-1 (the session cookie sent with every request); the chat page's LCP is its messages, read from the home cell by the browser.",

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -13,21 +14,25 @@ import (
 	"github.com/pushnchat/pushnchat/internal/proc"
 )
 
-// webProgram is the web app's production server (`next start` over the
-// build in web/.next), reached through the router; its server reads public
-// market data only, from api (the router).
+// webProgram is the web app's production server (web/server/index.mjs:
+// Next.js over the build in web/.next, with compression), reached through
+// the router; its server reads public market data only, from api (the
+// router).
 func webProgram(webDir string, port int, api string, auth *devstack.AuthEmulator) (*program, error) {
-	next := filepath.Join(webDir, "node_modules", ".bin", "next")
-	if _, err := os.Stat(next); err != nil {
+	if _, err := os.Stat(filepath.Join(webDir, "node_modules", "next")); err != nil {
 		return nil, fmt.Errorf("no Next.js in %s; run scripts/bootstrap", webDir)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return nil, fmt.Errorf("no node on PATH; run scripts/bootstrap")
 	}
 	if _, err := os.Stat(filepath.Join(webDir, ".next", "BUILD_ID")); errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("the web app in %s is not built; run `make build`", webDir)
 	}
 	addr := hostPort(port)
 	return &program{name: "web", ready: probe.Ready("http://" + addr + "/"), spec: proc.Spec{
-		Path: next,
-		Args: []string{"start", "--hostname", "127.0.0.1", "--port", strconv.Itoa(port)},
+		Path: node,
+		Args: []string{"server/index.mjs", "--hostname", "127.0.0.1", "--port", strconv.Itoa(port)},
 		Dir:  webDir,
 		// Next.js takes a second or two to stop when idle, far more on a
 		// loaded machine.
