@@ -47,6 +47,7 @@ test("Arabic reads right to left, in Arabic", async () => {
   await page.getByRole("heading", { level: 1, name: "سجّل نشاطك التجاري" }).waitFor();
   await page.getByLabel("بلد نشاطك التجاري").selectOption("KE");
   await page.getByText("ستُحفظ بيانات نشاطك التجاري في nairobi-1.").waitFor();
+  await page.getByText(/^تُحفظ بيانات الأنشطة التجارية من كينيا في nairobi-1،/).waitFor(); // the reason too, in Arabic
   if (shots) await page.screenshot({ path: path.join(shots, "signup-ar-360.png"), fullPage: true });
   await page.goto(base + "/");
   await page.getByRole("heading", { level: 1, name: "اختر سوقًا" }).waitFor();

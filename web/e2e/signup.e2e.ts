@@ -49,8 +49,11 @@ async function signUp(page: Page, country: string, cell: string, name: string, s
 test("a Nigerian business signs up and lives in lagos-1", async () => {
   const page = await newPage();
   await page.goto(base + "/signup");
+  // Where the data would live, and why, in the reader's words.
+  await page.getByLabel("Country of your business").selectOption("GH");
+  await page.getByText("There is no cell in Ghana yet, so its businesses are kept in the nearest cell its law allows, lagos-1, and the transfer is recorded.").waitFor();
   await page.getByLabel("Country of your business").selectOption("NG");
-  await page.getByText("Nigeria businesses are homed in their own jurisdiction (lagos-1).").waitFor();
+  await page.getByText("Businesses from Nigeria are kept in lagos-1, inside the area whose data-protection law applies to them.").waitFor();
   await signUp(page, "NG", "lagos-1", `Lagos Shop ${run}`, "signup-360.png");
   if (shots) await page.screenshot({ path: path.join(shots, "my-businesses-360.png"), fullPage: true });
 

@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
 import { useLocale, useT } from "@/i18n/client";
+import { dateTimeFormat } from "@/i18n/intl";
 import { useChat } from "@/lib/chat";
 import { empty } from "@/lib/chat/timeline";
 import { nameOf, titleOf, useTeamChats } from "@/lib/chat/team";
@@ -161,5 +162,5 @@ function Composer({ slug, id }: { slug: string; id: string }) {
 
 function shortTime(iso: string | undefined, locale: string): string {
   const d = new Date(iso ?? "");
-  return Number.isNaN(d.getTime()) ? "" : new Intl.DateTimeFormat(locale, { timeStyle: "short" }).format(d);
+  return Number.isNaN(d.getTime()) ? "" : dateTimeFormat(locale, { timeStyle: "short" }).format(d);
 }

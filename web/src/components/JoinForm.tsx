@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { useT } from "@/i18n/client";
 import type { AuthConfig } from "@/lib/authconfig";
+import { useHydrated } from "@/lib/hydrated";
 import { tokenOf } from "@/lib/invitation";
 import { account, cell, describe, startSession } from "@/lib/session";
 import { Credentials } from "./Credentials";
@@ -22,6 +23,7 @@ export function JoinForm({ config, slug, id }: { config: AuthConfig; slug: strin
   const [password, setPassword] = useState("");
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
+  const hydrated = useHydrated();
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
@@ -55,23 +57,25 @@ export function JoinForm({ config, slug, id }: { config: AuthConfig; slug: strin
 
   return (
     <form onSubmit={submit}>
-      <Credentials
-        email={email}
-        password={password}
-        onEmail={setEmail}
-        onPassword={setPassword}
-        emailHint={t("join.emailHint")}
-        passwordHint={t("join.passwordHint")}
-        minLength={8}
-      />
-      {error ? (
-        <Alert tone="error" className="mb-3">
-          {error}
-        </Alert>
-      ) : null}
-      <button type="submit" className={buttonClass} disabled={busy}>
-        {t(busy ? "join.busy" : "join.submit")}
-      </button>
+      <fieldset disabled={!hydrated}>
+        <Credentials
+          email={email}
+          password={password}
+          onEmail={setEmail}
+          onPassword={setPassword}
+          emailHint={t("join.emailHint")}
+          passwordHint={t("join.passwordHint")}
+          minLength={8}
+        />
+        {error ? (
+          <Alert tone="error" className="mb-3">
+            {error}
+          </Alert>
+        ) : null}
+        <button type="submit" className={buttonClass} disabled={busy}>
+          {t(busy ? "join.busy" : "join.submit")}
+        </button>
+      </fieldset>
     </form>
   );
 }

@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { useT } from "@/i18n/client";
 import type { AuthConfig } from "@/lib/authconfig";
+import { useHydrated } from "@/lib/hydrated";
 import { firebaseAuth, startSession } from "@/lib/session";
 import { Credentials } from "./Credentials";
 import { buttonClass } from "./Field";
@@ -19,6 +20,7 @@ export function SigninForm({ config }: { config: AuthConfig }) {
   const [password, setPassword] = useState("");
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
+  const hydrated = useHydrated();
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
@@ -39,15 +41,17 @@ export function SigninForm({ config }: { config: AuthConfig }) {
 
   return (
     <form onSubmit={submit}>
-      <Credentials email={email} password={password} onEmail={setEmail} onPassword={setPassword} />
-      {error ? (
-        <Alert tone="error" className="mb-3">
-          {error}
-        </Alert>
-      ) : null}
-      <button type="submit" className={buttonClass} disabled={busy}>
-        {t(busy ? "signin.busy" : "signin.title")}
-      </button>
+      <fieldset disabled={!hydrated}>
+        <Credentials email={email} password={password} onEmail={setEmail} onPassword={setPassword} />
+        {error ? (
+          <Alert tone="error" className="mb-3">
+            {error}
+          </Alert>
+        ) : null}
+        <button type="submit" className={buttonClass} disabled={busy}>
+          {t(busy ? "signin.busy" : "signin.title")}
+        </button>
+      </fieldset>
     </form>
   );
 }

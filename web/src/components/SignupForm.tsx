@@ -1,10 +1,13 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useRef, useState } from "react";
+import { useMemo, useRef, useState } from "react";
 import type { components } from "@/api/controlplane";
 import { useLocale, useT } from "@/i18n/client";
 import { regionName } from "@/i18n/format";
+import { collator } from "@/i18n/intl";
+import { useHydrated } from "@/lib/hydrated";
+import { placementReason } from "@/lib/placement";
 import type { Key } from "@/i18n/messages/en";
 import type { AuthConfig } from "@/lib/authconfig";
 import { countries } from "@/lib/countries";
@@ -21,7 +24,13 @@ type Placement = components["schemas"]["Placement"];
 export function SignupForm({ config }: { config: AuthConfig }) {
   const router = useRouter();
   const t = useT();
+  const hydrated = useHydrated();
   const locale = useLocale();
+  // The countries by name in the reader's language, sorted once per language.
+  const options = useMemo(() => {
+    const byName = collator(locale);
+    return countries.map((c) => [c, regionName(locale, c)] as const).sort((a, b) => byName.compare(a[1], b[1]));
+  }, [locale]);
   const [country, setCountry] = useState("");
   const [placement, setPlacement] = useState<Placement | "loading" | "failed">();
   const [name, setName] = useState("");
@@ -86,11 +95,11 @@ export function SignupForm({ config }: { config: AuthConfig }) {
   return (
     <form onSubmit={submit} noValidate>
       <Field id="country" label={t("signup.country")}>
-        <select id="country" className={inputClass} value={country} onChange={(e) => chooseCountry(e.target.value)} required>
+        <select id="country" className={inputClass} value={country} onChange={(e) => chooseCountry(e.target.value)} required disabled={!hydrated}>
           <option value="">{t("form.choose")}</option>
-          {[...countries].sort((a, b) => regionName(locale, a).localeCompare(regionName(locale, b), locale)).map((c) => (
+          {options.map(([c, name]) => (
             <option key={c} value={c}>
-              {regionName(locale, c)}
+              {name}
             </option>
           ))}
         </select>
@@ -107,8 +116,8 @@ export function SignupForm({ config }: { config: AuthConfig }) {
             ) : (
               <p className="font-semibold">{t("signup.cannot")}</p>
             )}
-            <p className="text-sm" lang="en" dir="auto">
-              {sentence(placement.explanation)}
+            <p className="text-sm">
+              {t(placementReason(placement), { country: regionName(locale, placement.country), cells: placement.cells.join(t("signup.or")) })}
             </p>
           </section>
         ) : null}
@@ -176,10 +185,6 @@ export function SignupForm({ config }: { config: AuthConfig }) {
       </button>
     </form>
   );
-}
-
-function sentence(s: string): string {
-  return s ? s[0]!.toUpperCase() + s.slice(1) + (s.endsWith(".") ? "" : ".") : "";
 }
 
 // authMessage says what went wrong with the account in plain words.

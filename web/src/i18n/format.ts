@@ -1,3 +1,4 @@
+import { numberFormat, pluralRules, regionNames } from "./intl";
 import type { Catalogue, Key, Message } from "./messages/en";
 
 export type Vars = Record<string, string | number>;
@@ -12,12 +13,12 @@ export function translate(locale: string, messages: Partial<Catalogue>, key: Key
   if (typeof m === "string") text = m;
   else {
     const n = Number(vars.n ?? 0);
-    text = m[new Intl.PluralRules(locale).select(n)] ?? m.other;
+    text = m[pluralRules(locale).select(n)] ?? m.other;
   }
   return text.replace(/\{(\w+)\}/g, (whole, name: string) => {
     const v = vars[name];
     if (v === undefined) return whole;
-    return typeof v === "number" ? new Intl.NumberFormat(locale).format(v) : v;
+    return typeof v === "number" ? numberFormat(locale).format(v) : v;
   });
 }
 
@@ -25,7 +26,7 @@ export function translate(locale: string, messages: Partial<Catalogue>, key: Key
 // browser's and server's own locale data (no catalogue needed).
 export function regionName(locale: string, country: string): string {
   try {
-    return new Intl.DisplayNames([locale, "en"], { type: "region" }).of(country) ?? country;
+    return regionNames(locale).of(country) ?? country;
   } catch {
     return country;
   }

@@ -1,9 +1,11 @@
+import { dateTimeFormat, numberFormat } from "@/i18n/intl";
+
 // Prices travel in minor units (kobo, cents) with an ISO 4217 code; how
 // many minor units make a major one is the currency's, as Intl knows it.
 
 export function minorDigits(currency: string): number {
   try {
-    return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    return numberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
   } catch {
     return 2;
   }
@@ -13,7 +15,7 @@ export function formatPrice(amountMinor: number, currency: string, locale: strin
   const digits = minorDigits(currency);
   const major = amountMinor / 10 ** digits;
   try {
-    return new Intl.NumberFormat(locale, { style: "currency", currency, minimumFractionDigits: 0, maximumFractionDigits: digits }).format(major);
+    return numberFormat(locale, { style: "currency", currency, minimumFractionDigits: 0, maximumFractionDigits: digits }).format(major);
   } catch {
     // An unknown currency code still shows the amount.
     return `${major.toFixed(digits)} ${currency}`;
@@ -23,5 +25,5 @@ export function formatPrice(amountMinor: number, currency: string, locale: strin
 export function formatDate(iso: string, locale: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return "";
-  return new Intl.DateTimeFormat(locale, { dateStyle: "medium" }).format(d);
+  return dateTimeFormat(locale, { dateStyle: "medium" }).format(d);
 }
