@@ -4,13 +4,10 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { useT } from "@/i18n/client";
 import type { AuthConfig } from "@/lib/authconfig";
-import { useHydrated } from "@/lib/hydrated";
 import { tokenOf } from "@/lib/invitation";
 import { account, cell, describe, startSession } from "@/lib/session";
-import { Credentials } from "./Credentials";
-import { buttonClass } from "./Field";
+import { CredentialsForm } from "./Credentials";
 import { authMessage } from "./SignupForm";
-import { Alert } from "./Alert";
 
 // JoinForm accepts an invitation: the person signs in (or makes their
 // account, with the email the invitation was sent to), the business's home
@@ -23,7 +20,6 @@ export function JoinForm({ config, slug, id }: { config: AuthConfig; slug: strin
   const [password, setPassword] = useState("");
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
-  const hydrated = useHydrated();
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
@@ -56,27 +52,19 @@ export function JoinForm({ config, slug, id }: { config: AuthConfig; slug: strin
   }
 
   return (
-    <form onSubmit={submit}>
-      <fieldset disabled={!hydrated}>
-        <Credentials
-          email={email}
-          password={password}
-          onEmail={setEmail}
-          onPassword={setPassword}
-          emailHint={t("join.emailHint")}
-          passwordHint={t("join.passwordHint")}
-          minLength={8}
-        />
-        {error ? (
-          <Alert tone="error" className="mb-3">
-            {error}
-          </Alert>
-        ) : null}
-        <button type="submit" className={buttonClass} disabled={busy}>
-          {t(busy ? "join.busy" : "join.submit")}
-        </button>
-      </fieldset>
-    </form>
+    <CredentialsForm
+      email={email}
+      password={password}
+      onEmail={setEmail}
+      onPassword={setPassword}
+      emailHint={t("join.emailHint")}
+      passwordHint={t("join.passwordHint")}
+      minLength={8}
+      onSubmit={submit}
+      error={error}
+      busy={busy}
+      submit={t(busy ? "join.busy" : "join.submit")}
+    />
   );
 }
 

@@ -4,12 +4,9 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { useT } from "@/i18n/client";
 import type { AuthConfig } from "@/lib/authconfig";
-import { useHydrated } from "@/lib/hydrated";
 import { firebaseAuth, startSession } from "@/lib/session";
-import { Credentials } from "./Credentials";
-import { buttonClass } from "./Field";
+import { CredentialsForm } from "./Credentials";
 import { authMessage } from "./SignupForm";
-import { Alert } from "./Alert";
 
 // SigninForm signs in with email and password, then opens the web session
 // with the home cell.
@@ -20,7 +17,6 @@ export function SigninForm({ config }: { config: AuthConfig }) {
   const [password, setPassword] = useState("");
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
-  const hydrated = useHydrated();
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
@@ -40,18 +36,15 @@ export function SigninForm({ config }: { config: AuthConfig }) {
   }
 
   return (
-    <form onSubmit={submit}>
-      <fieldset disabled={!hydrated}>
-        <Credentials email={email} password={password} onEmail={setEmail} onPassword={setPassword} />
-        {error ? (
-          <Alert tone="error" className="mb-3">
-            {error}
-          </Alert>
-        ) : null}
-        <button type="submit" className={buttonClass} disabled={busy}>
-          {t(busy ? "signin.busy" : "signin.title")}
-        </button>
-      </fieldset>
-    </form>
+    <CredentialsForm
+      email={email}
+      password={password}
+      onEmail={setEmail}
+      onPassword={setPassword}
+      onSubmit={submit}
+      error={error}
+      busy={busy}
+      submit={t(busy ? "signin.busy" : "signin.title")}
+    />
   );
 }

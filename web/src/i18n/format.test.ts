@@ -19,6 +19,12 @@ describe("messages", () => {
     expect(translate("ar", ar, "chat.unread", { n: 2 })).toBe("رسالتان غير مقروءتين");
     expect(translate("ar", ar, "chat.unread", { n: 3 })).toBe("3 رسائل غير مقروءة");
     expect(translate("ar", ar, "chat.unread", { n: 11 })).toBe("11 رسالة غير مقروءة");
+  });
+
+  it("isolates filled-in Latin text in a right-to-left language only", () => {
+    expect(translate("ar", ar, "market.title", { market: "نيجيريا" })).not.toContain("\u2068");
+    expect(translate("ar", ar, "signup.willLive", { cells: "nairobi-1" })).toBe("ستُحفظ بيانات نشاطك التجاري في \u2068nairobi-1\u2069.");
+    expect(translate("fr", fr, "signup.willLive", { cells: "nairobi-1" })).not.toContain("\u2068");
     expect(translate("yo", yo, "chat.unread", { n: 1 })).toBe("ìfiránṣẹ́ 1 tí a kò tíì kà"); // Yoruba has one form
   });
   it("show a key whose message the page did not hand over, rather than fail", () => {

@@ -1,11 +1,17 @@
 import { numberFormat, pluralRules, regionNames } from "./intl";
+import { dirOf, type Locale } from "./locales";
 import type { Catalogue, Key, Message } from "./messages/en";
 
 export type Vars = Record<string, string | number>;
 
 // translate renders a message: {name} placeholders filled (numbers in the
 // locale's digits), and for a plural message the form the locale's plural
-// rules give for vars.n (Arabic has six forms, English two).
+// rules give for vars.n (Arabic has six forms, English two). In a
+// right-to-left language a filled-in text written in Latin letters is a
+// bidi isolate (FSI…PDI), so a name such as a cell's keeps its order and
+// does not pull the sentence's punctuation to its side.
+const latin = /\p{Script=Latin}/u;
+
 export function translate(locale: string, messages: Partial<Catalogue>, key: Key, vars: Vars = {}): string {
   const m: Message | undefined = messages[key];
   if (m === undefined) return key; // a screen whose page did not hand over its messages: visible, not fatal
@@ -18,7 +24,8 @@ export function translate(locale: string, messages: Partial<Catalogue>, key: Key
   return text.replace(/\{(\w+)\}/g, (whole, name: string) => {
     const v = vars[name];
     if (v === undefined) return whole;
-    return typeof v === "number" ? numberFormat(locale).format(v) : v;
+    if (typeof v === "number") return numberFormat(locale).format(v);
+    return dirOf(locale as Locale) === "rtl" && latin.test(v) ? `\u2068${v}\u2069` : v;
   });
 }
 
