@@ -1,5 +1,5 @@
 // A business owner creates a listing on a phone: details, a reload in the
-// middle (nothing typed is lost), a photo downscaled on the phone,
+// middle (nothing typed is lost), photos downscaled on the phone,
 // publish; then a buyer finds it by search and sees the photo. Run like
 // market.e2e.ts.
 import path from "node:path";
@@ -42,7 +42,7 @@ async function cameraPhoto(p: Page): Promise<Buffer> {
   return Buffer.from(b64, "base64");
 }
 
-test("an owner creates a listing, with a photo, and publishes it", async () => {
+test("an owner creates a listing, with photos, and publishes it", async () => {
   await signIn(page, base, "owner@lagos-1.demo.pushnchat.test", "pushnchat-demo");
   await page.waitForURL(/\/app$/);
   await page.getByRole("link", { name: "New listing" }).click();
@@ -60,16 +60,24 @@ test("an owner creates a listing, with a photo, and publishes it", async () => {
   if (shots) await page.screenshot({ path: path.join(shots, "new-listing-360.png"), fullPage: true });
   await page.getByRole("button", { name: "Next: photo" }).click();
 
+  // Three photos chosen at once, one taken away again.
   const original = await cameraPhoto(page);
-  await page.getByLabel("Photo (optional)").setInputFiles({ name: "camera.png", mimeType: "image/png", buffer: original });
-  await page.getByRole("img", { name: "The photo to send" }).waitFor();
-  // The chosen photo, downscaled, survives a reload too.
+  const chosen = page.getByRole("list", { name: "Photos" }).getByRole("img", { name: "The photo to send" });
+  await page.getByLabel("Photos (optional)").setInputFiles(
+    ["a", "b", "c"].map((n) => ({ name: `camera-${n}.png`, mimeType: "image/png", buffer: original })),
+  );
+  await expect.poll(() => chosen.count()).toBe(3);
+  await page.getByRole("button", { name: "Remove photo 2" }).click();
+  await expect.poll(() => chosen.count()).toBe(2);
+  // The chosen photos, downscaled, survive a reload too.
   await page.reload();
-  const kept = page.getByRole("img", { name: "The photo to send" });
-  await kept.waitFor();
-  expect(await kept.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth > 0)).toBe(true);
+  await expect.poll(() => chosen.count()).toBe(2);
+  for (const img of await chosen.all()) {
+    await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth > 0)).toBe(true);
+  }
   await page.getByRole("button", { name: "Next: review" }).click();
   await page.getByText("₦25,000").waitFor();
+  await page.getByText("2 photos").waitFor();
 
   const uploads: number[] = [];
   page.on("request", (r) => {
@@ -77,8 +85,8 @@ test("an owner creates a listing, with a photo, and publishes it", async () => {
   });
   await page.getByRole("button", { name: "Publish" }).click();
   await page.getByRole("status").getByText("is live in the market").waitFor();
-  expect(uploads).toHaveLength(1);
-  expect(uploads[0]!).toBeLessThan(original.length); // downscaled on the phone
+  expect(uploads).toHaveLength(2);
+  for (const size of uploads) expect(size).toBeLessThan(original.length); // downscaled on the phone
   expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("pnc:draft:")))).toEqual([]);
   expect(await page.evaluate(async () => (await (await caches.open("pnc-drafts")).keys()).length)).toBe(0);
 
@@ -106,13 +114,13 @@ test("the owner changes the price, kept across a reload until saved, and buyers 
   await page.getByRole("button", { name: "Save changes" }).click();
   await page.getByRole("status").getByText("Saved.").waitFor();
   expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("pnc:draft:edit:")))).toEqual([]);
-  // A second photo, then the first one taken away.
+  // A third photo, then the first one taken away.
   const photos = page.getByRole("list", { name: "Photos" }).getByRole("listitem");
-  expect(await photos.count()).toBe(1);
-  await page.getByLabel("Add a photo").setInputFiles({ name: "second.png", mimeType: "image/png", buffer: await cameraPhoto(page) });
   await expect.poll(() => photos.count()).toBe(2);
+  await page.getByLabel("Add a photo").setInputFiles({ name: "third.png", mimeType: "image/png", buffer: await cameraPhoto(page) });
+  await expect.poll(() => photos.count()).toBe(3);
   await page.getByRole("button", { name: "Remove photo 1" }).click();
-  await expect.poll(() => photos.count()).toBe(1);
+  await expect.poll(() => photos.count()).toBe(2);
   await page.evaluate(() => window.scrollTo(0, 0)); // the sticky header stays on top of the picture
   if (shots) await page.screenshot({ path: path.join(shots, "edit-listing-360.png"), fullPage: true });
   await page.getByRole("link", { name: "See it as buyers do" }).click();

@@ -7,7 +7,7 @@ import { useLocale, useT } from "@/i18n/client";
 import { regional } from "@/i18n/locales";
 import type { Key } from "@/i18n/messages/en";
 import { downscale } from "@/lib/downscale";
-import { clearDraft, clearPhoto, loadDraft, loadPhoto, saveDraft, savePhoto } from "@/lib/draft";
+import { clearDraft, clearPhotos, loadDraft, loadPhotos, maxPhotos, saveDraft, savePhotos } from "@/lib/draft";
 import { formatPrice } from "@/lib/format";
 import { categories, currencyOf } from "@/lib/markets";
 import { parseMajor } from "@/lib/price";
@@ -27,15 +27,16 @@ type Draft = {
   description: string;
   // Idempotency-Keys, made once per draft, so a retry repeats a request.
   createKey: string;
-  photoKey: string;
+  // One key per chosen photo, in order; the first photosSent are uploaded.
+  photoKeys: string[];
+  photosSent: number;
   publishKey: string;
   listingId?: string;
-  photoSent?: boolean;
 };
 
 function fresh(): Draft {
   return { step: 1, title: "", category: "", price: "", city: "", description: "",
-    createKey: crypto.randomUUID(), photoKey: crypto.randomUUID(), publishKey: crypto.randomUUID() };
+    createKey: crypto.randomUUID(), photoKeys: [], photosSent: 0, publishKey: crypto.randomUUID() };
 }
 
 // NewListing is creating a listing in three steps — details, photo,
@@ -47,7 +48,7 @@ export function NewListing({ slug }: { slug: string }) {
   const [draft, setDraftState] = useState<Draft>(fresh);
   const [loaded, setLoaded] = useState(false);
   const [tenant, setTenant] = useState<Tenant>();
-  const [photo, setPhoto] = useState<Blob>();
+  const [photos, setPhotos] = useState<Blob[]>([]);
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState<{ id: string; country: string }>();
@@ -57,20 +58,23 @@ export function NewListing({ slug }: { slug: string }) {
   useEffect(() => {
     // The draft is read after the first render: the server renders no
     // device state.
-    const saved = loadDraft(localStorage, key, fresh());
-    void Promise.all([cell.GET("/v1/t/{tenant}", { params: { path: { tenant: slug } } }), loadPhoto(key).catch(() => undefined)]).then(
+    const saved = { ...fresh(), ...loadDraft(localStorage, key, fresh()) };
+    void Promise.all([cell.GET("/v1/t/{tenant}", { params: { path: { tenant: slug } } }), loadPhotos(key).catch(() => [])]).then(
       ([{ data, error: p, response }, kept]) => {
         if (data) setTenant(data);
         else setError(describe(p, response.status));
-        setDraftState(saved);
-        if (kept) setPhoto(kept);
+        // Photos and their keys go together; a key without its photo (the
+        // device dropped the cache) is dropped too.
+        const n = Math.min(kept.length, saved.photoKeys.length);
+        setDraftState({ ...saved, photoKeys: saved.photoKeys.slice(0, n), photosSent: Math.min(saved.photosSent, n) });
+        setPhotos(kept.slice(0, n));
         setLoaded(true);
       },
     );
   }, [key, slug]);
 
-  const preview = useMemo(() => (photo ? URL.createObjectURL(photo) : undefined), [photo]);
-  useEffect(() => () => { if (preview) URL.revokeObjectURL(preview); }, [preview]);
+  const previews = useMemo(() => photos.map((p) => URL.createObjectURL(p)), [photos]);
+  useEffect(() => () => previews.forEach((u) => URL.revokeObjectURL(u)), [previews]);
 
   const currency = currencyOf(tenant?.country ?? "");
   const minor = parseMajor(draft.price, currency);
@@ -86,19 +90,35 @@ export function NewListing({ slug }: { slug: string }) {
   const detailsError: Key | "" =
     draft.title.trim().length < 3 ? "new.needTitle" : !draft.category ? "new.needCategory" : minor === null ? "new.needPrice" : draft.city.trim() === "" ? "new.needCity" : "";
 
-  async function choosePhoto(file: File | undefined) {
+  // keepPhotos shows photos, with one key each, and keeps them on the device.
+  async function keepPhotos(next: Blob[], keys: string[]) {
+    setPhotos(next);
+    update({ photoKeys: keys });
+    await savePhotos(key, next).catch(() => {
+      // Storage full or refused: the photos stay until the page closes.
+    });
+  }
+
+  async function addPhotos(files: File[]) {
     setError("");
-    if (!file) return;
-    try {
-      const small = await downscale(file);
-      setPhoto(small);
-      update({ photoSent: false });
-      await savePhoto(key, small).catch(() => {
-        // Storage full or refused: the photo stays until the page closes.
-      });
-    } catch {
-      setError(t("new.photoBad"));
+    const room = maxPhotos - photos.length;
+    if (files.length > room) setError(t("new.tooManyPhotos", { n: maxPhotos }));
+    const added: Blob[] = [];
+    for (const file of files.slice(0, Math.max(0, room))) {
+      try {
+        added.push(await downscale(file));
+      } catch {
+        setError(t("new.photoBad"));
+      }
     }
+    if (added.length) await keepPhotos([...photos, ...added], [...draft.photoKeys, ...added.map(() => crypto.randomUUID())]);
+  }
+
+  // An uploaded photo belongs to the listing in the cell; only the ones not
+  // sent yet can be taken away here.
+  async function removePhoto(i: number) {
+    if (i < draft.photosSent) return;
+    await keepPhotos(photos.filter((_, j) => j !== i), draft.photoKeys.filter((_, j) => j !== i));
   }
 
   async function publish() {
@@ -124,17 +144,19 @@ export function NewListing({ slug }: { slug: string }) {
         id = data.id;
         update({ listingId: id });
       }
-      if (photo && !draft.photoSent) {
+      // In order, each with its own key: a retry after a cut repeats an
+      // upload instead of adding the photo twice.
+      for (let i = draft.photosSent; i < photos.length; i++) {
         const form = new FormData();
-        form.append("photo", photo, "photo.jpg");
+        form.append("photo", photos[i]!, "photo.jpg");
         const { error: p, response } = await cell.POST("/v1/t/{tenant}/listings/{listing}/photos", {
-          params: { path: { tenant: slug, listing: id }, header: { "Idempotency-Key": draft.photoKey } },
+          params: { path: { tenant: slug, listing: id }, header: { "Idempotency-Key": draft.photoKeys[i]! } },
           headers: csrf,
           body: { photo: "" }, // stands for the multipart form the serializer sends
           bodySerializer: () => form,
         });
         if (!response.ok) throw new Error(describe(p, response.status));
-        update({ photoSent: true });
+        update({ photosSent: i + 1 });
       }
       const { data, error: p, response } = await cell.POST("/v1/t/{tenant}/listings/{listing}/publish", {
         params: { path: { tenant: slug, listing: id }, header: { "Idempotency-Key": draft.publishKey } },
@@ -142,7 +164,7 @@ export function NewListing({ slug }: { slug: string }) {
       });
       if (!data) throw new Error(describe(p, response.status));
       clearDraft(localStorage, key);
-      await clearPhoto(key).catch(() => {});
+      await clearPhotos(key).catch(() => {});
       setDone({ id, country: data.country ?? tenant?.country ?? "" });
     } catch (err) {
       setError(err instanceof TypeError ? t("new.offline") : (err as Error).message);
@@ -191,11 +213,35 @@ export function NewListing({ slug }: { slug: string }) {
       {draft.step === 2 ? (
         <div>
           <Field id="photo" label={t("new.photo")} hint={t("new.photoHint")}>
-            <input id="photo" type="file" accept="image/jpeg,image/png,image/webp" className={inputClass} onChange={(e) => void choosePhoto(e.target.files?.[0])} aria-describedby="photo-hint" />
+            <input
+              id="photo"
+              type="file"
+              multiple
+              accept="image/jpeg,image/png,image/webp"
+              className={inputClass}
+              disabled={photos.length >= maxPhotos}
+              onChange={(e) => {
+                const files = [...(e.target.files ?? [])];
+                e.target.value = ""; // the same photo can be chosen again after a removal
+                void addPhotos(files);
+              }}
+              aria-describedby="photo-hint"
+            />
           </Field>
-          {preview ? (
-            // eslint-disable-next-line @next/next/no-img-element -- a local preview of the downscaled photo
-            <img src={preview} alt={t("new.photoAlt")} className="mb-3 max-h-64 rounded-lg" />
+          {photos.length ? (
+            <ul className="mb-3 grid grid-cols-3 gap-2" aria-label={t("edit.photos")}>
+              {previews.map((url, i) => (
+                <li key={url} className="flex flex-col gap-1">
+                  {/* eslint-disable-next-line @next/next/no-img-element -- a local preview of the downscaled photo */}
+                  <img src={url} alt={t("new.photoAlt")} className="aspect-square w-full rounded object-cover" />
+                  {i >= draft.photosSent ? (
+                    <button type="button" className="text-sm text-red-800 underline" onClick={() => void removePhoto(i)}>
+                      {t("edit.removePhoto", { n: i + 1 })}
+                    </button>
+                  ) : null}
+                </li>
+              ))}
+            </ul>
           ) : null}
           <div className="flex gap-3">
             <button type="button" className="w-1/3 rounded-full px-4 py-3 ring-1 ring-stone-300" onClick={() => update({ step: 1 })}>
@@ -218,8 +264,8 @@ export function NewListing({ slug }: { slug: string }) {
             <dd>{minor !== null ? formatPrice(minor, currency, regional(locale, tenant?.country ?? "US")) : "—"}</dd>
             <dt className="text-stone-700">{t("form.where")}</dt>
             <dd>{draft.city}</dd>
-            <dt className="text-stone-700">{t("new.photo")}</dt>
-            <dd>{t("new.photos", { n: photo ? 1 : 0 })}</dd>
+            <dt className="text-stone-700">{t("edit.photos")}</dt>
+            <dd>{t("new.photos", { n: photos.length })}</dd>
           </dl>
           <div className="flex gap-3">
             <button type="button" className="w-1/3 rounded-full px-4 py-3 ring-1 ring-stone-300" onClick={() => update({ step: 2 })} disabled={busy}>

@@ -28,25 +28,38 @@ export function clearDraft(store: Store, key: string): void {
   store.removeItem(key);
 }
 
-// A photo chosen for a draft is kept on the device too, in Cache Storage
-// (it holds a Blob as it is; localStorage holds only text), so a reload
-// does not make the person choose it again. Where Cache Storage is
-// missing (an insecure origin), the photo lives as long as the page.
+// The photos chosen for a draft are kept on the device too, in Cache
+// Storage (it holds a Blob as it is; localStorage holds only text), so a
+// reload does not make the person choose them again. Where Cache Storage
+// is missing (an insecure origin), the photos live as long as the page.
 const photoCache = "pnc-drafts";
-const photoURL = (key: string) => `/__pnc/draft-photo/${encodeURIComponent(key)}`;
+// A listing has at most this many photos (the cell's rule).
+export const maxPhotos = 12;
+const photoURL = (key: string, i: number) => `/__pnc/draft-photo/${encodeURIComponent(key)}/${i}`;
 
-export async function savePhoto(key: string, photo: Blob): Promise<void> {
+// savePhotos keeps photos, in order, in place of what was kept before.
+export async function savePhotos(key: string, photos: Blob[]): Promise<void> {
   if (typeof caches === "undefined") return;
-  await (await caches.open(photoCache)).put(photoURL(key), new Response(photo, { headers: { "Content-Type": photo.type || "image/jpeg" } }));
+  const cache = await caches.open(photoCache);
+  for (let i = 0; i < maxPhotos; i++) {
+    const p = photos[i];
+    if (p) await cache.put(photoURL(key, i), new Response(p, { headers: { "Content-Type": p.type || "image/jpeg" } }));
+    else await cache.delete(photoURL(key, i));
+  }
 }
 
-export async function loadPhoto(key: string): Promise<Blob | undefined> {
-  if (typeof caches === "undefined") return undefined;
-  const r = await (await caches.open(photoCache)).match(photoURL(key));
-  return r ? r.blob() : undefined;
+export async function loadPhotos(key: string): Promise<Blob[]> {
+  if (typeof caches === "undefined") return [];
+  const cache = await caches.open(photoCache);
+  const out: Blob[] = [];
+  for (let i = 0; i < maxPhotos; i++) {
+    const r = await cache.match(photoURL(key, i));
+    if (!r) break;
+    out.push(await r.blob());
+  }
+  return out;
 }
 
-export async function clearPhoto(key: string): Promise<void> {
-  if (typeof caches === "undefined") return;
-  await (await caches.open(photoCache)).delete(photoURL(key));
+export function clearPhotos(key: string): Promise<void> {
+  return savePhotos(key, []);
 }

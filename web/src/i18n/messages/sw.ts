@@ -185,6 +185,7 @@ const sw: Catalogue = {
   "new.needPrice": "bei",
   "new.needCity": "mji",
   "new.photo": "Picha (si lazima)",
+  "new.tooManyPhotos": "Tangazo lina picha zisizozidi {n}; zilizobaki zimeachwa.",
   "new.photoHint": "Inapunguzwa kwenye simu yako kabla ya kutumwa",
   "new.photoAlt": "Picha ya kutuma",
   "new.photoBad": "Faili hilo si picha tunayoweza kusoma; chagua JPEG, PNG au WebP.",

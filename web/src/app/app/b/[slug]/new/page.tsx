@@ -11,7 +11,7 @@ export async function generateMetadata(): Promise<Metadata> {
 export default async function NewListingPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
   return (
-    <ClientMessages ns={["new", "form", "listing", "category", "status", "loading"]}>
+    <ClientMessages ns={["new", "edit", "form", "listing", "category", "status", "loading"]}>
       <NewListing slug={slug} />
     </ClientMessages>
   );
