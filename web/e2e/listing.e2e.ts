@@ -128,3 +128,40 @@ test("the owner changes the price, kept across a reload until saved, and buyers 
   expect(await page.locator("main").innerText()).toMatch(/₦27,500/);
 });
 
+
+test("a listing published with no connection goes live by background sync, with the app closed", async () => {
+  const later = "teak" + Date.now().toString(36).replace(/[0-9]/g, "");
+  const ctx = page.context();
+  await page.goto(base + "/app/b/ada-fabrics/new");
+  await page.getByLabel("Title").fill(`Offline ${later} bench`);
+  await page.getByLabel("Category").selectOption("furniture");
+  await page.getByLabel("Price (NGN)").fill("9,000");
+  await page.getByLabel("Town or city").fill("Ibadan");
+  await page.getByRole("button", { name: "Next: photo" }).click();
+  await page.getByLabel("Photos (optional)").setInputFiles({ name: "bench.png", mimeType: "image/png", buffer: await cameraPhoto(page) });
+  await page.getByRole("list", { name: "Photos" }).getByRole("img").waitFor();
+  await page.getByRole("button", { name: "Next: review" }).click();
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+
+  await ctx.setOffline(true);
+  await page.getByRole("button", { name: "Publish" }).click();
+  await page.getByRole("status").getByText("it will be published as soon as the phone is back online").waitFor();
+  await page.close();
+  await ctx.setOffline(false);
+
+  // The worker publishes it: once, in the market.
+  const found = async () => ((await (await fetch(`${base}/v1/markets/NG/listings?q=${later}`)).json()) as { items?: unknown[] }).items?.length ?? 0;
+  await expect.poll(found, { timeout: 30_000 }).toBe(1);
+
+  // Opened again, the app says it is live, with its photo, and the draft is gone.
+  page = await ctx.newPage();
+  page.setDefaultTimeout(20_000);
+  await page.goto(base + "/app/b/ada-fabrics/new");
+  await page.getByRole("status").getByText("is live in the market").waitFor();
+  expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("pnc:draft:listing:")))).toEqual([]);
+  await page.getByRole("link", { name: "See it as buyers do" }).click();
+  const img = page.getByRole("img", { name: `Offline ${later} bench` });
+  await img.waitFor();
+  expect(await img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth > 0)).toBe(true);
+  expect(await found()).toBe(1);
+});

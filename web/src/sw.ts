@@ -3,9 +3,10 @@
 // they are used, so a page seen once opens again offline. The API is never
 // cached here: what is private stays between the browser and its home
 // cell, and what is typed offline waits in the app's own outbox and
-// drafts, which the worker sends by background sync (worker/outbox.ts;
-// docs/web.md).
+// drafts, which the worker sends by background sync (worker/outbox.ts,
+// worker/listings.ts; docs/web.md).
 import { defaultCache } from "@serwist/next/worker";
+import { listenForListings } from "./worker/listings";
 import { listenForOutbox } from "./worker/outbox";
 import { NetworkOnly, Serwist, StaleWhileRevalidate, ExpirationPlugin, type PrecacheEntry, type SerwistGlobalConfig } from "serwist";
 
@@ -35,3 +36,4 @@ const serwist = new Serwist({
 
 serwist.addEventListeners();
 listenForOutbox();
+listenForListings();

@@ -11,6 +11,7 @@ import type { AuthConfig } from "@/lib/authconfig";
 import { endChat } from "@/lib/chat";
 import { ApiError, must, useQueryClient } from "@/lib/query";
 import { cell, csrfToken, describe, firebaseAuth } from "@/lib/session";
+import { forgetPublishing } from "@/lib/publishlater";
 import { Alert } from "./Alert";
 
 type Me = components["schemas"]["Me"];
@@ -42,6 +43,7 @@ export function MyBusinesses({ config }: { config: AuthConfig }) {
       return;
     }
     endChat();
+    forgetPublishing();
     queries.clear();
     const { signOut } = await import("firebase/auth");
     await signOut(await firebaseAuth(config));

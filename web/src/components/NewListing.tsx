@@ -11,6 +11,7 @@ import { clearDraft, clearPhotos, loadDraft, loadPhotos, maxPhotos, saveDraft, s
 import { formatPrice } from "@/lib/format";
 import { categories, currencyOf } from "@/lib/markets";
 import { parseMajor } from "@/lib/price";
+import { onPublishedLater, publishedLater, publishLater, seen } from "@/lib/publishlater";
 import { cell, csrfToken, describe } from "@/lib/session";
 import { buttonClass, Field, inputClass } from "./Field";
 import { ListingFields } from "./ListingFields";
@@ -52,6 +53,7 @@ export function NewListing({ slug }: { slug: string }) {
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState<{ id: string; country: string }>();
+  const [queued, setQueued] = useState(false);
   const t = useT();
   const locale = useLocale();
 
@@ -71,6 +73,16 @@ export function NewListing({ slug }: { slug: string }) {
         setLoaded(true);
       },
     );
+    // A draft the service worker published while the app was closed.
+    void publishedLater(key).then((p) => p && finished(p)).catch(() => {});
+    return onPublishedLater(key, finished);
+    function finished(p: { id: string; country: string }) {
+      clearDraft(localStorage, key);
+      void clearPhotos(key).catch(() => {});
+      seen(key);
+      setQueued(false);
+      setDone(p);
+    }
   }, [key, slug]);
 
   const previews = useMemo(() => photos.map((p) => URL.createObjectURL(p)), [photos]);
@@ -126,19 +138,21 @@ export function NewListing({ slug }: { slug: string }) {
     setBusy(true);
     setError("");
     const csrf = { "X-CSRF-Token": csrfToken() };
+    const fields = {
+      title: draft.title.trim(),
+      category: draft.category as (typeof categories)[number],
+      price: { amount_minor: minor, currency },
+      location: { city: draft.city.trim() },
+      ...(draft.description.trim() ? { description: draft.description.trim() } : {}),
+    };
+    let id = draft.listingId;
+    let sent = draft.photosSent;
     try {
-      let id = draft.listingId;
       if (!id) {
         const { data, error: p, response } = await cell.POST("/v1/t/{tenant}/listings", {
           params: { path: { tenant: slug }, header: { "Idempotency-Key": draft.createKey } },
           headers: csrf,
-          body: {
-            title: draft.title.trim(),
-            category: draft.category as (typeof categories)[number],
-            price: { amount_minor: minor, currency },
-            location: { city: draft.city.trim() },
-            ...(draft.description.trim() ? { description: draft.description.trim() } : {}),
-          },
+          body: fields,
         });
         if (!data?.id) throw new Error(describe(p, response.status));
         id = data.id;
@@ -146,7 +160,7 @@ export function NewListing({ slug }: { slug: string }) {
       }
       // In order, each with its own key: a retry after a cut repeats an
       // upload instead of adding the photo twice.
-      for (let i = draft.photosSent; i < photos.length; i++) {
+      for (let i = sent; i < photos.length; i++) {
         const form = new FormData();
         form.append("photo", photos[i]!, "photo.jpg");
         const { error: p, response } = await cell.POST("/v1/t/{tenant}/listings/{listing}/photos", {
@@ -156,7 +170,8 @@ export function NewListing({ slug }: { slug: string }) {
           bodySerializer: () => form,
         });
         if (!response.ok) throw new Error(describe(p, response.status));
-        update({ photosSent: i + 1 });
+        sent = i + 1;
+        update({ photosSent: sent });
       }
       const { data, error: p, response } = await cell.POST("/v1/t/{tenant}/listings/{listing}/publish", {
         params: { path: { tenant: slug, listing: id }, header: { "Idempotency-Key": draft.publishKey } },
@@ -167,7 +182,11 @@ export function NewListing({ slug }: { slug: string }) {
       await clearPhotos(key).catch(() => {});
       setDone({ id, country: data.country ?? tenant?.country ?? "" });
     } catch (err) {
-      setError(err instanceof TypeError ? t("new.offline") : (err as Error).message);
+      if (!(err instanceof TypeError)) setError((err as Error).message);
+      // No connection: the service worker publishes it when the phone is
+      // back, with the same keys, the app open or not.
+      else if (await publishLater({ key, tenant: slug, fields, createKey: draft.createKey, photoKeys: draft.photoKeys, photosSent: sent, publishKey: draft.publishKey, listingId: id })) setQueued(true);
+      else setError(t("new.offline"));
     } finally {
       setBusy(false);
     }
@@ -276,6 +295,11 @@ export function NewListing({ slug }: { slug: string }) {
             </button>
           </div>
         </div>
+      ) : null}
+      {queued ? (
+        <p role="status" className="mt-3 rounded-lg bg-amber-100 p-3">
+          {t("new.queued")}
+        </p>
       ) : null}
       {error ? (
         <Alert tone="error" className="mt-3">

@@ -32,10 +32,14 @@ export function clearDraft(store: Store, key: string): void {
 // Storage (it holds a Blob as it is; localStorage holds only text), so a
 // reload does not make the person choose them again. Where Cache Storage
 // is missing (an insecure origin), the photos live as long as the page.
-const photoCache = "pnc-drafts";
 // A listing has at most this many photos (the cell's rule).
 export const maxPhotos = 12;
-const photoURL = (key: string, i: number) => `/__pnc/draft-photo/${encodeURIComponent(key)}/${i}`;
+// draftPhotoURL is where a draft's i-th photo is kept in photoCache (never
+// fetched: a name in the cache). The service worker reads them from there
+// to publish a draft in the background (src/worker/listings.ts).
+export const photoCache = "pnc-drafts";
+export const draftPhotoURL = (key: string, i: number) => `/__pnc/draft-photo/${encodeURIComponent(key)}/${i}`;
+const photoURL = draftPhotoURL;
 
 // savePhotos keeps photos, in order, in place of what was kept before.
 export async function savePhotos(key: string, photos: Blob[]): Promise<void> {

@@ -196,6 +196,7 @@ const en = {
   "new.nextReview": "Next: review",
   "new.photos": {"one": "{n} photo", "other": "{n} photos"},
   "new.offline": "No connection; your draft is kept on this phone. Try again when you are back online.",
+  "new.queued": "No connection: it will be published as soon as the phone is back online, even if you close the app.",
   "new.live": "“{title}” is live in the market.",
   "edit.photos": "Photos",
   "edit.addPhoto": "Add a photo",

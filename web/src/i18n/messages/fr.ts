@@ -193,6 +193,7 @@ const fr: Catalogue = {
   "new.nextReview": "Suivant : vérifier",
   "new.photos": {"one": "{n} photo", "other": "{n} photos"},
   "new.offline": "Pas de connexion ; votre brouillon reste sur ce téléphone. Réessayez une fois de retour en ligne.",
+  "new.queued": "Pas de connexion : l’annonce sera publiée dès que le téléphone sera de nouveau en ligne, même si vous fermez l’application.",
   "new.live": "« {title} » est en ligne sur le marché.",
   "edit.photos": "Photos",
   "edit.addPhoto": "Ajouter une photo",

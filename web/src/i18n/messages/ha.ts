@@ -193,6 +193,7 @@ const ha: Catalogue = {
   "new.nextReview": "Na gaba: dubawa",
   "new.photos": {"one": "hoto {n}", "other": "hotuna {n}"},
   "new.offline": "Babu intanet; an ajiye daftarinka a wannan wayar. Sake gwadawa idan ka dawo kan intanet.",
+  "new.queued": "Babu haɗi: za a wallafa tallar da zarar wayar ta dawo kan layi, ko da kun rufe manhajar.",
   "new.live": "“{title}” yana kasuwa yanzu.",
   "edit.photos": "Hotuna",
   "edit.addPhoto": "Ƙara hoto",

@@ -193,6 +193,7 @@ const pt: Catalogue = {
   "new.nextReview": "Próximo: revisar",
   "new.photos": {"one": "{n} foto", "other": "{n} fotos"},
   "new.offline": "Sem conexão; seu rascunho fica neste telefone. Tente novamente quando voltar a ficar online.",
+  "new.queued": "Sem ligação: o anúncio será publicado assim que o telemóvel voltar a estar online, mesmo que feche a aplicação.",
   "new.live": "“{title}” está no ar no mercado.",
   "edit.photos": "Fotos",
   "edit.addPhoto": "Adicionar uma foto",

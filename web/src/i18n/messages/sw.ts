@@ -193,6 +193,7 @@ const sw: Catalogue = {
   "new.nextReview": "Ifuatayo: kagua",
   "new.photos": {"one": "picha {n}", "other": "picha {n}"},
   "new.offline": "Hakuna mtandao; rasimu yako imehifadhiwa kwenye simu hii. Jaribu tena utakaporudi mtandaoni.",
+  "new.queued": "Hakuna mtandao: tangazo litachapishwa mara simu itakaporudi mtandaoni, hata ukifunga programu.",
   "new.live": "“{title}” iko sokoni sasa.",
   "edit.photos": "Picha",
   "edit.addPhoto": "Ongeza picha",

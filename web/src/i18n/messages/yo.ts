@@ -193,6 +193,7 @@ const yo: Catalogue = {
   "new.nextReview": "Èyí tó kàn: àyẹ̀wò",
   "new.photos": {"other": "àwòrán {n}"},
   "new.offline": "Kò sí ìsopọ̀; àkọ̀pamọ́ rẹ wà lórí fóònù yìí. Gbìyànjú lẹ́ẹ̀kan sí i nígbà tí o bá padà sórí ayélujára.",
+  "new.queued": "Kò sí ìsopọ̀: a ó tẹ ìpolówó náà jáde ní kété tí fóònù bá padà sórí ayélujára, bí o tilẹ̀ pa áàpù náà.",
   "new.live": "“{title}” ti wà lọ́jà báyìí.",
   "edit.photos": "Àwọn àwòrán",
   "edit.addPhoto": "Fi àwòrán kún un",

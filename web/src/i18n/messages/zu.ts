@@ -193,6 +193,7 @@ const zu: Catalogue = {
   "new.nextReview": "Okulandelayo: buyekeza",
   "new.photos": {"one": "isithombe esi-{n}", "other": "izithombe ezi-{n}"},
   "new.offline": "Akukho ukuxhumana; okusalungiswa kwakho kugcinwe kule foni. Zama futhi uma usubuyele ku-inthanethi.",
+  "new.queued": "Akukho ukuxhumana: isikhangiso sizoshicilelwa uma nje ifoni isibuyele ku-inthanethi, ngisho noma uvala uhlelo lokusebenza.",
   "new.live": "“{title}” isisemakethe.",
   "edit.photos": "Izithombe",
   "edit.addPhoto": "Engeza isithombe",
