@@ -8,6 +8,7 @@ import { downscale } from "@/lib/downscale";
 import { clearDraft, loadDraft, saveDraft } from "@/lib/draft";
 import { categories } from "@/lib/markets";
 import { parseMajor, toMajor } from "@/lib/price";
+import { uploadPhoto } from "@/lib/upload";
 import { cell, csrfToken, describe } from "@/lib/session";
 import { buttonClass, Field, inputClass } from "./Field";
 import { type ListingDetails, ListingFields } from "./ListingFields";
@@ -134,14 +135,7 @@ export function EditListing({ slug, id }: { slug: string; id: string }) {
     setError("");
     setNotice("");
     try {
-      const form = new FormData();
-      form.append("photo", await downscale(file), "photo.jpg");
-      const { error: p, response } = await cell.POST("/v1/t/{tenant}/listings/{listing}/photos", {
-        params: { path: { tenant: slug, listing: id }, header: { "Idempotency-Key": crypto.randomUUID() } },
-        headers: { "X-CSRF-Token": csrfToken() },
-        body: { photo: "" }, // stands for the multipart form the serializer sends
-        bodySerializer: () => form,
-      });
+      const { error: p, response } = await uploadPhoto(slug, id, await downscale(file), crypto.randomUUID());
       if (!response.ok) setError(describe(p, response.status));
       else await reread();
     } catch (err) {

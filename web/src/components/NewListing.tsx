@@ -12,6 +12,8 @@ import { formatPrice } from "@/lib/format";
 import { categories, currencyOf } from "@/lib/markets";
 import { parseMajor } from "@/lib/price";
 import { onPublishedLater, publishedLater, publishLater, seen } from "@/lib/publishlater";
+import { uploadPhoto } from "@/lib/upload";
+import type { Published } from "@/worker/listings";
 import { cell, csrfToken, describe } from "@/lib/session";
 import { buttonClass, Field, inputClass } from "./Field";
 import { ListingFields } from "./ListingFields";
@@ -52,12 +54,20 @@ export function NewListing({ slug }: { slug: string }) {
   const [photos, setPhotos] = useState<Blob[]>([]);
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
-  const [done, setDone] = useState<{ id: string; country: string }>();
+  const [done, setDone] = useState<Published>();
   const [queued, setQueued] = useState(false);
   const t = useT();
   const locale = useLocale();
 
   useEffect(() => {
+    // A draft the service worker published while the page was away.
+    const finished = (p: Published) => {
+      clearDraft(localStorage, key);
+      void clearPhotos(key).catch(() => {});
+      seen(key);
+      setQueued(false);
+      setDone(p);
+    };
     // The draft is read after the first render: the server renders no
     // device state.
     const saved = { ...fresh(), ...loadDraft(localStorage, key, fresh()) };
@@ -73,16 +83,8 @@ export function NewListing({ slug }: { slug: string }) {
         setLoaded(true);
       },
     );
-    // A draft the service worker published while the app was closed.
     void publishedLater(key).then((p) => p && finished(p)).catch(() => {});
     return onPublishedLater(key, finished);
-    function finished(p: { id: string; country: string }) {
-      clearDraft(localStorage, key);
-      void clearPhotos(key).catch(() => {});
-      seen(key);
-      setQueued(false);
-      setDone(p);
-    }
   }, [key, slug]);
 
   const previews = useMemo(() => photos.map((p) => URL.createObjectURL(p)), [photos]);
@@ -158,17 +160,9 @@ export function NewListing({ slug }: { slug: string }) {
         id = data.id;
         update({ listingId: id });
       }
-      // In order, each with its own key: a retry after a cut repeats an
-      // upload instead of adding the photo twice.
+      // In order, each with its own key.
       for (let i = sent; i < photos.length; i++) {
-        const form = new FormData();
-        form.append("photo", photos[i]!, "photo.jpg");
-        const { error: p, response } = await cell.POST("/v1/t/{tenant}/listings/{listing}/photos", {
-          params: { path: { tenant: slug, listing: id }, header: { "Idempotency-Key": draft.photoKeys[i]! } },
-          headers: csrf,
-          body: { photo: "" }, // stands for the multipart form the serializer sends
-          bodySerializer: () => form,
-        });
+        const { error: p, response } = await uploadPhoto(slug, id, photos[i]!, draft.photoKeys[i]!);
         if (!response.ok) throw new Error(describe(p, response.status));
         sent = i + 1;
         update({ photosSent: sent });
