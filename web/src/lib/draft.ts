@@ -39,7 +39,6 @@ export const maxPhotos = 12;
 // to publish a draft in the background (src/worker/listings.ts).
 export const photoCache = "pnc-drafts";
 export const draftPhotoURL = (key: string, i: number) => `/__pnc/draft-photo/${encodeURIComponent(key)}/${i}`;
-const photoURL = draftPhotoURL;
 
 // savePhotos keeps photos, in order, in place of what was kept before.
 export async function savePhotos(key: string, photos: Blob[]): Promise<void> {
@@ -47,8 +46,8 @@ export async function savePhotos(key: string, photos: Blob[]): Promise<void> {
   const cache = await caches.open(photoCache);
   for (let i = 0; i < maxPhotos; i++) {
     const p = photos[i];
-    if (p) await cache.put(photoURL(key, i), new Response(p, { headers: { "Content-Type": p.type || "image/jpeg" } }));
-    else await cache.delete(photoURL(key, i));
+    if (p) await cache.put(draftPhotoURL(key, i), new Response(p, { headers: { "Content-Type": p.type || "image/jpeg" } }));
+    else await cache.delete(draftPhotoURL(key, i));
   }
 }
 
@@ -57,7 +56,7 @@ export async function loadPhotos(key: string): Promise<Blob[]> {
   const cache = await caches.open(photoCache);
   const out: Blob[] = [];
   for (let i = 0; i < maxPhotos; i++) {
-    const r = await cache.match(photoURL(key, i));
+    const r = await cache.match(draftPhotoURL(key, i));
     if (!r) break;
     out.push(await r.blob());
   }

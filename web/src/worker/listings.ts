@@ -55,13 +55,13 @@ async function save(s: Stored): Promise<void> {
 // pressed again.
 class Retry extends Error {}
 
-async function post(job: PublishJob, path: string, idempotencyKey: string, body?: BodyInit, json = false): Promise<Response> {
+async function post(job: PublishJob, path: string, idempotencyKey: string, body?: string | FormData): Promise<Response> {
   let r: Response;
   try {
     r = await fetch(`/v1/t/${encodeURIComponent(job.tenant)}/listings${path}`, {
       method: "POST",
       credentials: "same-origin",
-      headers: { "X-CSRF-Token": job.csrf, "Idempotency-Key": idempotencyKey, ...(json ? { "Content-Type": "application/json" } : {}) },
+      headers: { "X-CSRF-Token": job.csrf, "Idempotency-Key": idempotencyKey, ...(typeof body === "string" ? { "Content-Type": "application/json" } : {}) },
       body,
     });
   } catch {
@@ -74,7 +74,7 @@ async function post(job: PublishJob, path: string, idempotencyKey: string, body?
 // run publishes one draft; null when the cell refused it.
 async function run(job: PublishJob): Promise<Published | null> {
   if (!job.listingId) {
-    const r = await post(job, "", job.createKey, JSON.stringify(job.fields), true);
+    const r = await post(job, "", job.createKey, JSON.stringify(job.fields));
     if (!r.ok) return null;
     job = { ...job, listingId: ((await r.json()) as { id: string }).id };
   }
