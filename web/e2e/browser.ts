@@ -1,3 +1,5 @@
+import path from "node:path";
+import { expect } from "vitest";
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
 
 // Debian's Chromium, never a downloaded browser; the flags keep it off
@@ -33,5 +35,30 @@ export async function signIn(page: Page, base: string, email: string, password: 
   await page.goto(base + "/signin");
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+}
+
+// signUp signs a new business up from the sign-up screen, checks its owner
+// lands on it in its home cell, and returns its address; shot names a
+// screenshot of the filled form.
+export async function signUp(page: Page, country: string, cell: string, name: string, shot?: string) {
+  await page.goto(base + "/signup");
+  await page.getByLabel("Country of your business").selectOption(country);
+  const where = page.getByRole("region", { name: "Where your data lives" });
+  await where.getByText(`Your business’s data will live in ${cell}.`).waitFor();
+  await page.getByLabel("Business name").fill(name);
+  const slug = await page.getByLabel("Web address").inputValue();
+  expect(slug).toMatch(/^[a-z0-9-]{3,40}$/);
+  await page.getByLabel("Your name").fill("Owner " + country);
+  await page.getByLabel("Email").fill(`${slug}@e2e.example.test`);
+  await page.getByLabel("Password").fill("a long password 1");
+  if (shot && shots) await page.screenshot({ path: path.join(shots, shot), fullPage: true });
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await page.waitForURL(/\/app\?/);
+  await page.getByRole("status").getByText(`is signed up; its data lives in ${cell}`).waitFor();
+  const mine = page.getByRole("list", { name: "My businesses" });
+  await mine.getByText(slug).waitFor();
+  await mine.getByText("owner").waitFor();
+  await page.getByText(`home cell ${cell}`).waitFor();
+  return slug;
 }

@@ -6,7 +6,7 @@
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { base, launch, phonePage, shots, signIn } from "./browser";
+import { base, launch, phonePage, shots, signIn, signUp } from "./browser";
 
 const run = Date.now().toString(36);
 
@@ -22,28 +22,6 @@ afterAll(async () => {
 
 function newPage(): Promise<Page> {
   return phonePage(browser);
-}
-
-async function signUp(page: Page, country: string, cell: string, name: string, shot?: string) {
-  await page.goto(base + "/signup");
-  await page.getByLabel("Country of your business").selectOption(country);
-  const where = page.getByRole("region", { name: "Where your data lives" });
-  await where.getByText(`Your business’s data will live in ${cell}.`).waitFor();
-  await page.getByLabel("Business name").fill(name);
-  const slug = await page.getByLabel("Web address").inputValue();
-  expect(slug).toMatch(/^[a-z0-9-]{3,40}$/);
-  await page.getByLabel("Your name").fill("Owner " + country);
-  await page.getByLabel("Email").fill(`${slug}@e2e.example.test`);
-  await page.getByLabel("Password").fill("a long password 1");
-  if (shot && shots) await page.screenshot({ path: path.join(shots, shot), fullPage: true });
-  await page.getByRole("button", { name: "Sign up" }).click();
-  await page.waitForURL(/\/app\?/);
-  await page.getByRole("status").getByText(`is signed up; its data lives in ${cell}`).waitFor();
-  const mine = page.getByRole("list", { name: "My businesses" });
-  await mine.getByText(slug).waitFor();
-  await mine.getByText("owner").waitFor();
-  await page.getByText(`home cell ${cell}`).waitFor();
-  return slug;
 }
 
 test("a Nigerian business signs up and lives in lagos-1", async () => {

@@ -99,7 +99,8 @@ func TestWebAppInARealBrowser(t *testing.T) {
 	}
 	e2e := exec.Command(filepath.Join(webDir, "node_modules", ".bin", "vitest"), "run", "--config", "vitest.e2e.config.ts")
 	e2e.Dir = webDir
-	e2e.Env = append(os.Environ(), "PUSHNCHAT_URL=http://"+pl.RouterAddr, "SCREENSHOTS="+shots, "NO_COLOR=1")
+	e2e.Env = append(os.Environ(), "PUSHNCHAT_URL=http://"+pl.RouterAddr, "SCREENSHOTS="+shots, "NO_COLOR=1",
+		"FIREBASE_AUTH_EMULATOR_HOST="+pl.Auth.Host(), "FIREBASE_PROJECT_ID="+pl.Auth.Project())
 	out, err := e2e.CombinedOutput()
 	if err != nil {
 		t.Fatalf("browser tests failed: %v\n%s", err, out)

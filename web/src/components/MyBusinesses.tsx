@@ -102,9 +102,12 @@ export function MyBusinesses({ config }: { config: AuthConfig }) {
           {t("mine.signOutFailed", { why: signOutError })}
         </Alert>
       ) : null}
-      <p className="mt-6 flex gap-4">
+      <p className="mt-6 flex flex-wrap gap-x-4 gap-y-2">
         <Link prefetch={false} href="/" className="text-emerald-800 underline">
           {t("mine.browse")}
+        </Link>
+        <Link prefetch={false} href="/app/phone" className="text-emerald-800 underline">
+          {t("mine.phone")}
         </Link>
         <button type="button" onClick={() => void signOut()} className="text-emerald-800 underline">
           {t("mine.signOut")}

@@ -14,7 +14,7 @@ export default async function SigninPage() {
   return (
     <>
       <h1 className="mb-4 text-2xl font-bold">{t("signin.title")}</h1>
-      <ClientMessages ns={["signin", "auth"]}>
+      <ClientMessages ns={["signin", "auth", "phone"]}>
         <SigninForm config={authConfig()} />
       </ClientMessages>
       <p className="mt-4 text-center">
