@@ -12,7 +12,8 @@
 // Pages behind sign-in are left as they are: the web tier renders only
 // their shell (private data is read by the browser, ADR 0005), so their
 // content waits for the scripts anyway, and deferring them would only
-// delay it.
+// delay it. The new-listing form is the exception: its first step is the
+// content, rendered by the server (disabled until the draft is read).
 
 const SCRIPT = /<script src="(\/_next\/static\/[^"]+)" async=""><\/script>/g;
 const PRELOAD = /<link rel="preload" as="script" fetchPriority="low" href="\/_next\/static\/[^"]+"\/>/g;
@@ -21,15 +22,17 @@ const HEAD_END = "</head>";
 // streamed page back.
 const MAX_HEAD = 256 << 10;
 
+const NEW_LISTING = /^\/app\/b\/[^/]+\/new$/;
+
 /**
  * Whether the page at url is rendered by the server with its content, so
  * its scripts can wait for the first paint: every page but those behind
- * sign-in (/app).
+ * sign-in (/app), except the new-listing form.
  * @param {string | undefined} url
  */
 export function defersScripts(url) {
   const path = (url ?? "/").split("?")[0] ?? "/";
-  return path !== "/app" && !path.startsWith("/app/");
+  return (path !== "/app" && !path.startsWith("/app/")) || NEW_LISTING.test(path);
 }
 
 /**

@@ -45,6 +45,10 @@ describe("defersScripts", () => {
     ["/app", false],
     ["/app?x=1", false],
     ["/app/b/ada/chat", false],
+    ["/app/b/ada/new", true],
+    ["/app/b/ada/new?step=2", true],
+    ["/app/b/ada/newer", false],
+    ["/app/b/ada/listings", false],
   ])("%s → %s", (url, want) => expect(defersScripts(url)).toBe(want));
 });
 

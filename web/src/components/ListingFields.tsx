@@ -29,7 +29,7 @@ export function ListingFields(props: { values: ListingDetails; currency: string;
           ))}
         </select>
       </Field>
-      <Field id="price" label={t("form.price", { currency: props.currency })} error={v.price && props.priceInvalid ? t("form.priceError") : undefined}>
+      <Field id="price" label={props.currency ? t("form.price", { currency: props.currency }) : t("form.priceLabel")} error={v.price && props.priceInvalid ? t("form.priceError") : undefined}>
         <input id="price" inputMode="decimal" className={inputClass} value={v.price} onChange={(e) => onChange({ price: e.target.value })} required />
       </Field>
       <Field id="city" label={t("form.city")}>

@@ -35,6 +35,9 @@ type Draft = {
   photosSent: number;
   publishKey: string;
   listingId?: string;
+  // The business's currency, kept once the details are done, so a draft
+  // resumed with no connection still knows it.
+  currency?: string;
 };
 
 function fresh(): Draft {
@@ -69,19 +72,23 @@ export function NewListing({ slug }: { slug: string }) {
       setDone(p);
     };
     // The draft is read after the first render: the server renders no
-    // device state.
+    // device state. The form waits for it (what is typed before would be
+    // overwritten), not for the cell.
     const saved = { ...fresh(), ...loadDraft(localStorage, key, fresh()) };
-    void Promise.all([cell.GET("/v1/t/{tenant}", { params: { path: { tenant: slug } } }), loadPhotos(key).catch(() => [])]).then(
-      ([{ data, error: p, response }, kept]) => {
-        if (data) setTenant(data);
-        else setError(describe(p, response.status));
+    void loadPhotos(key)
+      .catch(() => [] as Blob[])
+      .then((kept) => {
         // Photos and their keys go together; a key without its photo (the
         // device dropped the cache) is dropped too.
         const n = Math.min(kept.length, saved.photoKeys.length);
         setDraftState({ ...saved, photoKeys: saved.photoKeys.slice(0, n), photosSent: Math.min(saved.photosSent, n) });
         setPhotos(kept.slice(0, n));
         setLoaded(true);
-      },
+      });
+    // The business's market gives the price its currency.
+    void cell.GET("/v1/t/{tenant}", { params: { path: { tenant: slug } } }).then(
+      ({ data, error: p, response }) => (data ? setTenant(data) : setError(describe(p, response.status))),
+      () => {}, // offline: the banner says so, and the draft is kept
     );
     void publishedLater(key).then((p) => p && finished(p)).catch(() => {});
     return onPublishedLater(key, finished);
@@ -90,8 +97,8 @@ export function NewListing({ slug }: { slug: string }) {
   const previews = useMemo(() => photos.map((p) => URL.createObjectURL(p)), [photos]);
   useEffect(() => () => previews.forEach((u) => URL.revokeObjectURL(u)), [previews]);
 
-  const currency = currencyOf(tenant?.country ?? "");
-  const minor = parseMajor(draft.price, currency);
+  const currency = tenant?.country ? currencyOf(tenant.country) : (draft.currency ?? "");
+  const minor = currency ? parseMajor(draft.price, currency) : null;
 
   function update(patch: Partial<Draft>) {
     setDraftState((d) => {
@@ -102,7 +109,7 @@ export function NewListing({ slug }: { slug: string }) {
   }
 
   const detailsError: Key | "" =
-    draft.title.trim().length < 3 ? "new.needTitle" : !draft.category ? "new.needCategory" : minor === null ? "new.needPrice" : draft.city.trim() === "" ? "new.needCity" : "";
+    draft.title.trim().length < 3 ? "new.needTitle" : !draft.category ? "new.needCategory" : !currency ? "new.needCurrency" : minor === null ? "new.needPrice" : draft.city.trim() === "" ? "new.needCity" : "";
 
   // keepPhotos shows photos, with one key each, and keeps them on the device.
   async function keepPhotos(next: Blob[], keys: string[]) {
@@ -197,99 +204,101 @@ export function NewListing({ slug }: { slug: string }) {
       </section>
     );
   }
-  if (!loaded) return <p aria-busy="true">{t("loading")}</p>;
-
+  // The server renders the first step, disabled until the draft is read,
+  // so the form shows before its scripts arrive on a slow network.
   return (
     <>
       <h1 className="mb-1 text-2xl font-bold">{t("new.title")}</h1>
       <p className="mb-4 text-stone-700">
         {t("new.step", { step: draft.step, slug })} · {t("form.kept")}
       </p>
-      {draft.step === 1 ? (
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (!detailsError) update({ step: 2 });
-          }}
-        >
-          <ListingFields values={draft} currency={currency} priceInvalid={minor === null} onChange={update} />
-          <button type="submit" className={buttonClass} disabled={detailsError !== ""} aria-describedby={detailsError ? "details-missing" : undefined}>
-            {t("new.nextPhoto")}
-          </button>
-          {detailsError ? (
-            <p id="details-missing" className="mt-2 text-sm text-stone-700">
-              {t("new.needed", { what: t(detailsError) })}
-            </p>
-          ) : null}
-        </form>
-      ) : null}
-      {draft.step === 2 ? (
-        <div>
-          <Field id="photo" label={t("new.photo")} hint={t("new.photoHint")}>
-            <input
-              id="photo"
-              type="file"
-              multiple
-              accept="image/jpeg,image/png,image/webp"
-              className={inputClass}
-              disabled={photos.length >= maxPhotos}
-              onChange={(e) => {
-                const files = [...(e.target.files ?? [])];
-                e.target.value = ""; // the same photo can be chosen again after a removal
-                void addPhotos(files);
-              }}
-              aria-describedby="photo-hint"
-            />
-          </Field>
-          {photos.length ? (
-            <ul className="mb-3 grid grid-cols-3 gap-2" aria-label={t("edit.photos")}>
-              {previews.map((url, i) => (
-                <li key={url} className="flex flex-col gap-1">
-                  {/* eslint-disable-next-line @next/next/no-img-element -- a local preview of the downscaled photo */}
-                  <img src={url} alt={t("new.photoAlt")} className="aspect-square w-full rounded object-cover" />
-                  {i >= draft.photosSent ? (
-                    <button type="button" className="text-sm text-red-800 underline" onClick={() => void removePhoto(i)}>
-                      {t("edit.removePhoto", { n: i + 1 })}
-                    </button>
-                  ) : null}
-                </li>
-              ))}
-            </ul>
-          ) : null}
-          <div className="flex gap-3">
-            <button type="button" className="w-1/3 rounded-full px-4 py-3 ring-1 ring-stone-300" onClick={() => update({ step: 1 })}>
-              {t("new.back")}
+      <fieldset disabled={!loaded} aria-busy={!loaded}>
+        {draft.step === 1 ? (
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (!detailsError) update({ step: 2, currency });
+            }}
+          >
+            <ListingFields values={draft} currency={currency} priceInvalid={currency !== "" && minor === null} onChange={update} />
+            <button type="submit" className={buttonClass} disabled={detailsError !== ""} aria-describedby={detailsError ? "details-missing" : undefined}>
+              {t("new.nextPhoto")}
             </button>
-            <button type="button" className={buttonClass} onClick={() => update({ step: 3 })}>
-              {t("new.nextReview")}
-            </button>
+            {detailsError ? (
+              <p id="details-missing" className="mt-2 text-sm text-stone-700">
+                {t("new.needed", { what: t(detailsError) })}
+              </p>
+            ) : null}
+          </form>
+        ) : null}
+        {draft.step === 2 ? (
+          <div>
+            <Field id="photo" label={t("new.photo")} hint={t("new.photoHint")}>
+              <input
+                id="photo"
+                type="file"
+                multiple
+                accept="image/jpeg,image/png,image/webp"
+                className={inputClass}
+                disabled={photos.length >= maxPhotos}
+                onChange={(e) => {
+                  const files = [...(e.target.files ?? [])];
+                  e.target.value = ""; // the same photo can be chosen again after a removal
+                  void addPhotos(files);
+                }}
+                aria-describedby="photo-hint"
+              />
+            </Field>
+            {photos.length ? (
+              <ul className="mb-3 grid grid-cols-3 gap-2" aria-label={t("edit.photos")}>
+                {previews.map((url, i) => (
+                  <li key={url} className="flex flex-col gap-1">
+                    {/* eslint-disable-next-line @next/next/no-img-element -- a local preview of the downscaled photo */}
+                    <img src={url} alt={t("new.photoAlt")} className="aspect-square w-full rounded object-cover" />
+                    {i >= draft.photosSent ? (
+                      <button type="button" className="text-sm text-red-800 underline" onClick={() => void removePhoto(i)}>
+                        {t("edit.removePhoto", { n: i + 1 })}
+                      </button>
+                    ) : null}
+                  </li>
+                ))}
+              </ul>
+            ) : null}
+            <div className="flex gap-3">
+              <button type="button" className="w-1/3 rounded-full px-4 py-3 ring-1 ring-stone-300" onClick={() => update({ step: 1 })}>
+                {t("new.back")}
+              </button>
+              <button type="button" className={buttonClass} onClick={() => update({ step: 3 })}>
+                {t("new.nextReview")}
+              </button>
+            </div>
           </div>
-        </div>
-      ) : null}
-      {draft.step === 3 ? (
-        <div>
-          <dl className="mb-4 grid grid-cols-[auto_1fr] gap-x-4 gap-y-1">
-            <dt className="text-stone-700">{t("form.title")}</dt>
-            <dd>{draft.title}</dd>
-            <dt className="text-stone-700">{t("listing.category")}</dt>
-            <dd>{draft.category ? t(`category.${draft.category}` as Key) : ""}</dd>
-            <dt className="text-stone-700">{t("form.priceLabel")}</dt>
-            <dd>{minor !== null ? formatPrice(minor, currency, regional(locale, tenant?.country ?? "US")) : "—"}</dd>
-            <dt className="text-stone-700">{t("form.where")}</dt>
-            <dd>{draft.city}</dd>
-            <dt className="text-stone-700">{t("edit.photos")}</dt>
-            <dd>{t("new.photos", { n: photos.length })}</dd>
-          </dl>
-          <div className="flex gap-3">
-            <button type="button" className="w-1/3 rounded-full px-4 py-3 ring-1 ring-stone-300" onClick={() => update({ step: 2 })} disabled={busy}>
-              {t("new.back")}
-            </button>
-            <button type="button" className={buttonClass} onClick={() => void publish()} disabled={busy || detailsError !== ""}>
-              {t(busy ? "form.publishing" : "form.publish")}
-            </button>
+        ) : null}
+        {draft.step === 3 ? (
+          <div>
+            <dl className="mb-4 grid grid-cols-[auto_1fr] gap-x-4 gap-y-1">
+              <dt className="text-stone-700">{t("form.title")}</dt>
+              <dd>{draft.title}</dd>
+              <dt className="text-stone-700">{t("listing.category")}</dt>
+              <dd>{draft.category ? t(`category.${draft.category}` as Key) : ""}</dd>
+              <dt className="text-stone-700">{t("form.priceLabel")}</dt>
+              <dd>{minor !== null ? formatPrice(minor, currency, regional(locale, tenant?.country ?? "US")) : "—"}</dd>
+              <dt className="text-stone-700">{t("form.where")}</dt>
+              <dd>{draft.city}</dd>
+              <dt className="text-stone-700">{t("edit.photos")}</dt>
+              <dd>{t("new.photos", { n: photos.length })}</dd>
+            </dl>
+            <div className="flex gap-3">
+              <button type="button" className="w-1/3 rounded-full px-4 py-3 ring-1 ring-stone-300" onClick={() => update({ step: 2 })} disabled={busy}>
+                {t("new.back")}
+              </button>
+              <button type="button" className={buttonClass} onClick={() => void publish()} disabled={busy || detailsError !== ""}>
+                {t(busy ? "form.publishing" : "form.publish")}
+              </button>
+            </div>
           </div>
-        </div>
-      ) : null}
+        ) : null}
+      </fieldset>
       {queued ? (
         <p role="status" className="mt-3 rounded-lg bg-amber-100 p-3">
           {t("new.queued")}

@@ -209,6 +209,7 @@ const ar: Catalogue = {
   "new.needTitle": "عنوان من 3 أحرف على الأقل",
   "new.needCategory": "فئة",
   "new.needPrice": "سعر",
+  "new.needCurrency": "عملة النشاط التجاري، تُقرأ من خليته الأم حين تتصل بالإنترنت",
   "new.needCity": "مدينة",
   "new.photo": "الصور (اختيارية)",
   "new.tooManyPhotos": "للإعلان {n} صورة على الأكثر؛ تُركت الصور الأخرى.",

@@ -212,6 +212,7 @@ const en = {
   "new.needTitle": "a title of at least 3 characters",
   "new.needCategory": "a category",
   "new.needPrice": "a price",
+  "new.needCurrency": "the business’s currency, read from its home cell once you are online",
   "new.needCity": "a town or city",
   "new.photo": "Photos (optional)",
   "new.tooManyPhotos": "A listing has at most {n} photos; the rest were left out.",

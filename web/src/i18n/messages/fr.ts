@@ -209,6 +209,7 @@ const fr: Catalogue = {
   "new.needTitle": "un titre d’au moins 3 caractères",
   "new.needCategory": "une catégorie",
   "new.needPrice": "un prix",
+  "new.needCurrency": "la devise de l’entreprise, lue dans sa cellule d’origine dès que vous êtes en ligne",
   "new.needCity": "une ville",
   "new.photo": "Photos (facultatives)",
   "new.tooManyPhotos": "Une annonce a au plus {n} photos ; les autres ont été laissées de côté.",

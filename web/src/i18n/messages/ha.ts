@@ -209,6 +209,7 @@ const ha: Catalogue = {
   "new.needTitle": "take mai aƙalla haruffa 3",
   "new.needCategory": "rukuni",
   "new.needPrice": "farashi",
+  "new.needCurrency": "kuɗin kasuwancin, wanda za a karanta daga sel na gidansa da zarar ka shiga intanet",
   "new.needCity": "gari",
   "new.photo": "Hotuna (ba dole ba)",
   "new.tooManyPhotos": "Talla tana da hotuna {n} a mafi yawa; sauran an bar su.",

@@ -209,6 +209,7 @@ const pt: Catalogue = {
   "new.needTitle": "um título de pelo menos 3 caracteres",
   "new.needCategory": "uma categoria",
   "new.needPrice": "um preço",
+  "new.needCurrency": "a moeda da empresa, lida na sua célula de origem assim que você estiver online",
   "new.needCity": "uma cidade",
   "new.photo": "Fotos (opcionais)",
   "new.tooManyPhotos": "Um anúncio tem no máximo {n} fotos; as restantes ficaram de fora.",

@@ -209,6 +209,7 @@ const sw: Catalogue = {
   "new.needTitle": "kichwa cha angalau herufi 3",
   "new.needCategory": "aina",
   "new.needPrice": "bei",
+  "new.needCurrency": "sarafu ya biashara, itakayosomwa kutoka seli yake ya nyumbani ukiwa mtandaoni",
   "new.needCity": "mji",
   "new.photo": "Picha (si lazima)",
   "new.tooManyPhotos": "Tangazo lina picha zisizozidi {n}; zilizobaki zimeachwa.",

@@ -209,6 +209,7 @@ const yo: Catalogue = {
   "new.needTitle": "àkọlé tó kéré tán àmì 3",
   "new.needCategory": "ẹ̀ka kan",
   "new.needPrice": "iye owó",
+  "new.needCurrency": "owó iṣẹ́ òwò náà, tí a ó kà láti sẹ́ẹ̀lì ilé rẹ̀ nígbà tí o bá wà lórí ayélujára",
   "new.needCity": "ìlú kan",
   "new.photo": "Àwọn àwòrán (kò pọn dandan)",
   "new.tooManyPhotos": "Ìpolówó kan ní àwòrán {n} ní pàtàkì jù; a fi àwọn yòókù sílẹ̀.",

@@ -209,6 +209,7 @@ const zu: Catalogue = {
   "new.needTitle": "isihloko esinezinhlamvu okungenani ezi-3",
   "new.needCategory": "isigaba",
   "new.needPrice": "intengo",
+  "new.needCurrency": "imali yebhizinisi, ezofundwa eselini lalo lasekhaya uma usuxhumeke ku-inthanethi",
   "new.needCity": "idolobha",
   "new.photo": "Izithombe (uyazikhethela)",
   "new.tooManyPhotos": "Isikhangiso sinezithombe ezingu-{n} kuphela; ezinye azifakwanga.",
