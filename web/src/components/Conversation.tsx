@@ -30,8 +30,9 @@ export function Conversation({ slug, id }: { slug: string; id: string }) {
   const end = useRef<HTMLLIElement>(null);
 
   const lastSeq = conv?.last_seq;
+  // The history is asked for at once, not after the conversation list.
   useEffect(() => {
-    if (c && lastSeq !== undefined) void c.open(slug, id, lastSeq);
+    if (c) void c.open(slug, id, lastSeq);
   }, [c, slug, id, lastSeq]);
 
   const timeline = snap.timelines.get(id) ?? empty;

@@ -23,6 +23,7 @@ const typingShownMs = 4000;
 const typingEveryMs = 2000;
 const inFlightMax = 50; // under the cell's burst of 60 frames
 const pageSize = 100;
+const newest = Number.MAX_SAFE_INTEGER; // as before_seq: the latest page
 const readKey = "pnc.read.v1";
 const userKey = "pnc.user.v1";
 
@@ -38,6 +39,7 @@ export class Connection {
   private readonly tenants = new Map<string, string>(); // conversation → business slug, for REST
   private readonly inFlight = new Map<string, string>(); // ref → message id, on this socket
   private readonly filling = new Set<string>();
+  private readonly opening = new Map<string, Promise<unknown>>(); // conversation → its first page
   private readonly typingSent = new Map<string, number>();
   private attempt = 0;
   private nextRef = 0;
@@ -72,13 +74,21 @@ export class Connection {
   snapshot = (): Snapshot => this.snap;
 
   // open loads a conversation's newest page and follows it from there.
-  async open(tenant: string, conversation: string, lastSeq: number): Promise<void> {
+  // It starts before the conversation's head is known (the page needs no
+  // other answer first); called again with the head (lastSeq), it fills
+  // up to it once that first page is in.
+  async open(tenant: string, conversation: string, lastSeq?: number): Promise<void> {
     this.tenants.set(conversation, tenant);
+    if (lastSeq !== undefined) this.update({ heads: raise(this.snap.heads, conversation, lastSeq) });
     if (!this.snap.timelines.has(conversation)) {
-      this.update({ timelines: withEntry(this.snap.timelines, conversation, empty), heads: raise(this.snap.heads, conversation, lastSeq) });
-      const page = await this.history(conversation, { before_seq: lastSeq + 1, limit: pageSize });
-      if (page) this.add(conversation, page);
+      this.update({ timelines: withEntry(this.snap.timelines, conversation, empty) });
+      const before = lastSeq === undefined ? newest : lastSeq + 1;
+      this.opening.set(
+        conversation,
+        this.history(conversation, { before_seq: before, limit: pageSize }).then((page) => page && this.add(conversation, page)),
+      );
     }
+    await this.opening.get(conversation);
     await this.fill(conversation);
   }
 
