@@ -1,16 +1,13 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useMemo, useRef, useState } from "react";
+import { useRef, useState } from "react";
 import type { components } from "@/api/controlplane";
-import { useLocale, useT } from "@/i18n/client";
-import { regionName } from "@/i18n/format";
-import { collator } from "@/i18n/intl";
+import { useT } from "@/i18n/client";
 import { useHydrated } from "@/lib/hydrated";
 import { placementReason } from "@/lib/placement";
 import type { Key } from "@/i18n/messages/en";
 import type { AuthConfig } from "@/lib/authconfig";
-import { countries } from "@/lib/countries";
 import { account, controlPlane, describe, slugFor, startSession } from "@/lib/session";
 import { buttonClass, Field, inputClass } from "./Field";
 import { Alert } from "./Alert";
@@ -21,16 +18,11 @@ type Placement = components["schemas"]["Placement"];
 // business's data and why; then the business and its owner. The account
 // is made in Firebase Auth, the business by the control plane, which
 // places it and creates it in its home cell.
-export function SignupForm({ config }: { config: AuthConfig }) {
+// options are the countries, named and sorted in the reader's language.
+export function SignupForm({ config, options }: { config: AuthConfig; options: [string, string][] }) {
   const router = useRouter();
   const t = useT();
   const hydrated = useHydrated();
-  const locale = useLocale();
-  // The countries by name in the reader's language, sorted once per language.
-  const options = useMemo(() => {
-    const byName = collator(locale);
-    return countries.map((c) => [c, regionName(locale, c)] as const).sort((a, b) => byName.compare(a[1], b[1]));
-  }, [locale]);
   const [country, setCountry] = useState("");
   const [placement, setPlacement] = useState<Placement | "loading" | "failed">();
   const [name, setName] = useState("");
@@ -117,7 +109,7 @@ export function SignupForm({ config }: { config: AuthConfig }) {
               <p className="font-semibold">{t("signup.cannot")}</p>
             )}
             <p className="text-sm">
-              {t(placementReason(placement), { country: regionName(locale, placement.country), cells: placement.cells.join(t("signup.or")) })}
+              {t(placementReason(placement), { country: options.find(([c]) => c === placement.country)?.[1] ?? placement.country, cells: placement.cells.join(t("signup.or")) })}
             </p>
           </section>
         ) : null}

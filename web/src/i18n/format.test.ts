@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { translate } from "./format";
-import { dirOf, negotiate, regional } from "./locales";
+import { smallCount, translate } from "./format";
+import { dirOf, locales, negotiate, regional } from "./locales";
 import ar from "./messages/ar";
 import en from "./messages/en";
 import fr from "./messages/fr";
@@ -11,6 +11,14 @@ describe("messages", () => {
     expect(translate("en", en, "mine.signedInAs", { email: "ada@example.com" })).toBe("Signed in as ada@example.com");
     expect(translate("en", en, "chat.unread", { n: 1200 })).toBe("1,200 unread messages");
     expect(translate("fr", fr, "chat.unread", { n: 1200 })).toBe("1\u202f200 messages non lus");
+  });
+  it("write small counts as Intl.NumberFormat would, in every language", () => {
+    for (const l of locales)
+      for (const n of [0, 7, 42, 999]) {
+        expect(smallCount(n)).toBe(true);
+        expect(String(n), l).toBe(new Intl.NumberFormat(l).format(n));
+      }
+    for (const n of [1000, -1, 2.5]) expect(smallCount(n), String(n)).toBe(false);
   });
   it("pick the plural form by the locale's rules", () => {
     expect(translate("en", en, "chat.unread", { n: 1 })).toBe("1 unread message");

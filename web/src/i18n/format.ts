@@ -24,9 +24,18 @@ export function translate(locale: string, messages: Partial<Catalogue>, key: Key
   return text.replace(/\{(\w+)\}/g, (whole, name: string) => {
     const v = vars[name];
     if (v === undefined) return whole;
-    if (typeof v === "number") return numberFormat(locale).format(v);
+    if (typeof v === "number") return smallCount(v) ? String(v) : numberFormat(locale).format(v);
     return dirOf(locale as Locale) === "rtl" && latin.test(v) ? `\u2068${v}\u2069` : v;
   });
+}
+
+// smallCount is a whole number from 0 to 999, which every language the app
+// speaks writes in Latin digits with no grouping, exactly as String() does
+// (format.test.ts holds each locale to it). Such numbers skip
+// Intl.NumberFormat: its first use on a page costs a phone with a slow CPU
+// about 100 ms of blocked main thread, for a step number or a count.
+export function smallCount(v: number): boolean {
+  return Number.isInteger(v) && v >= 0 && v < 1000;
 }
 
 // regionName is a country's name in the reader's language, from the
