@@ -14,6 +14,9 @@ type Query struct {
 	Terms    []string
 	Phrases  [][]string
 	Excluded []string
+	// Spellings are the market's words a term is corrected to, matched
+	// as well as the term itself.
+	Spellings map[string][]string
 }
 
 // Query limits.
@@ -122,7 +125,15 @@ func (q Query) TSQuery() string {
 	}
 	var parts []string
 	for _, t := range q.Terms {
-		parts = append(parts, lexeme(t)+":*")
+		alts := []string{lexeme(t) + ":*"}
+		for _, w := range q.Spellings[t] {
+			alts = append(alts, lexeme(w)+":*")
+		}
+		if len(alts) == 1 {
+			parts = append(parts, alts[0])
+		} else {
+			parts = append(parts, "("+strings.Join(alts, " | ")+")")
+		}
 	}
 	for _, p := range q.Phrases {
 		ls := make([]string, len(p))
@@ -148,13 +159,3 @@ func (q Query) ExcludedTSQuery() string {
 // there is nothing to escape; the quotes keep them from being read as
 // operators.
 func lexeme(w string) string { return "'" + w + "'" }
-
-// Text is the query's positive words, space-separated, for trigram
-// similarity (typo tolerance).
-func (q Query) Text() string {
-	words := append([]string(nil), q.Terms...)
-	for _, p := range q.Phrases {
-		words = append(words, p...)
-	}
-	return strings.Join(words, " ")
-}

@@ -83,3 +83,15 @@ func FuzzParseQuery(f *testing.F) {
 		}
 	})
 }
+
+func TestTSQuerySpellings(t *testing.T) {
+	q, err := ParseQuery(`indgo "wax print" fabric`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.Spellings = map[string][]string{"indgo": {"indigo", "indigos"}}
+	want := `('indgo':* | 'indigo':* | 'indigos':*) & 'fabric':* & ('wax' <-> 'print')`
+	if got := q.TSQuery(); got != want {
+		t.Errorf("TSQuery() = %q; want %q", got, want)
+	}
+}

@@ -42,9 +42,6 @@ func Open(ctx context.Context, url string, tp trace.TracerProvider, mp metric.Me
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	// Typo tolerance of market search: a one-letter slip in a short word
-	// ("indgo" for "indigo") scores 0.5; the default 0.6 would miss it.
-	cfg.ConnConfig.RuntimeParams["pg_trgm.word_similarity_threshold"] = "0.45"
 	if tp != nil {
 		cfg.ConnConfig.Tracer = otelpgx.NewTracer(otelpgx.WithTracerProvider(tp))
 	}
