@@ -15,7 +15,7 @@ type Query struct {
 	Phrases  [][]string
 	Excluded []string
 	// Spellings are the market's words a term is corrected to, matched
-	// as well as the term itself.
+	// (whole) as well as the term itself (a prefix).
 	Spellings map[string][]string
 }
 
@@ -127,7 +127,7 @@ func (q Query) TSQuery() string {
 	for _, t := range q.Terms {
 		alts := []string{lexeme(t) + ":*"}
 		for _, w := range q.Spellings[t] {
-			alts = append(alts, lexeme(w)+":*")
+			alts = append(alts, lexeme(w)) // a whole word of the market
 		}
 		if len(alts) == 1 {
 			parts = append(parts, alts[0])

@@ -90,7 +90,7 @@ func TestTSQuerySpellings(t *testing.T) {
 		t.Fatal(err)
 	}
 	q.Spellings = map[string][]string{"indgo": {"indigo", "indigos"}}
-	want := `('indgo':* | 'indigo':* | 'indigos':*) & 'fabric':* & ('wax' <-> 'print')`
+	want := `('indgo':* | 'indigo' | 'indigos') & 'fabric':* & ('wax' <-> 'print')`
 	if got := q.TSQuery(); got != want {
 		t.Errorf("TSQuery() = %q; want %q", got, want)
 	}
