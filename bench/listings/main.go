@@ -217,7 +217,7 @@ func run() error {
 		"notes": fmt.Sprintf("HTTP through the cell API on loopback. search_p50/p99: one client alone (%d searches); search_loaded_*: %d concurrent clients (%d searches); "+
 			"each phase draws new searches. Listings and searches use a vocabulary of %d words with Zipf frequencies (s 1.1, v 10; titles 3-6 words, descriptions 10-29): "+
 			"one, two and three words, typos (the fuzzy fallback), phrases, exclusions, category browsing, with a category on a quarter and a price range on an eighth; "+
-			"one market of %d published listings. The cell has no response cache: every search is a database search; search_repeat_share is the share of loaded searches "+
+			"one market of %d published listings, vacuumed after the bulk load. The cell has no response cache: every search is a database search; search_repeat_share is the share of loaded searches "+
 			"that repeat an earlier one in the same phase (the most a cache could answer). search_loaded_p99_ms_<shape>: p99 of each shape under load. "+
 			"%d creates per run (authenticated POST, one transaction each); PostgreSQL 15 with fsync off, cell and load generator on the same 2 cores.",
 			*searches/3, *workers, *searches, *vocabulary, *listings, *creates),
