@@ -62,6 +62,10 @@ type Listing struct {
 	CreatedAt   time.Time       `json:"created_at"`
 	UpdatedAt   time.Time       `json:"updated_at"`
 	PublishedAt *time.Time      `json:"published_at,omitempty"`
+	// Rank is how well a market search's words match it (PostgreSQL's
+	// ts_rank, the same formula in every cell, so ranks from several
+	// markets merge); absent outside a search with words.
+	Rank *float32 `json:"rank,omitempty"`
 }
 
 // Limits on listing content.

@@ -192,6 +192,11 @@ func (db *DB) market(ctx context.Context, mq MarketQuery, c cursor, mode searchM
 	if err != nil {
 		return Page{}, fmt.Errorf("postgres: market: %w", err)
 	}
+	if mode != searchNewest {
+		for i := range items {
+			items[i].Rank = &scores[i]
+		}
+	}
 	page := Page{Items: append([]listing.Listing{}, items...)}
 	if len(items) > mq.Limit {
 		page.Items = items[:mq.Limit]

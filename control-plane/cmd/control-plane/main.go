@@ -28,6 +28,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.StringVar(&cfg.DatabaseURL, "database-url", env("DATABASE_URL", ""), "directory PostgreSQL URL (DATABASE_URL)")
 	fs.StringVar(&cells, "cells", env("CELLS", ""), "cells as name=url,… e.g. lagos-1=http://127.0.0.1:17102 (CELLS)")
 	fs.StringVar(&cfg.ServiceToken, "service-token", env("SERVICE_TOKEN", ""), "token shared with cells and routers (SERVICE_TOKEN)")
+	fs.StringVar(&cfg.EdgeToken, "edge-token", env("EDGE_TOKEN", ""), "token by which the router vouches for a client's address; passed on to the cells a cross-market search asks (EDGE_TOKEN)")
 	fs.StringVar(&cfg.Firebase.ProjectID, "firebase-project", env("FIREBASE_PROJECT", "demo-pushnchat"), "Firebase project (FIREBASE_PROJECT)")
 	// Emulator mode trusts unsigned tokens: a flag only, never taken from
 	// the environment, so it is always asked for on purpose.

@@ -14,12 +14,14 @@ import (
 )
 
 // fakeCell plays a cell's internal API for the control plane: ready,
-// creating tenants, and serving a membership feed the test writes to.
+// creating tenants, and serving a membership feed the test writes to; and
+// its public market search when the test sets one.
 type fakeCell struct {
 	*httptest.Server
 	mu      sync.Mutex
 	changes []membershipfeed.Change
-	grew    chan struct{} // closed and replaced when changes grow
+	grew    chan struct{}    // closed and replaced when changes grow
+	market  http.HandlerFunc // GET /v1/markets/{country}/listings, when set
 }
 
 const testToken = "cpserver-test-token"
@@ -68,6 +70,16 @@ func newFakeCell(t testing.TB) *fakeCell {
 				return
 			}
 		}
+	})
+	mux.HandleFunc("GET /v1/markets/{country}/listings", func(w http.ResponseWriter, r *http.Request) {
+		c.mu.Lock()
+		h := c.market
+		c.mu.Unlock()
+		if h == nil {
+			http.NotFound(w, r)
+			return
+		}
+		h(w, r)
 	})
 	c.Server = httptest.NewServer(mux)
 	t.Cleanup(c.Close)

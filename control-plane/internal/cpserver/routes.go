@@ -10,6 +10,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /v1/signup", s.handle(s.signup))
 	mux.HandleFunc("GET /v1/me/cells", s.handle(s.handleMyCells))
 	mux.HandleFunc("GET /v1/placement", s.handle(s.handlePlacement))
+	mux.HandleFunc("GET /v1/search", s.handle(s.handleSearch))
 	mux.HandleFunc("GET /v1/directory/tenants/{key}", s.internal(s.handleLookupTenant))
 	mux.HandleFunc("GET /v1/directory/users/{uid}", s.internal(s.handleLookupUser))
 	mux.HandleFunc("GET /v1/directory/changes", s.internal(s.handleChanges))

@@ -29,10 +29,14 @@ import (
 
 // Config is the control plane's configuration.
 type Config struct {
-	Listen         string
-	DatabaseURL    string
-	Cells          map[string]string // cell name → base URL
-	ServiceToken   string
+	Listen       string
+	DatabaseURL  string
+	Cells        map[string]string // cell name → base URL
+	ServiceToken string
+	// EdgeToken is the router's, by which it vouches for a client's
+	// address (package clientaddr); a cross-market search vouches with it
+	// to the cells it asks, so each searcher keeps their own rate limit.
+	EdgeToken      string
 	Firebase       struct{ ProjectID, EmulatorHost string }
 	HealthInterval time.Duration
 	// ConsulAddr is the Consul agent's HTTP address; empty probes cells

@@ -25,7 +25,7 @@ type testPlane struct {
 	auth testenv.AuthEnv
 }
 
-func startPlane(t testing.TB, cells map[string]*fakeCell) *testPlane {
+func startPlane(t testing.TB, cells map[string]*fakeCell, options ...func(*Config)) *testPlane {
 	t.Helper()
 	auth := testenv.Auth(t)
 	cfg := Config{Listen: "127.0.0.1:0", DatabaseURL: testenv.Postgres(t, directorySchema), Cells: map[string]string{},
@@ -33,6 +33,9 @@ func startPlane(t testing.TB, cells map[string]*fakeCell) *testPlane {
 	cfg.Firebase.ProjectID, cfg.Firebase.EmulatorHost = auth.Project, auth.Host
 	for name, c := range cells {
 		cfg.Cells[name] = c.URL
+	}
+	for _, o := range options {
+		o(&cfg)
 	}
 	s, err := Start(context.Background(), cfg)
 	if err != nil {

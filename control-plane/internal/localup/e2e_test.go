@@ -335,6 +335,12 @@ func TestSpineEndToEnd(t *testing.T) {
 		if r.status != 200 || !strings.Contains(string(r.body), l.ID) || r.header.Get("X-PushNchat-Cell") != "lagos-1" {
 			t.Errorf("GH market = %d via %q: %s; want the listing, from lagos-1", r.status, r.header.Get("X-PushNchat-Cell"), r.body)
 		}
+		// Partners searching several markets at once find it, ranked.
+		r = call(t, "GET", router+"/v1/search?q=kente&markets=DE,GH,US", "", nil)
+		if r.status != 200 || !strings.Contains(string(r.body), l.ID) || !strings.Contains(string(r.body), `"rank":`) ||
+			!strings.Contains(string(r.body), `"missing":[]`) {
+			t.Errorf("search of DE, GH and US = %d %s; want the listing with its rank, no market missing", r.status, r.body)
+		}
 	})
 
 	t.Run("a slug that is another business's id is refused", func(t *testing.T) {
@@ -453,6 +459,11 @@ func TestSpineEndToEnd(t *testing.T) {
 			if r := get(country); r.status != 200 {
 				t.Errorf("with lagos-1 down, %s got %d; want 200", country, r.status)
 			}
+		}
+		// A search of its markets and another's answers, naming what is missing.
+		if r := call(t, "GET", router+"/v1/search?markets=NG,DE", "", nil); r.status != 200 ||
+			!strings.Contains(string(r.body), `"missing":["NG"]`) || !strings.Contains(string(r.body), `"country":"DE"`) {
+			t.Errorf("with lagos-1 down, search of NG and DE = %d %s; want DE's listings and NG missing", r.status, r.body)
 		}
 		if err := pl.StartProgram(ctx, "lagos-1"); err != nil {
 			t.Fatal(err)

@@ -310,7 +310,7 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 		&program{name: "control-plane", ready: probe.Ready("http://" + pl.ControlPlaneAddr + "/readyz"), spec: proc.Spec{
 			Path: filepath.Join(cfg.Binaries, "control-plane"),
 			Args: []string{"-listen", pl.ControlPlaneAddr, "-database-url", pl.DirectoryDB.URL(DirectoryDatabase),
-				"-cells", strings.Join(cellList, ","), "-service-token", pl.ServiceToken, "-consul", pl.Consul.HTTPAddr(),
+				"-cells", strings.Join(cellList, ","), "-service-token", pl.ServiceToken, "-edge-token", pl.EdgeToken, "-consul", pl.Consul.HTTPAddr(),
 				"-firebase-project", pl.Auth.Project(), "-firebase-emulator", pl.Auth.Host()},
 		}})
 	// The web app starts before the router in front of it, and so stops

@@ -31,7 +31,7 @@ func (rt *Router) route(r *http.Request) (target, error) {
 // "t:<tenant>" or "u:<uid>".
 func (rt *Router) routeBy(path string, query func() string, user func() (string, error), find func(key string) (lookup.Entry, error)) (target, error) {
 	switch {
-	case path == "/v1/signup" || path == "/v1/me/cells" || path == "/v1/placement":
+	case path == "/v1/signup" || path == "/v1/me/cells" || path == "/v1/placement" || path == "/v1/search":
 		return target{cell: controlPlane, url: rt.controlPlane}, nil
 	case strings.HasPrefix(path, "/v1/t/"):
 		key, _, _ := strings.Cut(strings.TrimPrefix(path, "/v1/t/"), "/")

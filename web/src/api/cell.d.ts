@@ -876,6 +876,11 @@ export interface components {
             updated_at?: string;
             /** Format: date-time */
             published_at?: string;
+            /**
+             * Format: float
+             * @description How well a market search's words match (ts_rank, comparable across markets); only in a search with words
+             */
+            rank?: number;
         };
         Page: {
             items?: components["schemas"]["Listing"][];

@@ -55,6 +55,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search several markets at once (partner search): each market's cell is asked in parallel and the answers merged by rank; a market whose cell does not answer within 800 ms is left out and named in missing */
+        get: operations["getSearch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -105,6 +122,21 @@ export interface components {
             status: string;
             rules: string[];
             version: number;
+        };
+        SearchResult: {
+            /** @description Listings as the markets' cells publish them (the cell API's Listing), best rank first, then newest */
+            items: {
+                [key: string]: unknown;
+            }[];
+            markets: {
+                market: string;
+                cell: string;
+                /** @enum {string} */
+                status: "ok" | "timeout" | "unavailable";
+                count: number;
+            }[];
+            /** @description Markets left out: their cell was down or too slow */
+            missing: string[];
         };
         UserCells: {
             uid: string;
@@ -207,6 +239,35 @@ export interface operations {
                 };
             };
             401: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    getSearch: {
+        parameters: {
+            query: {
+                /** @description 1-12 ISO 3166-1 alpha-2 codes, upper case, comma-separated, e.g. NG,KE,US */
+                markets: string;
+                /** @description Words, as the market search takes them */
+                q?: string;
+                category?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The best listings across the markets (public data only), and how each market answered */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchResult"];
+                };
+            };
+            400: components["responses"]["Problem"];
             default: components["responses"]["Problem"];
         };
     };
