@@ -22,6 +22,13 @@ describe("publicClient", () => {
     expect(seen[0]?.headers.has("authorization")).toBe(false);
   });
 
+  it("searches several markets", async () => {
+    const { seen, fetchImpl } = recorder();
+    const { error } = await publicClient("http://router.test", fetchImpl).GET("/v1/search", { params: { query: { markets: "NG,KE", q: "shea" } } });
+    expect(error).toBeUndefined();
+    expect(seen.map((r) => new URL(r.url).pathname + new URL(r.url).search)).toEqual(["/v1/search?markets=NG%2CKE&q=shea"]);
+  });
+
   it("refuses anything but a market path, before it is sent", async () => {
     const { seen, fetchImpl } = recorder();
     // A private path smuggled past the types, as a careless cast would.
@@ -31,6 +38,8 @@ describe("publicClient", () => {
     await expect(client.GET("/v1/t/ada-fabrics/listings")).rejects.toBeInstanceOf(PrivatePathError);
     await expect(client.GET("/v1/me")).rejects.toBeInstanceOf(PrivatePathError);
     await expect(client.GET("/v1/markets/../t/x")).rejects.toBeInstanceOf(PrivatePathError);
+    await expect(client.GET("/v1/searches")).rejects.toBeInstanceOf(PrivatePathError);
+    await expect(client.GET("/v1/search/../me")).rejects.toBeInstanceOf(PrivatePathError);
     expect(seen).toHaveLength(0);
   });
 

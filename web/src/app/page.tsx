@@ -18,6 +18,11 @@ export default async function Home() {
           </li>
         ))}
       </ul>
+      <p className="mt-6">
+        <Link prefetch={false} href="/partners" className="text-emerald-800 underline">
+          {t("home.partners")}
+        </Link>
+      </p>
     </>
   );
 }
