@@ -7,7 +7,7 @@ import type { AuthConfig } from "@/lib/authconfig";
 import { tokenOf } from "@/lib/invitation";
 import { account, cell, describe, startSession } from "@/lib/session";
 import { CredentialsForm } from "./Credentials";
-import { authMessage } from "./SignupForm";
+import { authMessage } from "@/lib/autherror";
 
 // JoinForm accepts an invitation: the person signs in (or makes their
 // account, with the email the invitation was sent to), the business's home

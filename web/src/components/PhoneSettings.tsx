@@ -6,7 +6,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { useT } from "@/i18n/client";
 import type { AuthConfig } from "@/lib/authconfig";
-import { phoneMessage } from "@/lib/phone";
+import { phoneMessage } from "@/lib/autherror";
 import { ApiError, must } from "@/lib/query";
 import { cell, firebaseAuth } from "@/lib/session";
 import { Alert } from "./Alert";

@@ -9,7 +9,7 @@ import { useHydrated } from "@/lib/hydrated";
 import { firebaseAuth, startSession } from "@/lib/session";
 import { CredentialsForm } from "./Credentials";
 import { PhoneCode } from "./PhoneCode";
-import { authMessage } from "./SignupForm";
+import { authMessage } from "@/lib/autherror";
 
 // SigninForm signs in with email and password, or with a code texted to a
 // phone number the account has added, then opens the web session with the

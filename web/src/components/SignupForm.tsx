@@ -6,8 +6,8 @@ import type { components } from "@/api/controlplane";
 import { useT } from "@/i18n/client";
 import { useHydrated } from "@/lib/hydrated";
 import { placementReason } from "@/lib/placement";
-import type { Key } from "@/i18n/messages/en";
 import type { AuthConfig } from "@/lib/authconfig";
+import { authMessage } from "@/lib/autherror";
 import { account, controlPlane, describe, slugFor, startSession } from "@/lib/session";
 import { buttonClass, Field, inputClass } from "./Field";
 import { Alert } from "./Alert";
@@ -177,25 +177,4 @@ export function SignupForm({ config, options }: { config: AuthConfig; options: [
       </button>
     </form>
   );
-}
-
-// authMessage says what went wrong with the account in plain words.
-export function authMessage(err: unknown, t: (key: Key) => string): string {
-  switch ((err as { code?: string }).code) {
-    case "auth/email-already-in-use":
-    case "auth/wrong-password":
-    case "auth/invalid-credential":
-    case "auth/invalid-login-credentials":
-      return t("auth.mismatch");
-    case "auth/user-not-found":
-      return t("auth.noAccount");
-    case "auth/weak-password":
-      return t("auth.weak");
-    case "auth/invalid-email":
-      return t("auth.badEmail");
-    case "auth/network-request-failed":
-      return t("auth.offline");
-    default:
-      return err instanceof Error ? err.message : t("auth.other");
-  }
 }
