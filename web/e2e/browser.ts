@@ -1,6 +1,6 @@
 import path from "node:path";
 import { expect } from "vitest";
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from "playwright-core";
 
 // Debian's Chromium, never a downloaded browser; the flags keep it off
 // the network beyond the pages under test.
@@ -61,4 +61,13 @@ export async function signUp(page: Page, country: string, cell: string, name: st
   await mine.getByText("owner").waitFor();
   await page.getByText(`home cell ${cell}`).waitFor();
   return slug;
+}
+
+// photoLoaded waits, at most 10 s, until an image has arrived and decoded:
+// being in the page (visible, sized) says nothing about its bytes.
+export async function photoLoaded(img: Locator): Promise<void> {
+  await img.waitFor();
+  await expect
+    .poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth > 0), { timeout: 10_000, message: "the photo did not load within 10 s" })
+    .toBe(true);
 }

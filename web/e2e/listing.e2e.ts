@@ -5,7 +5,7 @@
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { base, launch, phonePage, shots, signIn } from "./browser";
+import { base, launch, phonePage, photoLoaded, shots, signIn } from "./browser";
 
 const word = "zebrawood" + Date.now().toString(36).replace(/[0-9]/g, "");
 const title = `Carved ${word} stool`;
@@ -72,9 +72,7 @@ test("an owner creates a listing, with photos, and publishes it", async () => {
   // The chosen photos, downscaled, survive a reload too.
   await page.reload();
   await expect.poll(() => chosen.count()).toBe(2);
-  for (const img of await chosen.all()) {
-    await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth > 0)).toBe(true);
-  }
+  for (const img of await chosen.all()) await photoLoaded(img);
   await page.getByRole("button", { name: "Next: review" }).click();
   await page.getByText("₦25,000").waitFor();
   await page.getByText("2 photos").waitFor();
@@ -93,9 +91,7 @@ test("an owner creates a listing, with photos, and publishes it", async () => {
   // A buyer finds it by search, with its photo.
   await page.getByRole("link", { name: "See it as buyers do" }).click();
   await page.getByRole("heading", { level: 1, name: title }).waitFor();
-  const img = page.getByRole("img", { name: title });
-  await img.waitFor();
-  expect(await img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth > 0)).toBe(true);
+  await photoLoaded(page.getByRole("img", { name: title }));
   await page.goto(base + "/m/NG?q=" + word);
   const cards = page.getByRole("list", { name: "Listings" }).getByRole("listitem");
   await cards.first().getByText(title).waitFor();
@@ -160,8 +156,6 @@ test("a listing published with no connection goes live by background sync, with 
   await page.getByRole("status").getByText("is live in the market").waitFor();
   expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("pnc:draft:listing:")))).toEqual([]);
   await page.getByRole("link", { name: "See it as buyers do" }).click();
-  const img = page.getByRole("img", { name: `Offline ${later} bench` });
-  await img.waitFor();
-  expect(await img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth > 0)).toBe(true);
+  await photoLoaded(page.getByRole("img", { name: `Offline ${later} bench` }));
   expect(await found()).toBe(1);
 });
