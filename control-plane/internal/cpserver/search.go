@@ -51,7 +51,7 @@ type marketAnswer struct {
 	Status string `json:"status"`
 	Count  int    `json:"count"`
 	hits   []searchHit
-	refuse *problem.Problem // the cell refused the search itself (bad input)
+	refuse error // the cell refused the searcher: bad input, or over their rate limit
 }
 
 type searchAnswer struct {
@@ -83,12 +83,13 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) error {
 	ctx, cancel := context.WithTimeout(r.Context(), searchTimeout)
 	defer cancel()
 	answers := make([]marketAnswer, len(markets))
+	client := clientaddr.Of(r, s.cfg.EdgeToken)
 	var wg sync.WaitGroup
 	for i, m := range markets {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			answers[i] = s.searchMarket(ctx, m, pass, clientaddr.Of(r, s.cfg.EdgeToken))
+			answers[i] = s.searchMarket(ctx, m, pass, client)
 		}()
 	}
 	wg.Wait()
@@ -97,7 +98,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) error {
 	var hits []searchHit
 	for _, a := range answers {
 		if a.refuse != nil {
-			return &cellProblem{*a.refuse}
+			return a.refuse
 		}
 		if a.Status != "ok" {
 			out.Missing = append(out.Missing, a.Market)
@@ -140,24 +141,25 @@ func byRank(a, b searchHit) int {
 }
 
 // searchMarkets reads the markets parameter: ISO codes, comma-separated,
-// each a market the residency policy serves.
-func searchMarkets(v string) ([]string, error) {
+// each a market the residency policy serves, with the cell serving it.
+func searchMarkets(v string) ([]marketAnswer, error) {
 	bad := func(detail string) error {
 		return errs.InvalidFields([]errs.FieldError{{Field: "markets", Detail: detail}})
 	}
 	if v == "" {
 		return nil, bad("is required: the markets to search, e.g. NG,KE,US")
 	}
-	var out []string
+	var out []marketAnswer
 	for _, m := range strings.Split(v, ",") {
 		if !isCountryCode(m) {
 			return nil, bad(fmt.Sprintf("%q is not an ISO 3166-1 alpha-2 code in upper case", m))
 		}
-		if _, ok := marketCell(m); !ok {
+		cell, ok := marketCell(m)
+		if !ok {
 			return nil, bad(fmt.Sprintf("PushNchat has no market for %s", m))
 		}
-		if !slices.Contains(out, m) {
-			out = append(out, m)
+		if !slices.ContainsFunc(out, func(a marketAnswer) bool { return a.Market == m }) {
+			out = append(out, marketAnswer{Market: m, Cell: cell})
 		}
 	}
 	if len(out) > maxSearchMarkets {
@@ -177,16 +179,15 @@ func marketCell(country string) (string, bool) {
 	return d.Cells[0], true
 }
 
-// searchMarket asks one market's cell, within ctx's deadline, for the
+// searchMarket asks a market's cell, within ctx's deadline, for the
 // searcher at address client.
-func (s *Server) searchMarket(ctx context.Context, market string, q url.Values, client string) marketAnswer {
-	cellName, _ := marketCell(market)
-	a := marketAnswer{Market: market, Cell: cellName, Status: "unavailable"}
-	c, ok := s.cells.get(cellName)
+func (s *Server) searchMarket(ctx context.Context, a marketAnswer, q url.Values, client string) marketAnswer {
+	a.Status = "unavailable"
+	c, ok := s.cells.get(a.Cell)
 	if !ok || !c.Healthy {
 		return a // known down: not waited for
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.URL+"/v1/markets/"+market+"/listings?"+q.Encode(), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.URL+"/v1/markets/"+a.Market+"/listings?"+q.Encode(), nil)
 	if err != nil {
 		return a
 	}
@@ -209,11 +210,21 @@ func (s *Server) searchMarket(ctx context.Context, market string, q url.Values, 
 		}
 		return a
 	}
-	if resp.StatusCode == http.StatusBadRequest {
+	switch resp.StatusCode {
+	case http.StatusBadRequest:
 		var p problem.Problem
 		if json.Unmarshal(body, &p) == nil && p.Status == http.StatusBadRequest {
-			a.refuse = &p
+			a.refuse = &cellProblem{p}
 		}
+		return a
+	case http.StatusTooManyRequests:
+		// The searcher's own budget in that cell is spent: theirs to wait
+		// out, not a market to report missing.
+		wait, err := strconv.Atoi(resp.Header.Get("Retry-After"))
+		if err != nil || wait < 1 {
+			wait = 1
+		}
+		a.refuse = &errs.Error{Kind: errs.RateLimited, RetryAfter: wait, Message: "too many searches; retry after the time Retry-After gives"}
 		return a
 	}
 	if resp.StatusCode != http.StatusOK {

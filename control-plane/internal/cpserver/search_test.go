@@ -128,6 +128,18 @@ func TestSearchRefusals(t *testing.T) {
 	if a.status != 400 || !strings.Contains(string(a.body), "at most 200 bytes") {
 		t.Errorf("a cell's refusal = %d %s; want its 400 passed on", a.status, a.body)
 	}
+	// The searcher's rate limit in a cell is spent: a 429 with the wait,
+	// not a market reported missing.
+	lagos.mu.Lock()
+	lagos.market = func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "7")
+		w.WriteHeader(http.StatusTooManyRequests)
+	}
+	lagos.mu.Unlock()
+	a = p.call(t, "GET", "/v1/search?q=x&markets=NG,DE", "", nil)
+	if a.status != 429 || a.header.Get("Retry-After") != "7" {
+		t.Errorf("a cell's 429 = %d (Retry-After %q) %s; want 429 with Retry-After 7", a.status, a.header.Get("Retry-After"), a.body)
+	}
 	// No cell serves Kenya in this plane: its market is missing, no wait.
 	a = p.call(t, "GET", "/v1/search?markets=KE,DE", "", nil)
 	var got searchResult

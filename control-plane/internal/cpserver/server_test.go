@@ -54,6 +54,7 @@ func startPlane(t testing.TB, cells map[string]*fakeCell, options ...func(*Confi
 type answer struct {
 	status int
 	body   []byte
+	header http.Header
 }
 
 // call sends a request; token "" sends none, "service" the service token,
@@ -87,5 +88,5 @@ func (p *testPlane) call(t testing.TB, method, path, token string, body any) ans
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return answer{resp.StatusCode, b}
+	return answer{resp.StatusCode, b, resp.Header}
 }
