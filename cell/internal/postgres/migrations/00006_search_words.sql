@@ -27,7 +27,8 @@ END
 $$;
 -- +goose StatementEnd
 
-CREATE TRIGGER listing_search_words AFTER INSERT OR UPDATE ON listing
+-- Only changes that can add words fire it (not a photo's version bump).
+CREATE TRIGGER listing_search_words AFTER INSERT OR UPDATE OF status, title, description, category, country ON listing
     FOR EACH ROW EXECUTE FUNCTION listing_search_words();
 
 INSERT INTO search_word (country, word)
