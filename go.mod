@@ -62,6 +62,7 @@ require (
 	github.com/go-logr/stdr v1.2.2 // indirect
 	github.com/go-viper/mapstructure/v2 v2.5.0 // indirect
 	github.com/golang-jwt/jwt/v4 v4.5.2 // indirect
+	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
 	github.com/golang/protobuf v1.5.4 // indirect
 	github.com/google/s2a-go v0.1.9 // indirect
 	github.com/googleapis/enterprise-certificate-proxy v0.3.21 // indirect
@@ -121,7 +122,7 @@ require (
 
 // Packages that JavaScript dependencies ship are not ours to build or test.
 ignore (
-	./web/node_modules
-	./tools/firebase/node_modules
 	./bench/web/node_modules
+	./tools/firebase/node_modules
+	./web/node_modules
 )

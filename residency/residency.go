@@ -23,6 +23,9 @@ type Decision struct {
 	Rules []string
 	// Record lists what must be written down (ledger, assessments).
 	Record []string
+	// Bases: for an allowed transfer of personal data, the legal bases it
+	// rests on.
+	Bases []Basis
 	// Explanation says it in words, including what would make a denial
 	// legal when something would.
 	Explanation   string
@@ -51,6 +54,12 @@ func JurisdictionOf(country string) (string, bool) {
 		return country, true
 	}
 	return "", false
+}
+
+// African reports whether country is an African country the policy knows.
+func African(country string) bool {
+	_, ok := africa[country]
+	return ok
 }
 
 // CellJurisdiction returns the jurisdiction of a cell.
@@ -220,11 +229,15 @@ func Transfer(req TransferRequest) Decision {
 		if len(missing) > 0 {
 			return deny(fmt.Sprintf("%s from %s to %s needs all of: %s; missing %s", req.Category, from, to, basesList(er.AllOf), strings.Join(missing, ", ")), er.Rule)
 		}
-		return allow(nil, fmt.Sprintf("%s may move from %s to %s on %s", req.Category, from, to, basesList(er.AllOf)), append(slices.Clone(er.Record), ledger), er.Rule)
+		d := allow(nil, fmt.Sprintf("%s may move from %s to %s on %s", req.Category, from, to, basesList(er.AllOf)), append(slices.Clone(er.Record), ledger), er.Rule)
+		d.Bases = slices.Clone(er.AllOf)
+		return d
 	}
 	for _, b := range er.Bases {
 		if slices.Contains(req.Bases, b) && valid(b) {
-			return allow(nil, fmt.Sprintf("%s may move from %s to %s on %s", req.Category, from, to, b), append(slices.Clone(er.Record), ledger), er.Rule)
+			d := allow(nil, fmt.Sprintf("%s may move from %s to %s on %s", req.Category, from, to, b), append(slices.Clone(er.Record), ledger), er.Rule)
+			d.Bases = []Basis{b}
+			return d
 		}
 	}
 	var usable []Basis

@@ -38,7 +38,10 @@ type Config struct {
 	ServiceToken string
 	// EdgeToken makes the client address the router forwards believable
 	// (package clientaddr); empty uses the connection's address.
-	EdgeToken     string
+	EdgeToken string
+	// BrokerKeys is the file of the broker's public keys (package
+	// signedcall) the inbox accepts; empty refuses every inbox call.
+	BrokerKeys    string
 	RateIP        RateConfig
 	RateUser      RateConfig
 	ShutdownGrace time.Duration
@@ -98,6 +101,7 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (Config,
 	fs.StringVar(&origins, "allowed-origins", env("ALLOWED_ORIGINS", ""), "origins of the web app, comma-separated (ALLOWED_ORIGINS)")
 	fs.StringVar(&c.ServiceToken, "service-token", env("SERVICE_TOKEN", ""), "token the control plane presents on internal calls (SERVICE_TOKEN)")
 	fs.StringVar(&c.EdgeToken, "edge-token", env("EDGE_TOKEN", ""), "token with which the router vouches for the client address it forwards; empty uses the connection's address (EDGE_TOKEN)")
+	fs.StringVar(&c.BrokerKeys, "broker-keys", env("BROKER_KEYS", ""), "file of the broker's public keys, one \"<key id> <base64 key>\" per line; empty refuses every inbox call (BROKER_KEYS)")
 	fs.IntVar(&c.RateIP.PerSecond, "rate-ip", 50, "requests per second per client IP")
 	fs.IntVar(&c.RateIP.Burst, "rate-ip-burst", 100, "burst per client IP")
 	fs.IntVar(&c.RateUser.PerSecond, "rate-user", 20, "requests per second per user")
@@ -166,6 +170,7 @@ func (c Config) Args() []string {
 	add("allowed-origins", strings.Join(c.AllowedOrigins, ","))
 	add("service-token", c.ServiceToken)
 	add("edge-token", c.EdgeToken)
+	add("broker-keys", c.BrokerKeys)
 	integer("rate-ip", c.RateIP.PerSecond)
 	integer("rate-ip-burst", c.RateIP.Burst)
 	integer("rate-user", c.RateUser.PerSecond)

@@ -16,7 +16,7 @@ func TestArgsParseBackToTheSameConfig(t *testing.T) {
 		DatabaseURL: "postgres://127.0.0.1:5432/cell", RedisURL: "redis://127.0.0.1:6379/0", BlobURL: "file:///tmp/m?create_dir=true",
 		Listen: "127.0.0.1:9000", Firebase: FirebaseConfig{ProjectID: "demo-x", EmulatorHost: "127.0.0.1:9099"},
 		OTLPEndpoint: "127.0.0.1:4318", LogLevel: slog.LevelError, AllowedOrigins: []string{"http://localhost:3000", "https://app.example"},
-		ServiceToken: "st", EdgeToken: "et", RateIP: RateConfig{PerSecond: 1000000, Burst: 8}, RateUser: RateConfig{PerSecond: 9, Burst: 10},
+		ServiceToken: "st", EdgeToken: "et", BrokerKeys: "keys", RateIP: RateConfig{PerSecond: 1000000, Burst: 8}, RateUser: RateConfig{PerSecond: 9, Burst: 10},
 		ShutdownGrace: 3 * time.Second, PushLog: "/tmp/push.jsonl", DebugListen: "127.0.0.1:6060",
 		Realtime: RealtimeConfig{QueueLimit: 32, FrameRate: 1.5, FrameBurst: 1e6, Heartbeat: time.Second, Sweep: 300 * time.Millisecond,
 			CoalesceFrom: 1e6 + 0.5, CoalesceWindow: 5 * time.Millisecond},

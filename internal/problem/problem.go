@@ -64,6 +64,8 @@ var Codes = map[string]errs.Kind{
 	"idempotency_key_reused":  errs.Unprocessable,
 	"message_id_reused":       errs.Unprocessable,
 	"cell_unavailable":        errs.Unavailable,
+	"transfer_refused":        errs.Unprocessable,
+	"entitlement_required":    errs.Forbidden,
 }
 
 // Status is the HTTP status of kind k.

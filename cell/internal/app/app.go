@@ -27,6 +27,7 @@ import (
 	"github.com/pushnchat/pushnchat/internal/firebaseauth"
 	"github.com/pushnchat/pushnchat/internal/pgnotify"
 	"github.com/pushnchat/pushnchat/internal/ratelimit"
+	"github.com/pushnchat/pushnchat/internal/signedcall"
 	"github.com/pushnchat/pushnchat/internal/telemetry"
 )
 
@@ -45,6 +46,7 @@ type App struct {
 	stopBgr context.CancelFunc
 	bg      sync.WaitGroup
 	feed    pgnotify.Signal // the membership feed grew
+	outbox  pgnotify.Signal // the outbox grew
 	closing chan struct{}   // closed when the HTTP server shuts down
 }
 
@@ -110,6 +112,16 @@ func Start(ctx context.Context, cfg config.Config, logOut io.Writer) (_ *App, er
 	}); err != nil {
 		return nil, err
 	}
+	var inbox *signedcall.Verifier
+	if cfg.BrokerKeys != "" {
+		keys, err := signedcall.ReadPublic(cfg.BrokerKeys)
+		if err != nil {
+			return nil, err
+		}
+		inbox = &signedcall.Verifier{Audience: cfg.Cell, Keys: keys, Seen: func(id string, ttl time.Duration) (bool, error) {
+			return a.rdb.SetNX(context.Background(), "signedcall:"+id, 1, ttl).Result()
+		}}
+	}
 	handler, err := httpapi.NewServer(httpapi.Deps{
 		Cell:           cfg.Cell,
 		Markets:        cfg.Markets,
@@ -130,6 +142,8 @@ func Start(ctx context.Context, cfg config.Config, logOut io.Writer) (_ *App, er
 		Metrics:        a.tel.MetricsHandler,
 		Ready:          a.ready,
 		MembershipFeed: &a.feed,
+		Outbox:         &a.outbox,
+		Inbox:          inbox,
 		Closing:        a.closing,
 	})
 	if err != nil {
@@ -150,11 +164,15 @@ func Start(ctx context.Context, cfg config.Config, logOut io.Writer) (_ *App, er
 	go func() { a.served <- a.srv.Serve(a.ln) }()
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	a.stopBgr = stop
-	a.bg.Add(2)
+	a.bg.Add(3)
 	go func() { defer a.bg.Done(); a.purgeIdempotency(bg) }()
 	go func() {
 		defer a.bg.Done()
 		pgnotify.Listen(bg, cfg.DatabaseURL, postgres.MembershipChannel, a.feed.Fire)
+	}()
+	go func() {
+		defer a.bg.Done()
+		pgnotify.Listen(bg, cfg.DatabaseURL, postgres.OutboxChannel, a.outbox.Fire)
 	}()
 	a.tel.Logger.Info("cell serving", "addr", a.ln.Addr().String(), "markets", cfg.Markets)
 	return a, nil

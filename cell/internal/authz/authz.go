@@ -17,6 +17,7 @@ type Action string
 const (
 	TenantRead       Action = "tenant.read"
 	TenantUpdate     Action = "tenant.update"
+	TenantBilling    Action = "tenant.billing" // the subscription tier
 	MemberList       Action = "member.list"
 	MemberUpdate     Action = "member.update"
 	MemberRemove     Action = "member.remove"
@@ -27,12 +28,16 @@ const (
 	ListingWrite     Action = "listing.write"     // create, edit, publish, unpublish, archive, photos
 	ConversationRead Action = "conversation.read" // list one's conversations, read their messages
 	ConversationSend Action = "conversation.send" // start conversations, send messages
+	PartnershipRead  Action = "partnership.read"
+	PartnershipAct   Action = "partnership.act" // propose, accept, decline, withdraw, end
+	ConsentManage    Action = "consent.manage"  // a person's own consents, given as a member
 )
 
 // minRole is the weakest tenant role allowed each action.
 var minRole = map[Action]tenant.Role{
 	TenantRead:       tenant.Viewer,
 	TenantUpdate:     tenant.Admin,
+	TenantBilling:    tenant.Owner,
 	MemberList:       tenant.Viewer,
 	MemberUpdate:     tenant.Admin,
 	MemberRemove:     tenant.Admin,
@@ -43,6 +48,9 @@ var minRole = map[Action]tenant.Role{
 	ListingWrite:     tenant.Member,
 	ConversationRead: tenant.Viewer,
 	ConversationSend: tenant.Member,
+	PartnershipRead:  tenant.Viewer,
+	PartnershipAct:   tenant.Admin,
+	ConsentManage:    tenant.Viewer,
 }
 
 // PlatformRole is a role across the platform, from a Firebase custom claim.

@@ -50,6 +50,9 @@ type Options struct {
 	// EdgeToken is the token with which "the router" vouches for client
 	// addresses (package clientaddr); none when empty.
 	EdgeToken string
+	// BrokerKeys is the file of the broker's public keys the inbox trusts
+	// (package signedcall); the inbox refuses every call when empty.
+	BrokerKeys string
 }
 
 // ServiceToken is what celltest cells accept from "the control plane".
@@ -96,6 +99,7 @@ func Start(t testing.TB, opts Options) *Cell {
 		Firebase: config.FirebaseConfig{ProjectID: c.Auth.Project, EmulatorHost: c.Auth.Host},
 		LogLevel: slog.LevelDebug, AllowedOrigins: []string{"https://app.pushnchat.test"}, ServiceToken: ServiceToken,
 		EdgeToken: opts.EdgeToken, RateIP: opts.RateIP, RateUser: opts.RateUser, ShutdownGrace: 10 * time.Second, Realtime: opts.Realtime, PushLog: opts.PushLog,
+		BrokerKeys: opts.BrokerKeys,
 	}
 	a, err := app.Start(context.Background(), cfg, logs)
 	if err != nil {

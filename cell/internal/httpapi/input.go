@@ -39,6 +39,9 @@ var pathRules = map[string]func(name, value string) error{
 	"conversation": canonicalID,
 	"attachment":   canonicalID,
 	"invitation":   canonicalID,
+	"partnership":  canonicalID,
+	"consent":      canonicalID,
+	"txn":          canonicalID,
 	"country":      anyText, // the market handler answers for unknown countries
 	"variant":      anyText, // the media handlers know their variants
 	"seq":          anyText, // the report handler parses it

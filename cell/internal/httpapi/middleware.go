@@ -26,6 +26,7 @@ import (
 	"github.com/pushnchat/pushnchat/cell/internal/messaging"
 	"github.com/pushnchat/pushnchat/cell/internal/postgres"
 	"github.com/pushnchat/pushnchat/internal/clientaddr"
+	"github.com/pushnchat/pushnchat/internal/crosscell"
 	"github.com/pushnchat/pushnchat/internal/errs"
 	"github.com/pushnchat/pushnchat/internal/firebaseauth"
 	"github.com/pushnchat/pushnchat/internal/problem"
@@ -230,6 +231,9 @@ func (s *server) limitBody(next http.Handler) http.Handler {
 		}
 		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/attachments") {
 			limit = messaging.MaxAttachmentBytes
+		}
+		if r.Method == http.MethodPut && strings.HasPrefix(r.URL.Path, crosscell.InboxPath) {
+			limit = crosscell.MaxTransaction
 		}
 		if r.ContentLength > limit {
 			s.fail(w, r, errs.E(errs.TooLarge, "the request body is over its limit of %d bytes", limit))

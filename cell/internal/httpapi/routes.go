@@ -3,6 +3,8 @@ package httpapi
 import (
 	"net/http"
 
+	"github.com/pushnchat/pushnchat/cell/internal/partnership"
+	"github.com/pushnchat/pushnchat/internal/crosscell"
 	"github.com/pushnchat/pushnchat/internal/membershipfeed"
 )
 
@@ -26,6 +28,8 @@ func (s *server) routes() []route {
 
 		{"PUT", "/internal/v1/tenants/{id}", s.handlePutTenant()},
 		{"GET", membershipfeed.Path, s.handleMembershipChanges()},
+		{"GET", crosscell.OutboxPath, s.handleOutbox()},
+		{"PUT", crosscell.InboxPath + "{txn}", s.handleInbox()},
 		{"GET", "/v1/t/{tenant}", s.handleGetTenant()},
 		{"PATCH", "/v1/t/{tenant}", s.handleUpdateTenant()},
 		{"GET", "/v1/t/{tenant}/members", s.handleListMembers()},
@@ -35,6 +39,17 @@ func (s *server) routes() []route {
 		{"POST", "/v1/t/{tenant}/invitations", s.handleCreateInvitation()},
 		{"DELETE", "/v1/t/{tenant}/invitations/{invitation}", s.handleRevokeInvitation()},
 		{"POST", "/v1/t/{tenant}/invitations/{invitation}/accept", s.handleAcceptInvitation()},
+
+		{"GET", "/v1/t/{tenant}/partnerships", s.handleListPartnerships()},
+		{"POST", "/v1/t/{tenant}/partnerships", s.handlePropose()},
+		{"GET", "/v1/t/{tenant}/partnerships/{partnership}", s.handleGetPartnership()},
+		{"POST", "/v1/t/{tenant}/partnerships/{partnership}/accept", s.handlePartnershipAction(partnership.Accept)},
+		{"POST", "/v1/t/{tenant}/partnerships/{partnership}/decline", s.handlePartnershipAction(partnership.Decline)},
+		{"POST", "/v1/t/{tenant}/partnerships/{partnership}/withdraw", s.handlePartnershipAction(partnership.Withdraw)},
+		{"POST", "/v1/t/{tenant}/partnerships/{partnership}/end", s.handlePartnershipAction(partnership.End)},
+		{"GET", "/v1/t/{tenant}/consents", s.handleListConsents()},
+		{"POST", "/v1/t/{tenant}/consents", s.handleGrantConsent()},
+		{"DELETE", "/v1/t/{tenant}/consents/{consent}", s.handleWithdrawConsent()},
 
 		{"GET", "/v1/t/{tenant}/listings", s.handleListListings()},
 		{"POST", "/v1/t/{tenant}/listings", s.handleCreateListing()},

@@ -19,6 +19,7 @@ import (
 	"github.com/pushnchat/pushnchat/internal/firebaseauth"
 	"github.com/pushnchat/pushnchat/internal/pgnotify"
 	"github.com/pushnchat/pushnchat/internal/ratelimit"
+	"github.com/pushnchat/pushnchat/internal/signedcall"
 )
 
 // Deps are what the API needs.
@@ -49,7 +50,11 @@ type Deps struct {
 	// postgres.MembershipChannel); Closing is closed when the server
 	// shuts down, ending long-polls.
 	MembershipFeed *pgnotify.Signal
-	Closing        <-chan struct{}
+	// Outbox fires when the outbox grows (postgres.OutboxChannel); Inbox
+	// checks the broker's signed calls (nil refuses them all).
+	Outbox  *pgnotify.Signal
+	Inbox   *signedcall.Verifier
+	Closing <-chan struct{}
 }
 
 type server struct {

@@ -112,6 +112,11 @@ func (s *server) handleUpdateTenant() http.Handler {
 		if err := decodeJSON(r, &in); err != nil {
 			return err
 		}
+		if in.Tier != nil && *in.Tier != sc.tenant.Tier {
+			if err := authz.Decide(sc.actor, authz.TenantBilling, sc.role); err != nil {
+				return err
+			}
+		}
 		t := sc.tenant
 		if err := in.Apply(&t); err != nil {
 			return err

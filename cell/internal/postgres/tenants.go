@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pushnchat/pushnchat/cell/internal/tenant"
+	"github.com/pushnchat/pushnchat/internal/crosscell"
 	"github.com/pushnchat/pushnchat/internal/errs"
 	"github.com/pushnchat/pushnchat/internal/firebaseauth"
 	"github.com/pushnchat/pushnchat/internal/ids"
@@ -17,14 +18,19 @@ import (
 
 func newID() string { return ids.New() }
 
-const tenantColumns = `id, slug, name, country, categories, contact, version, created_at, updated_at`
+const tenantColumns = `id, slug, name, country, categories, contact, tier, version, created_at, updated_at`
 
 func scanTenant(row pgx.Row) (tenant.Tenant, error) {
 	var t tenant.Tenant
 	var contact []byte
-	err := row.Scan(&t.ID, &t.Slug, &t.Name, &t.Country, &t.Categories, &contact, &t.Version, &t.CreatedAt, &t.UpdatedAt)
+	var tier *string
+	err := row.Scan(&t.ID, &t.Slug, &t.Name, &t.Country, &t.Categories, &contact, &tier, &t.Version, &t.CreatedAt, &t.UpdatedAt)
 	if err != nil {
 		return t, err
+	}
+	t.Tier = string(crosscell.DefaultTier(t.Country))
+	if tier != nil {
+		t.Tier = *tier
 	}
 	if err := json.Unmarshal(contact, &t.Contact); err != nil {
 		return t, fmt.Errorf("contact: %w", err)
@@ -114,8 +120,8 @@ func (db *DB) UpdateTenant(ctx context.Context, t tenant.Tenant) (tenant.Tenant,
 		return tenant.Tenant{}, err
 	}
 	out, err := scanTenant(db.pool.QueryRow(ctx, `
-		UPDATE tenant SET name = $2, categories = $3, contact = $4, version = version + 1, updated_at = now()
-		WHERE id = $1 RETURNING `+tenantColumns, t.ID, t.Name, t.Categories, contact))
+		UPDATE tenant SET name = $2, categories = $3, contact = $4, tier = $5, version = version + 1, updated_at = now()
+		WHERE id = $1 RETURNING `+tenantColumns, t.ID, t.Name, t.Categories, contact, t.Tier))
 	if err != nil {
 		return tenant.Tenant{}, notFound(err, "no such business")
 	}

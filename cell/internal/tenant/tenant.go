@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/pushnchat/pushnchat/internal/crosscell"
 	"github.com/pushnchat/pushnchat/internal/errs"
 	"github.com/pushnchat/pushnchat/internal/geo"
 	"github.com/pushnchat/pushnchat/internal/tenantkey"
@@ -60,15 +61,18 @@ type Contact struct {
 
 // Tenant is a business homed in this cell.
 type Tenant struct {
-	ID         string    `json:"id"`
-	Slug       string    `json:"slug"`
-	Name       string    `json:"name"`
-	Country    string    `json:"country"`
-	Categories []string  `json:"categories"`
-	Contact    Contact   `json:"contact"`
-	Version    int64     `json:"version"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	ID         string   `json:"id"`
+	Slug       string   `json:"slug"`
+	Name       string   `json:"name"`
+	Country    string   `json:"country"`
+	Categories []string `json:"categories"`
+	Contact    Contact  `json:"contact"`
+	// Tier is the subscription tier (crosscell.Tiers); it decides where
+	// the business may find partners.
+	Tier      string    `json:"tier"`
+	Version   int64     `json:"version"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 var phoneRE = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
@@ -135,6 +139,8 @@ type ProfileUpdate struct {
 	Name       *string   `json:"name"`
 	Categories *[]string `json:"categories"`
 	Contact    *Contact  `json:"contact"`
+	// Tier is the owner's to change (authz.TenantBilling).
+	Tier *string `json:"tier"`
 }
 
 // Apply validates u and applies it to t.
@@ -151,6 +157,12 @@ func (u ProfileUpdate) Apply(t *Tenant) error {
 	if u.Contact != nil {
 		validateContact(&f, *u.Contact)
 		t.Contact = *u.Contact
+	}
+	if u.Tier != nil {
+		if !slices.Contains(crosscell.Tiers, crosscell.Tier(*u.Tier)) {
+			f.Add("tier", "must be one of intra_africa, africa_us, us_africa")
+		}
+		t.Tier = *u.Tier
 	}
 	return f.Err()
 }

@@ -35,6 +35,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.StringVar(&cfg.Firebase.EmulatorHost, "firebase-emulator", "", "Firebase Auth emulator host:port; accepts its unsigned tokens, demo- projects only (development and tests)")
 	fs.DurationVar(&cfg.HealthInterval, "health-interval", time.Second, "how often cell health is checked")
 	fs.StringVar(&cfg.ConsulAddr, "consul", env("CONSUL_HTTP_ADDR", ""), "Consul agent host:port; cells are registered there and their health read back (CONSUL_HTTP_ADDR); empty probes cells directly")
+	fs.StringVar(&cfg.BrokerKeyFile, "broker-key", env("BROKER_KEY", ""), "file of the broker's private signing keys, one \"<key id> <base64 seed>\" per line, the last signs; empty runs no broker (BROKER_KEY)")
 	fs.StringVar(&cfg.CrashAt, "crash-at", "", "fault injection for tests: exit at after-journal or after-cell")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -19,12 +19,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pushnchat/pushnchat/control-plane/internal/broker"
 	"github.com/pushnchat/pushnchat/control-plane/internal/directory"
 	"github.com/pushnchat/pushnchat/internal/firebaseauth"
 	"github.com/pushnchat/pushnchat/internal/inputtext"
 	"github.com/pushnchat/pushnchat/internal/pgnotify"
 	"github.com/pushnchat/pushnchat/internal/problem"
 	"github.com/pushnchat/pushnchat/internal/requestid"
+	"github.com/pushnchat/pushnchat/internal/signedcall"
 )
 
 // Config is the control plane's configuration.
@@ -42,6 +44,9 @@ type Config struct {
 	// ConsulAddr is the Consul agent's HTTP address; empty probes cells
 	// directly.
 	ConsulAddr string
+	// BrokerKeyFile holds the keys the cross-cell broker signs inbox calls
+	// with (package signedcall); empty runs no broker.
+	BrokerKeyFile string
 	// CrashAt makes the process exit at a named step of sign-up
 	// ("after-journal", "after-cell"): fault injection for the crash tests.
 	CrashAt string
@@ -59,6 +64,8 @@ type Server struct {
 	ln       net.Listener
 	cancel   context.CancelFunc
 	bg       sync.WaitGroup
+
+	broker *broker.Broker // nil when none runs
 
 	feed pgnotify.Signal // the directory's change feed grew
 	// closing ends long-polls when the server shuts down.
@@ -101,6 +108,20 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	for _, c := range reg.list() {
 		s.goBackground(func() { s.followMemberships(bg, c.Name) })
 	}
+	if cfg.BrokerKeyFile != "" {
+		signer, err := signedcall.ReadSigner(cfg.BrokerKeyFile)
+		if err == nil {
+			s.broker, err = broker.Start(ctx, broker.Config{DatabaseURL: cfg.DatabaseURL, Cells: cfg.Cells,
+				ServiceToken: cfg.ServiceToken, Signer: signer, Logger: cfg.Logger})
+		}
+		if err != nil {
+			cancel()
+			s.bg.Wait()
+			s.ln.Close()
+			dir.Close()
+			return nil, err
+		}
+	}
 	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
 	s.http.RegisterOnShutdown(func() { close(s.closing) })
 	go s.http.Serve(s.ln)
@@ -119,6 +140,9 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 // Shutdown stops serving and the background loops.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.http.Shutdown(ctx)
+	if s.broker != nil {
+		s.broker.Close()
+	}
 	s.cancel()
 	s.bg.Wait()
 	s.dir.Close()

@@ -93,7 +93,7 @@ func (pl *Platform) WaitExited(name string, timeout time.Duration) error {
 
 // cellSpec is how cell c runs: its own PostgreSQL, Redis and photo
 // directory, placed tenants only from the control plane.
-func cellSpec(cfg Config, dir string, c RunningCell, auth *devstack.AuthEmulator, serviceToken, edgeToken string, origins []string) proc.Spec {
+func cellSpec(cfg Config, dir string, c RunningCell, pl *Platform, origins []string) proc.Spec {
 	return proc.Spec{
 		Path: filepath.Join(cfg.Binaries, "cell"),
 		Args: config.Config{
@@ -102,10 +102,11 @@ func cellSpec(cfg Config, dir string, c RunningCell, auth *devstack.AuthEmulator
 			RedisURL:       c.Redis.URL(0),
 			BlobURL:        "file://" + filepath.Join(dir, c.Name, "media") + "?create_dir=true",
 			Listen:         c.HTTPAddr,
-			Firebase:       config.FirebaseConfig{ProjectID: auth.Project(), EmulatorHost: auth.Host()},
+			Firebase:       config.FirebaseConfig{ProjectID: pl.Auth.Project(), EmulatorHost: pl.Auth.Host()},
 			AllowedOrigins: origins,
-			ServiceToken:   serviceToken,
-			EdgeToken:      edgeToken,
+			ServiceToken:   pl.ServiceToken,
+			EdgeToken:      pl.EdgeToken,
+			BrokerKeys:     pl.BrokerKeys,
 		}.Args(),
 	}
 }

@@ -441,6 +441,8 @@ func TestSpineEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("BizConnect across cells", func(t *testing.T) { bizconnect(t, pl, router, owners, ids) })
+
 	t.Run("a dead cell hurts only its own tenants", func(t *testing.T) {
 		if err := pl.StopProgram("lagos-1"); err != nil {
 			t.Fatal(err)

@@ -25,6 +25,7 @@ import (
 	"github.com/pushnchat/pushnchat/internal/devstack"
 	"github.com/pushnchat/pushnchat/internal/probe"
 	"github.com/pushnchat/pushnchat/internal/proc"
+	"github.com/pushnchat/pushnchat/internal/signedcall"
 )
 
 // Cell is one cell of the local platform. Which markets it serves is not
@@ -70,9 +71,11 @@ type Platform struct {
 	// EdgeToken is how the router vouches to the cells for client
 	// addresses.
 	EdgeToken string
-	Cells     []RunningCell
-	Consul    *devstack.Consul
-	Auth      *devstack.AuthEmulator
+	// BrokerKeys is the file of the broker's public keys the cells trust.
+	BrokerKeys string
+	Cells      []RunningCell
+	Consul     *devstack.Consul
+	Auth       *devstack.AuthEmulator
 	// DirectoryDB is the control plane's PostgreSQL.
 	DirectoryDB *devstack.Postgres
 	// ControlPlaneAddr, RouterAddr and RouterMetricsAddr are host:port;
@@ -124,7 +127,11 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 	if err != nil {
 		return nil, err
 	}
-	pl := &Platform{Ports: PortPlan(cfg.BasePort), ServiceToken: token, EdgeToken: edge, lock: lock}
+	brokerKey, brokerKeys, err := brokerKeyFiles(dir)
+	if err != nil {
+		return nil, err
+	}
+	pl := &Platform{Ports: PortPlan(cfg.BasePort), ServiceToken: token, EdgeToken: edge, BrokerKeys: brokerKeys, lock: lock}
 	defer func() {
 		if err != nil {
 			_ = pl.Stop()
@@ -276,7 +283,7 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 		}
 		c.HTTPAddr = hostPort(port)
 		cellList = append(cellList, c.Name+"=http://"+c.HTTPAddr)
-		pl.programs = append(pl.programs, &program{name: c.Name, spec: cellSpec(cfg, dir, *c, pl.Auth, pl.ServiceToken, pl.EdgeToken, origins), ready: probe.Ready("http://"+c.HTTPAddr+"/readyz", `"cell":"`+c.Name+`"`)})
+		pl.programs = append(pl.programs, &program{name: c.Name, spec: cellSpec(cfg, dir, *c, pl, origins), ready: probe.Ready("http://"+c.HTTPAddr+"/readyz", `"cell":"`+c.Name+`"`)})
 	}
 	cpPort, err := portOr(pl.Ports.ControlPlane)
 	if err != nil {
@@ -311,7 +318,7 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 			Path: filepath.Join(cfg.Binaries, "control-plane"),
 			Args: []string{"-listen", pl.ControlPlaneAddr, "-database-url", pl.DirectoryDB.URL(DirectoryDatabase),
 				"-cells", strings.Join(cellList, ","), "-service-token", pl.ServiceToken, "-edge-token", pl.EdgeToken, "-consul", pl.Consul.HTTPAddr(),
-				"-firebase-project", pl.Auth.Project(), "-firebase-emulator", pl.Auth.Host()},
+				"-broker-key", brokerKey, "-firebase-project", pl.Auth.Project(), "-firebase-emulator", pl.Auth.Host()},
 		}})
 	// The web app starts before the router in front of it, and so stops
 	// after it, once nothing forwards to it any more.
@@ -432,6 +439,23 @@ func (pl *Platform) Stop() error {
 		pl.lock = nil
 	}
 	return errors.Join(errs...)
+}
+
+// brokerKeyFiles returns the broker's signing key file and the file of its
+// public key the cells trust, made once and kept in the platform
+// directory.
+func brokerKeyFiles(dir string) (private, public string, _ error) {
+	private, public = filepath.Join(dir, "broker-key"), filepath.Join(dir, "broker-keys.pub")
+	if _, err := os.Stat(private); err == nil {
+		if _, err := os.Stat(public); err == nil {
+			return private, public, nil
+		}
+	}
+	k := signedcall.NewKey()
+	if err := signedcall.WritePrivate(private, k); err != nil {
+		return "", "", err
+	}
+	return private, public, signedcall.WritePublic(public, k)
 }
 
 // secret returns one of the platform's shared secrets (the service token,

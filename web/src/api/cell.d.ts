@@ -141,6 +141,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/internal/v1/outbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The outbox: events leaving this cell for other businesses (control plane only)
+         * @description Internal: only the control plane's broker reads it, with the X-PushNchat-Service-Token header;
+         *     without it the endpoint does not exist (404). Events are written in the transaction that made
+         *     them; each lists the categories of data it carries and the legal bases this cell holds for each.
+         *     A consent withdrawn since an event was written is no longer listed as its basis. Long-polls up to
+         *     `wait` for the first event after `after`. The outbox is also this cell's log of what it exported.
+         */
+        get: operations["getInternalOutbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/internal/v1/inbox/{txn}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Transaction id (a UUID); any fresh id per call */
+                txn: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * The inbox: deliveries from the broker (control plane only, signed)
+         * @description Internal: only calls signed by the control plane's broker are taken. The X-PushNchat-Signature
+         *     header is a JWT (EdDSA) naming its key (`kid`), this cell (`aud`), the method (`htm`), the path
+         *     (`htu`) and the SHA-256 of the body (`bsh`), good for a minute, with a unique `jti`; an unsigned,
+         *     forged, misdirected, altered or replayed call is refused (401) and logged. Deliveries are applied
+         *     in order, each once (by event id): a delivery applied before is answered `applied: false`. One
+         *     that can never be applied gets its problem in the receipt; the others still go in. The inbox is
+         *     also this cell's log of what it imported.
+         */
+        put: operations["putInternalInboxTxn"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/t/{tenant}": {
         parameters: {
             query?: never;
@@ -160,6 +213,186 @@ export interface paths {
         head?: never;
         /** Update a business's profile (admin) */
         patch: operations["patchTTenant"];
+        trace?: never;
+    };
+    "/v1/t/{tenant}/partnerships": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Business slug or id */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        /** The business's partnerships and proposals, newest first */
+        get: operations["getTTenantPartnerships"];
+        put?: never;
+        /**
+         * Propose a partnership to a business, in this cell or another (admin)
+         * @description The proposal is stored here and sent to the partner's cell through the control plane's broker.
+         *     It is refused at once when the business's tier does not reach the partner's country (403
+         *     `entitlement_required`) or the residency policy would not let it go there (422
+         *     `transfer_refused`, naming the rules and what would make it lawful). The broker decides again on
+         *     what the directory knows; an event it refuses marks the partnership `refused` with the reason.
+         *     One open partnership per pair of businesses (409).
+         */
+        post: operations["postTTenantPartnerships"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/t/{tenant}/partnerships/{partnership}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Business slug or id */
+                tenant: string;
+                partnership: string;
+            };
+            cookie?: never;
+        };
+        /** One partnership, as this business's copy has it */
+        get: operations["getTTenantPartnershipsPartnership"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/t/{tenant}/partnerships/{partnership}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Business slug or id */
+                tenant: string;
+                partnership: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept a proposal (recipient; admin) */
+        post: operations["postTTenantPartnershipsPartnershipAccept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/t/{tenant}/partnerships/{partnership}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Business slug or id */
+                tenant: string;
+                partnership: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decline a proposal (recipient; admin) */
+        post: operations["postTTenantPartnershipsPartnershipDecline"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/t/{tenant}/partnerships/{partnership}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Business slug or id */
+                tenant: string;
+                partnership: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw a proposal (proposer; admin) */
+        post: operations["postTTenantPartnershipsPartnershipWithdraw"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/t/{tenant}/partnerships/{partnership}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Business slug or id */
+                tenant: string;
+                partnership: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End an accepted partnership (either side; admin) */
+        post: operations["postTTenantPartnershipsPartnershipEnd"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/t/{tenant}/consents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Business slug or id */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        /** The caller's own consents, given as a member of this business (in force first) */
+        get: operations["getTTenantConsents"];
+        put?: never;
+        /**
+         * Consent to a category of one's data going to a jurisdiction
+         * @description A consent in force is a legal basis for the events the person sends there afterwards. Granting one
+         *     already in force returns it (200).
+         */
+        post: operations["postTTenantConsents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/t/{tenant}/consents/{consent}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Business slug or id */
+                tenant: string;
+                consent: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Withdraw one's consent; no event not yet read by the broker relies on it any more */
+        delete: operations["deleteTTenantConsentsConsent"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/t/{tenant}/members": {
@@ -743,6 +976,11 @@ export interface components {
             name?: string;
             categories?: components["schemas"]["Category"][];
             contact?: components["schemas"]["Contact"];
+            /**
+             * @description The owner's to change
+             * @enum {string}
+             */
+            tier?: "intra_africa" | "africa_us" | "us_africa";
         };
         Tenant: {
             /** Format: uuid */
@@ -752,11 +990,115 @@ export interface components {
             country?: string;
             categories?: string[];
             contact?: components["schemas"]["Contact"];
+            /**
+             * @description Intra-African partners inside Africa only; the cross-border tiers beyond
+             * @enum {string}
+             */
+            tier?: "intra_africa" | "africa_us" | "us_africa";
             version?: number;
             /** Format: date-time */
             created_at?: string;
             /** Format: date-time */
             updated_at?: string;
+        };
+        /** @description A business's public profile: all a partner sees of it */
+        Card: {
+            /** Format: uuid */
+            id: string;
+            slug: string;
+            name: string;
+            country: string;
+            categories: string[];
+        };
+        /** @description The categories of private data each side shares once the partnership is accepted */
+        Share: {
+            proposer: "message_content"[];
+            partner: "message_content"[];
+        };
+        Proposal: {
+            /** Format: uuid */
+            partner_tenant_id: string;
+            /** @description The partner's country (ISO 3166-1 alpha-2), as its public profile says */
+            partner_country: string;
+            note?: string;
+            share?: components["schemas"]["Share"];
+        };
+        TransferRefusal: {
+            /** Format: uuid */
+            event: string;
+            kind: string;
+            /** @enum {string} */
+            type: "transfer_refused" | "entitlement_required" | "partner_not_found";
+            category?: string;
+            rules: string[];
+            /** @description Why, and what would make it lawful */
+            explanation: string;
+        };
+        Partnership: {
+            /**
+             * Format: uuid
+             * @description The same on both sides
+             */
+            id: string;
+            /** Format: uuid */
+            tenant_id: string;
+            /** Format: uuid */
+            partner_tenant_id: string;
+            partner_country: string;
+            partner?: components["schemas"]["Card"];
+            /** @enum {string} */
+            role: "proposer" | "recipient";
+            /** @enum {string} */
+            state: "proposing" | "proposed" | "accepted" | "declined" | "withdrawn" | "ended" | "refused";
+            note: string;
+            share: components["schemas"]["Share"];
+            /** Format: uuid */
+            proposed_by?: string;
+            refusal?: components["schemas"]["TransferRefusal"];
+            version: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        Consent: {
+            /** Format: uuid */
+            id: string;
+            category: string;
+            jurisdiction: string;
+            /** Format: date-time */
+            granted_at: string;
+            /** Format: date-time */
+            withdrawn_at: string | null;
+        };
+        CrossCellEvent: {
+            seq?: number;
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "partnership.proposed" | "partnership.received" | "partnership.accepted" | "partnership.declined" | "partnership.withdrawn" | "partnership.ended";
+            /**
+             * Format: uuid
+             * @description The sending business
+             */
+            tenant: string;
+            /**
+             * Format: uuid
+             * @description The business it is for
+             */
+            partner: string;
+            /** @description The sending cell's user id of who acted; empty for automatic events */
+            actor?: string;
+            tier: string;
+            carries: {
+                category: string;
+                bases?: string[];
+                /** Format: uuid */
+                consent_id?: string;
+            }[];
+            body: Record<string, never>;
+            /** Format: date-time */
+            at: string;
         };
         /** @enum {string} */
         Role: "owner" | "admin" | "member" | "viewer";
@@ -1225,6 +1567,88 @@ export interface operations {
             default: components["responses"]["Problem"];
         };
     };
+    getInternalOutbox: {
+        parameters: {
+            query?: {
+                /** @description Sequence number of the last event seen */
+                after?: number;
+                /** @description How long to wait for a first event (e.g. 25s; at most 30s) */
+                wait?: string;
+            };
+            header: {
+                "X-PushNchat-Service-Token": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The events after `after`, in order, and the sequence number to ask after next */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        last_seq: number;
+                        events: components["schemas"]["CrossCellEvent"][];
+                    };
+                };
+            };
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    putInternalInboxTxn: {
+        parameters: {
+            query?: never;
+            header: {
+                "X-PushNchat-Signature": string;
+            };
+            path: {
+                /** @description Transaction id (a UUID); any fresh id per call */
+                txn: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    deliveries: {
+                        /** @description The sending cell */
+                        from: string;
+                        event?: components["schemas"]["CrossCellEvent"];
+                        refusal?: components["schemas"]["TransferRefusal"];
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description One result per delivery, in order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        results: {
+                            /** @description 200, or the status of the problem that refused the delivery for good */
+                            status: number;
+                            /** @description false when it had been applied before */
+                            applied: boolean;
+                            problem?: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            413: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
     getTTenant: {
         parameters: {
             query?: never;
@@ -1282,6 +1706,333 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    getTTenantPartnerships: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Business slug or id */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        partnerships: components["schemas"]["Partnership"][];
+                    };
+                };
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    postTTenantPartnerships: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to retry; 1-255 visible ASCII characters, scoped to the caller, kept 24 h. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Business slug or id */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Proposal"];
+            };
+        };
+        responses: {
+            /** @description Proposed; `proposing` until the partner's cell has it */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Partnership"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    getTTenantPartnershipsPartnership: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Business slug or id */
+                tenant: string;
+                partnership: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Partnership"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    postTTenantPartnershipsPartnershipAccept: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to retry; 1-255 visible ASCII characters, scoped to the caller, kept 24 h. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Business slug or id */
+                tenant: string;
+                partnership: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description This business's copy, moved on; the other side learns it through the broker */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Partnership"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    postTTenantPartnershipsPartnershipDecline: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to retry; 1-255 visible ASCII characters, scoped to the caller, kept 24 h. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Business slug or id */
+                tenant: string;
+                partnership: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description This business's copy, moved on; the other side learns it through the broker */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Partnership"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    postTTenantPartnershipsPartnershipWithdraw: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to retry; 1-255 visible ASCII characters, scoped to the caller, kept 24 h. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Business slug or id */
+                tenant: string;
+                partnership: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description This business's copy, moved on; the other side learns it through the broker */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Partnership"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    postTTenantPartnershipsPartnershipEnd: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to retry; 1-255 visible ASCII characters, scoped to the caller, kept 24 h. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Business slug or id */
+                tenant: string;
+                partnership: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description This business's copy, moved on; the other side learns it through the broker */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Partnership"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    getTTenantConsents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Business slug or id */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        consents: components["schemas"]["Consent"][];
+                    };
+                };
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    postTTenantConsents: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to retry; 1-255 visible ASCII characters, scoped to the caller, kept 24 h. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Business slug or id */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    category: "message_content" | "contact_person";
+                    /** @enum {string} */
+                    jurisdiction: "NG" | "ZA" | "KE" | "US" | "EU";
+                };
+            };
+        };
+        responses: {
+            /** @description Already in force */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Consent"];
+                };
+            };
+            /** @description Granted */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Consent"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    deleteTTenantConsentsConsent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Business slug or id */
+                tenant: string;
+                consent: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Withdrawn (withdrawing again changes nothing) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Consent"];
+                };
+            };
+            401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             default: components["responses"]["Problem"];
         };

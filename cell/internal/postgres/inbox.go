@@ -1,0 +1,158 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pushnchat/pushnchat/cell/internal/partnership"
+	"github.com/pushnchat/pushnchat/cell/internal/tenant"
+	"github.com/pushnchat/pushnchat/internal/crosscell"
+	"github.com/pushnchat/pushnchat/internal/errs"
+)
+
+// Receive applies a delivery from the broker, once: an event from another
+// place is recorded in the inbox (the cell's log of what it imported) and
+// applied in the same transaction, and a delivery seen before changes
+// nothing (applied=false). A Refusal marks the cell's own event and what
+// it was about as refused.
+func (db *DB) Receive(ctx context.Context, d crosscell.Delivery) (applied bool, _ error) {
+	switch {
+	case d.Event != nil && d.Refusal == nil:
+		err := db.tx(ctx, func(tx pgx.Tx) error {
+			var err error
+			applied, err = receiveEvent(ctx, tx, d.From, *d.Event)
+			return err
+		})
+		return applied, err
+	case d.Refusal != nil && d.Event == nil:
+		err := db.tx(ctx, func(tx pgx.Tx) error {
+			var err error
+			applied, err = receiveRefusal(ctx, tx, *d.Refusal)
+			return err
+		})
+		return applied, err
+	}
+	return false, errs.E(errs.Invalid, "a delivery holds an event or a refusal, not both or neither")
+}
+
+func receiveEvent(ctx context.Context, tx pgx.Tx, from string, ev crosscell.Event) (bool, error) {
+	t, err := tenantShared(ctx, tx, ev.Partner)
+	if err != nil {
+		return false, err
+	}
+	carries, err := json.Marshal(ev.Carries)
+	if err != nil {
+		return false, err
+	}
+	tag, err := tx.Exec(ctx, `INSERT INTO inbox_event (id, kind, from_cell, tenant_id, from_tenant, carries)
+		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`, ev.ID, ev.Kind, from, ev.Partner, ev.Tenant, carries)
+	if err != nil {
+		return false, fmt.Errorf("postgres: inbox: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return false, nil
+	}
+	if ev.Kind == crosscell.PartnershipProposed {
+		var p crosscell.Proposal
+		if err := json.Unmarshal(ev.Body, &p); err != nil {
+			return false, errs.E(errs.Invalid, "partnership proposal: %v", err)
+		}
+		state, reply := partnership.Proposed, crosscell.PartnershipReceived
+		// The pair already has an open partnership here (both proposed at
+		// once): this one is declined, the other stands.
+		var open bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM partnership WHERE tenant_id = $1 AND partner_tenant_id = $2
+			AND state IN ('proposing', 'proposed', 'accepted'))`, t.ID, ev.Tenant).Scan(&open); err != nil {
+			return false, fmt.Errorf("postgres: partnership: %w", err)
+		}
+		if open {
+			state, reply = partnership.Declined, crosscell.PartnershipDeclined
+		}
+		card, err := json.Marshal(p.From)
+		if err != nil {
+			return false, err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO partnership (id, tenant_id, partner_tenant_id, partner_country, partner_card, role, state,
+			note, share_proposer, share_partner) VALUES ($1, $2, $3, $4, $5, 'recipient', $6, $7, $8, $9)`,
+			p.Partnership, t.ID, ev.Tenant, p.From.Country, card, state, p.Note, p.Share.Proposer, p.Share.Partner); err != nil {
+			return false, fmt.Errorf("postgres: partnership: %w", err)
+		}
+		step := crosscell.Step{Partnership: p.Partnership}
+		if reply == crosscell.PartnershipReceived {
+			c := partnership.CardOf(t.ID, t.Slug, t.Name, t.Country, t.Categories)
+			step.Card = &c
+		}
+		back, err := event(reply, t, ev.Tenant, "", step)
+		if err != nil {
+			return false, err
+		}
+		return true, writeOutbox(ctx, tx, back, from, nil)
+	}
+	var s crosscell.Step
+	if err := json.Unmarshal(ev.Body, &s); err != nil {
+		return false, errs.E(errs.Invalid, "%s: %v", ev.Kind, err)
+	}
+	p, err := queryPartnership(ctx, tx, `SELECT `+partnershipColumns+` FROM partnership WHERE tenant_id = $1 AND id = $2
+		AND partner_tenant_id = $3 FOR UPDATE`, t.ID, s.Partnership, ev.Tenant)
+	if errs.KindOf(err) == errs.NotFound {
+		slog.WarnContext(ctx, "inbox: event for a partnership this cell does not hold", "event", ev.ID, "kind", ev.Kind)
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	state, moves := p.Arrive(ev.Kind)
+	if !moves {
+		return true, nil
+	}
+	var card []byte
+	if ev.Kind == crosscell.PartnershipReceived && s.Card != nil {
+		if card, err = json.Marshal(s.Card); err != nil {
+			return false, err
+		}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE partnership SET state = $3, partner_card = coalesce($4, partner_card),
+		version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2`, t.ID, p.ID, state, card); err != nil {
+		return false, fmt.Errorf("postgres: partnership: %w", err)
+	}
+	return true, nil
+}
+
+func receiveRefusal(ctx context.Context, tx pgx.Tx, r crosscell.Refusal) (bool, error) {
+	refusal, err := json.Marshal(r)
+	if err != nil {
+		return false, err
+	}
+	var tenantID string
+	var body []byte
+	err = tx.QueryRow(ctx, `UPDATE outbox_event SET refusal = $2 WHERE id = $1 AND refusal IS NULL
+		RETURNING tenant_id, body`, r.Event, refusal).Scan(&tenantID, &body)
+	if err == pgx.ErrNoRows {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("postgres: outbox: %w", err)
+	}
+	var s crosscell.Step // every partnership body names its partnership
+	if err := json.Unmarshal(body, &s); err != nil {
+		return false, fmt.Errorf("postgres: outbox body: %w", err)
+	}
+	if s.Partnership == "" {
+		return true, nil
+	}
+	if _, err := tx.Exec(ctx, `UPDATE partnership SET state = 'refused', refusal = $3, version = version + 1, updated_at = now()
+		WHERE tenant_id = $1 AND id = $2`, tenantID, s.Partnership, refusal); err != nil {
+		return false, fmt.Errorf("postgres: partnership: %w", err)
+	}
+	return true, nil
+}
+
+// tenantShared reads the business id, kept from being deleted until tx ends.
+func tenantShared(ctx context.Context, tx pgx.Tx, id string) (tenant.Tenant, error) {
+	t, err := scanTenant(tx.QueryRow(ctx, `SELECT `+tenantColumns+` FROM tenant WHERE id = $1 FOR SHARE`, id))
+	return t, notFound(err, "no such business in this cell")
+}
