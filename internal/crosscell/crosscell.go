@@ -47,12 +47,13 @@ const (
 	PartnershipDeclined  Kind = "partnership.declined"  // recipient → proposer
 	PartnershipWithdrawn Kind = "partnership.withdrawn" // proposer → recipient
 	PartnershipEnded     Kind = "partnership.ended"     // either → the other
-	TransferRefused      Kind = "transfer.refused"      // broker → sender
+	MessageSent          Kind = "message.sent"          // a partner-chat message, either way
+	MessageRead          Kind = "message.read"          // a partner read the messages up to one
 )
 
 // Kinds lists the kinds a cell may write to its outbox.
 var Kinds = []Kind{PartnershipProposed, PartnershipReceived, PartnershipAccepted, PartnershipDeclined,
-	PartnershipWithdrawn, PartnershipEnded}
+	PartnershipWithdrawn, PartnershipEnded, MessageSent, MessageRead}
 
 // Establishes reports whether an event of kind k makes or widens a
 // partnership (and so needs the sender's tier to allow it); leaving one is
@@ -92,13 +93,26 @@ type Page struct {
 	LastSeq int64   `json:"last_seq"`
 }
 
-// Delivery is what the broker puts in an inbox: an event from another
-// place (Event set), or the news that one of the cell's own events was
-// refused (Refusal set).
+// Delivery is what the broker puts in an inbox, exactly one of: an event
+// from another place (Event), the news that one of the cell's own events
+// was refused (Refusal) or is in the destination cell (Delivered, the
+// event's id; sent for partner-chat messages).
 type Delivery struct {
-	From    string   `json:"from"` // the sending cell
-	Event   *Event   `json:"event,omitempty"`
-	Refusal *Refusal `json:"refusal,omitempty"`
+	From      string   `json:"from"` // the sending cell
+	Event     *Event   `json:"event,omitempty"`
+	Refusal   *Refusal `json:"refusal,omitempty"`
+	Delivered string   `json:"delivered,omitempty"`
+}
+
+// What names what a delivery holds: "event", "refusal" or "delivered".
+func (d Delivery) What() string {
+	switch {
+	case d.Refusal != nil:
+		return "refusal"
+	case d.Delivered != "":
+		return "delivered"
+	}
+	return "event"
 }
 
 // Transaction is one inbox call: deliveries applied in order, each once.
@@ -161,4 +175,25 @@ type Share struct {
 type Step struct {
 	Partnership string `json:"partnership"`
 	Card        *Card  `json:"card,omitempty"`
+}
+
+// PartnerMessage is the body of MessageSent.
+type PartnerMessage struct {
+	Partnership string      `json:"partnership"`
+	Message     SentMessage `json:"message"`
+}
+
+// SentMessage is a partner-chat message as its sender's cell stored it.
+type SentMessage struct {
+	ID     string    `json:"id"`
+	Seq    int64     `json:"seq"` // in the sender's copy
+	Body   string    `json:"body"`
+	SentAt time.Time `json:"sent_at"`
+}
+
+// ReadUpTo is the body of MessageRead: a partner has read the messages up
+// to Message (an id of the reader's partner's message).
+type ReadUpTo struct {
+	Partnership string `json:"partnership"`
+	Message     string `json:"message"`
 }

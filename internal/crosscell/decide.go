@@ -3,6 +3,9 @@ package crosscell
 import (
 	"fmt"
 	"slices"
+	"strings"
+
+	"github.com/pushnchat/pushnchat/internal/errs"
 
 	"github.com/pushnchat/pushnchat/residency"
 )
@@ -140,4 +143,17 @@ func HomeCell(country string) string {
 		return ""
 	}
 	return d.Cells[0]
+}
+
+// RefusalError is the problem a refused event is to its sender: 403
+// entitlement_required or 422 transfer_refused, naming the rules.
+func RefusalError(r *Refusal) error {
+	if r == nil {
+		return nil
+	}
+	msg := fmt.Sprintf("%s (rules: %s)", r.Explanation, strings.Join(r.Rules, ", "))
+	if r.Type == "entitlement_required" {
+		return &errs.Error{Kind: errs.Forbidden, Code: "entitlement_required", Message: msg}
+	}
+	return &errs.Error{Kind: errs.Unprocessable, Code: "transfer_refused", Message: msg}
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/pushnchat/pushnchat/cell/config"
 	"github.com/pushnchat/pushnchat/cell/internal/httpapi"
 	"github.com/pushnchat/pushnchat/cell/internal/media"
+	"github.com/pushnchat/pushnchat/cell/internal/partnership"
 	"github.com/pushnchat/pushnchat/cell/internal/postgres"
 	"github.com/pushnchat/pushnchat/cell/internal/realtime"
 	"github.com/pushnchat/pushnchat/internal/firebaseauth"
@@ -103,8 +104,9 @@ func Start(ctx context.Context, cfg config.Config, logOut io.Writer) (_ *App, er
 		}
 		pusher = &realtime.Recorder{W: a.pushLog}
 	}
+	checkMessage := partnership.MessageGuard(cfg.Cell, a.db.PartnerSending)
 	if a.hub, err = realtime.NewHub(realtime.Config{
-		DB: a.db, Redis: a.rdb, Pusher: pusher, Logger: a.tel.Logger, Meter: a.tel.Meter,
+		DB: a.db, CheckMessage: checkMessage, Redis: a.rdb, Pusher: pusher, Logger: a.tel.Logger, Meter: a.tel.Meter,
 		OriginPatterns: originHosts(cfg.AllowedOrigins),
 		QueueLimit:     cfg.Realtime.QueueLimit, FrameRate: cfg.Realtime.FrameRate, FrameBurst: cfg.Realtime.FrameBurst,
 		Heartbeat: cfg.Realtime.Heartbeat, Sweep: cfg.Realtime.Sweep,
@@ -143,6 +145,7 @@ func Start(ctx context.Context, cfg config.Config, logOut io.Writer) (_ *App, er
 		Ready:          a.ready,
 		MembershipFeed: &a.feed,
 		Outbox:         &a.outbox,
+		CheckMessage:   checkMessage,
 		Inbox:          inbox,
 		Closing:        a.closing,
 	})

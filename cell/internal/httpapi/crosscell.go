@@ -2,10 +2,12 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
 
+	"github.com/pushnchat/pushnchat/cell/internal/postgres"
 	"github.com/pushnchat/pushnchat/internal/crosscell"
 	"github.com/pushnchat/pushnchat/internal/errs"
 	"github.com/pushnchat/pushnchat/internal/ids"
@@ -80,15 +82,16 @@ func (s *server) handleInbox() http.Handler {
 		}
 		receipt := crosscell.Receipt{Results: make([]crosscell.Result, 0, len(txn.Deliveries))}
 		for _, d := range txn.Deliveries {
-			applied, err := func() (bool, error) {
+			got, err := func() (postgres.Received, error) {
 				if err := checkDelivery(d); err != nil {
-					return false, err
+					return postgres.Received{}, err
 				}
 				return s.DB.Receive(r.Context(), d)
 			}()
 			switch k := errs.KindOf(err); {
 			case err == nil:
-				receipt.Results = append(receipt.Results, crosscell.Result{Status: http.StatusOK, Applied: applied})
+				s.announce(r.Context(), got)
+				receipt.Results = append(receipt.Results, crosscell.Result{Status: http.StatusOK, Applied: got.Applied})
 			case k == errs.Invalid || k == errs.NotFound:
 				p, _ := problem.From(err, r.URL.Path, "")
 				receipt.Results = append(receipt.Results, crosscell.Result{Status: p.Status, Problem: p.Detail})
@@ -101,23 +104,42 @@ func (s *server) handleInbox() http.Handler {
 	})
 }
 
+// announce makes what a delivery changed live: a partner's messages,
+// receipts, refused messages.
+func (s *server) announce(ctx context.Context, got postgres.Received) {
+	ctx = context.WithoutCancel(ctx)
+	for _, m := range got.Messages {
+		s.Realtime.Publish(ctx, m)
+	}
+	for _, rc := range got.Receipts {
+		s.Realtime.PublishPartnerReceipt(ctx, rc.Conversation, rc.State, rc.Seq)
+	}
+	for _, x := range got.Refused {
+		s.Realtime.PublishRefused(ctx, x.Conversation, x.Seq, x.Refusal.Rules, x.Refusal.Explanation)
+	}
+}
+
 // checkDelivery checks what a delivery names is well formed.
 func checkDelivery(d crosscell.Delivery) error {
 	var f errs.Fields
 	switch {
-	case d.Event != nil && d.Refusal == nil:
+	case d.Event != nil && d.Refusal == nil && d.Delivered == "":
 		if !ids.Valid(d.Event.ID) || !ids.Valid(d.Event.Tenant) || !ids.Valid(d.Event.Partner) {
 			f.Add("event", "id, tenant and partner must be ids")
 		}
 		if d.Event.Actor != "" && !ids.Valid(d.Event.Actor) {
 			f.Add("event.actor", "must be an id")
 		}
-	case d.Refusal != nil && d.Event == nil:
+	case d.Refusal != nil && d.Event == nil && d.Delivered == "":
 		if !ids.Valid(d.Refusal.Event) {
 			f.Add("refusal.event", "must be an id")
 		}
+	case d.Delivered != "" && d.Event == nil && d.Refusal == nil:
+		if !ids.Valid(d.Delivered) {
+			f.Add("delivered", "must be an event id")
+		}
 	default:
-		f.Add("", "a delivery holds an event or a refusal")
+		f.Add("", "a delivery holds one of an event, a refusal or a delivered event id")
 	}
 	if d.From == "" {
 		f.Add("from", "must name the sending cell")

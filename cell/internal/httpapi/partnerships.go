@@ -1,16 +1,13 @@
 package httpapi
 
 import (
-	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/pushnchat/pushnchat/cell/internal/authz"
 	"github.com/pushnchat/pushnchat/cell/internal/partnership"
 	"github.com/pushnchat/pushnchat/cell/internal/postgres"
 	"github.com/pushnchat/pushnchat/cell/internal/tenant"
 	"github.com/pushnchat/pushnchat/internal/crosscell"
-	"github.com/pushnchat/pushnchat/internal/errs"
 )
 
 func (s *server) handleListPartnerships() http.Handler {
@@ -80,18 +77,6 @@ func (s *server) checkLeaving(t tenant.Tenant, partnerCountry string) postgres.C
 	return func(ev crosscell.Event) error {
 		v := crosscell.Decide(ev, crosscell.Route{FromCountry: t.Country, FromCell: s.Cell,
 			ToCountry: partnerCountry, ToCell: crosscell.HomeCell(partnerCountry)})
-		return refusalError(v.Refusal)
+		return crosscell.RefusalError(v.Refusal)
 	}
-}
-
-// refusalError is the problem a refused event is to its sender.
-func refusalError(r *crosscell.Refusal) error {
-	if r == nil {
-		return nil
-	}
-	msg := fmt.Sprintf("%s (rules: %s)", r.Explanation, strings.Join(r.Rules, ", "))
-	if r.Type == "entitlement_required" {
-		return &errs.Error{Kind: errs.Forbidden, Code: "entitlement_required", Message: msg}
-	}
-	return &errs.Error{Kind: errs.Unprocessable, Code: "transfer_refused", Message: msg}
 }

@@ -52,9 +52,12 @@ type Deps struct {
 	MembershipFeed *pgnotify.Signal
 	// Outbox fires when the outbox grows (postgres.OutboxChannel); Inbox
 	// checks the broker's signed calls (nil refuses them all).
-	Outbox  *pgnotify.Signal
-	Inbox   *signedcall.Verifier
-	Closing <-chan struct{}
+	Outbox *pgnotify.Signal
+	// CheckMessage may refuse a message before it is stored
+	// (messaging.Sender.Check); nil refuses none.
+	CheckMessage func(context.Context, messaging.Message) error
+	Inbox        *signedcall.Verifier
+	Closing      <-chan struct{}
 }
 
 type server struct {
@@ -67,7 +70,7 @@ type server struct {
 // NewServer returns the cell's HTTP handler.
 func NewServer(d Deps) (http.Handler, error) {
 	s := &server{Deps: d, mux: http.NewServeMux(), tracer: d.Tracer.Tracer("pushnchat/cell/httpapi"),
-		messages: messaging.Sender{Store: d.DB, Publisher: d.Realtime}}
+		messages: messaging.Sender{Store: d.DB, Publisher: d.Realtime, Check: d.CheckMessage}}
 	for _, rt := range s.routes() {
 		h, err := s.checkPath(rt.Pattern, rt.Handler)
 		if err != nil {

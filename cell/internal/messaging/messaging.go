@@ -37,8 +37,9 @@ type Kind string
 
 // Kinds.
 const (
-	Direct Kind = "direct"
-	Group  Kind = "group"
+	Direct  Kind = "direct"
+	Group   Kind = "group"
+	Partner Kind = "partner" // with a partner business's team, opened by an accepted partnership
 )
 
 // Conversation is a thread between members.
@@ -51,6 +52,13 @@ type Conversation struct {
 	Members   []string  `json:"members"` // cell user ids
 	CreatedBy string    `json:"created_by"`
 	CreatedAt time.Time `json:"created_at"`
+	// Partner conversations only: the partnership, the partner business,
+	// and how far the partner has this side's messages — in its cell
+	// (delivered) and read — as seqs of this side's copy.
+	PartnershipID       string `json:"partnership_id,omitempty"`
+	PartnerTenantID     string `json:"partner_tenant_id,omitempty"`
+	PartnerDeliveredSeq int64  `json:"partner_delivered_seq,omitempty"`
+	PartnerReadSeq      int64  `json:"partner_read_seq,omitempty"`
 }
 
 // Validate checks a new conversation: a direct one has exactly two
@@ -89,13 +97,16 @@ func (c *Conversation) Validate() error {
 
 // Message is one message of a conversation.
 type Message struct {
-	ConversationID string       `json:"conversation_id"`
-	Seq            int64        `json:"seq"`
-	ID             string       `json:"id"` // client-generated UUIDv7
-	SenderID       string       `json:"sender_id"`
-	Body           string       `json:"body"`
-	Attachments    []Attachment `json:"attachments,omitempty"`
-	CreatedAt      time.Time    `json:"created_at"`
+	ConversationID string `json:"conversation_id"`
+	Seq            int64  `json:"seq"`
+	ID             string `json:"id"` // client-generated UUIDv7
+	SenderID       string `json:"sender_id"`
+	// SenderTenant is set on a message from a partner business: SenderID
+	// is then its cell's id of the person, not a user of this cell.
+	SenderTenant string       `json:"sender_tenant,omitempty"`
+	Body         string       `json:"body"`
+	Attachments  []Attachment `json:"attachments,omitempty"`
+	CreatedAt    time.Time    `json:"created_at"`
 	// AttachmentIDs are the uploaded files a new message claims.
 	AttachmentIDs []string `json:"-"`
 }

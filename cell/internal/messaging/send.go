@@ -26,6 +26,9 @@ type Publisher interface {
 type Sender struct {
 	Store     Store
 	Publisher Publisher
+	// Check, when set, may refuse a valid message before it is stored (a
+	// partner conversation's residency check).
+	Check func(context.Context, Message) error
 }
 
 // Send validates and sends m; created is false for a retry of a message
@@ -33,6 +36,11 @@ type Sender struct {
 func (s Sender) Send(ctx context.Context, m Message) (stored Message, created bool, err error) {
 	if err := m.Validate(); err != nil {
 		return Message{}, false, err
+	}
+	if s.Check != nil {
+		if err := s.Check(ctx, m); err != nil {
+			return Message{}, false, err
+		}
 	}
 	publish := func(m Message) { s.Publisher.Publish(context.WithoutCancel(ctx), m) }
 	stored, created, err = s.Store.AppendMessage(ctx, m, publish)

@@ -17,29 +17,29 @@ import (
 // Receive applies a delivery from the broker, once: an event from another
 // place is recorded in the inbox (the cell's log of what it imported) and
 // applied in the same transaction, and a delivery seen before changes
-// nothing (applied=false). A Refusal marks the cell's own event and what
-// it was about as refused.
-func (db *DB) Receive(ctx context.Context, d crosscell.Delivery) (applied bool, _ error) {
-	switch {
-	case d.Event != nil && d.Refusal == nil:
-		err := db.tx(ctx, func(tx pgx.Tx) error {
-			var err error
-			applied, err = receiveEvent(ctx, tx, d.From, *d.Event)
-			return err
-		})
-		return applied, err
-	case d.Refusal != nil && d.Event == nil:
-		err := db.tx(ctx, func(tx pgx.Tx) error {
-			var err error
-			applied, err = receiveRefusal(ctx, tx, *d.Refusal)
-			return err
-		})
-		return applied, err
-	}
-	return false, errs.E(errs.Invalid, "a delivery holds an event or a refusal, not both or neither")
+// nothing (Applied false). A Refusal marks the cell's own event, and what
+// it was about, as refused; Delivered moves a partner conversation's
+// delivered seq.
+func (db *DB) Receive(ctx context.Context, d crosscell.Delivery) (Received, error) {
+	var out Received
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		out = Received{}
+		var err error
+		switch d.What() {
+		case "event":
+			out.Applied, err = receiveEvent(ctx, tx, d.From, *d.Event, &out)
+		case "refusal":
+			out.Applied, err = receiveRefusal(ctx, tx, *d.Refusal, &out)
+		default:
+			out.Applied = true
+			err = receiveDelivered(ctx, tx, d.Delivered, &out)
+		}
+		return err
+	})
+	return out, err
 }
 
-func receiveEvent(ctx context.Context, tx pgx.Tx, from string, ev crosscell.Event) (bool, error) {
+func receiveEvent(ctx context.Context, tx pgx.Tx, from string, ev crosscell.Event, out *Received) (bool, error) {
 	t, err := tenantShared(ctx, tx, ev.Partner)
 	if err != nil {
 		return false, err
@@ -56,93 +56,117 @@ func receiveEvent(ctx context.Context, tx pgx.Tx, from string, ev crosscell.Even
 	if tag.RowsAffected() == 0 {
 		return false, nil
 	}
-	if ev.Kind == crosscell.PartnershipProposed {
-		var p crosscell.Proposal
-		if err := json.Unmarshal(ev.Body, &p); err != nil {
-			return false, errs.E(errs.Invalid, "partnership proposal: %v", err)
-		}
-		state, reply := partnership.Proposed, crosscell.PartnershipReceived
-		// The pair already has an open partnership here (both proposed at
-		// once): this one is declined, the other stands.
-		var open bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM partnership WHERE tenant_id = $1 AND partner_tenant_id = $2
-			AND state IN ('proposing', 'proposed', 'accepted'))`, t.ID, ev.Tenant).Scan(&open); err != nil {
-			return false, fmt.Errorf("postgres: partnership: %w", err)
-		}
-		if open {
-			state, reply = partnership.Declined, crosscell.PartnershipDeclined
-		}
-		card, err := json.Marshal(p.From)
-		if err != nil {
-			return false, err
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO partnership (id, tenant_id, partner_tenant_id, partner_country, partner_card, role, state,
-			note, share_proposer, share_partner) VALUES ($1, $2, $3, $4, $5, 'recipient', $6, $7, $8, $9)`,
-			p.Partnership, t.ID, ev.Tenant, p.From.Country, card, state, p.Note, p.Share.Proposer, p.Share.Partner); err != nil {
-			return false, fmt.Errorf("postgres: partnership: %w", err)
-		}
-		step := crosscell.Step{Partnership: p.Partnership}
-		if reply == crosscell.PartnershipReceived {
-			c := partnership.CardOf(t.ID, t.Slug, t.Name, t.Country, t.Categories)
-			step.Card = &c
-		}
-		back, err := event(reply, t, ev.Tenant, "", step)
-		if err != nil {
-			return false, err
-		}
-		return true, writeOutbox(ctx, tx, back, from, nil)
+	switch ev.Kind {
+	case crosscell.MessageSent:
+		return true, receivePartnerMessage(ctx, tx, ev, out)
+	case crosscell.MessageRead:
+		return true, receiveRead(ctx, tx, ev, out)
+	case crosscell.PartnershipProposed:
+		return true, receiveProposal(ctx, tx, from, t, ev)
 	}
+	return true, receiveStep(ctx, tx, t, ev)
+}
+
+// receiveProposal stores a partner's proposal and answers it: received
+// (with this business's card), or declined when the pair already has an
+// open partnership here (both proposed at once: the other one stands).
+func receiveProposal(ctx context.Context, tx pgx.Tx, from string, t tenant.Tenant, ev crosscell.Event) error {
+	var p crosscell.Proposal
+	if err := json.Unmarshal(ev.Body, &p); err != nil {
+		return errs.E(errs.Invalid, "partnership proposal: %v", err)
+	}
+	state, reply := partnership.Proposed, crosscell.PartnershipReceived
+	var open bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM partnership WHERE tenant_id = $1 AND partner_tenant_id = $2
+		AND state IN ('proposing', 'proposed', 'accepted'))`, t.ID, ev.Tenant).Scan(&open); err != nil {
+		return fmt.Errorf("postgres: partnership: %w", err)
+	}
+	if open {
+		state, reply = partnership.Declined, crosscell.PartnershipDeclined
+	}
+	card, err := json.Marshal(p.From)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO partnership (id, tenant_id, partner_tenant_id, partner_country, partner_card, role, state,
+		note, share_proposer, share_partner) VALUES ($1, $2, $3, $4, $5, 'recipient', $6, $7, $8, $9)`,
+		p.Partnership, t.ID, ev.Tenant, p.From.Country, card, state, p.Note, p.Share.Proposer, p.Share.Partner); err != nil {
+		return fmt.Errorf("postgres: partnership: %w", err)
+	}
+	step := crosscell.Step{Partnership: p.Partnership}
+	if reply == crosscell.PartnershipReceived {
+		c := partnership.CardOf(t.ID, t.Slug, t.Name, t.Country, t.Categories)
+		step.Card = &c
+	}
+	back, err := event(reply, t, ev.Tenant, "", step)
+	if err != nil {
+		return err
+	}
+	return writeOutbox(ctx, tx, back, from, nil)
+}
+
+// receiveStep moves this side of a partnership by an event of the other's;
+// an acceptance opens the partner conversation.
+func receiveStep(ctx context.Context, tx pgx.Tx, t tenant.Tenant, ev crosscell.Event) error {
 	var s crosscell.Step
 	if err := json.Unmarshal(ev.Body, &s); err != nil {
-		return false, errs.E(errs.Invalid, "%s: %v", ev.Kind, err)
+		return errs.E(errs.Invalid, "%s: %v", ev.Kind, err)
 	}
 	p, err := queryPartnership(ctx, tx, `SELECT `+partnershipColumns+` FROM partnership WHERE tenant_id = $1 AND id = $2
 		AND partner_tenant_id = $3 FOR UPDATE`, t.ID, s.Partnership, ev.Tenant)
 	if errs.KindOf(err) == errs.NotFound {
 		slog.WarnContext(ctx, "inbox: event for a partnership this cell does not hold", "event", ev.ID, "kind", ev.Kind)
-		return true, nil
+		return nil
 	}
 	if err != nil {
-		return false, err
+		return err
 	}
 	state, moves := p.Arrive(ev.Kind)
 	if !moves {
-		return true, nil
+		return nil
 	}
 	var card []byte
 	if ev.Kind == crosscell.PartnershipReceived && s.Card != nil {
 		if card, err = json.Marshal(s.Card); err != nil {
-			return false, err
+			return err
 		}
 	}
-	if _, err := tx.Exec(ctx, `UPDATE partnership SET state = $3, partner_card = coalesce($4, partner_card),
-		version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2`, t.ID, p.ID, state, card); err != nil {
-		return false, fmt.Errorf("postgres: partnership: %w", err)
+	p, err = queryPartnership(ctx, tx, `UPDATE partnership SET state = $3, partner_card = coalesce($4, partner_card),
+		version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING `+partnershipColumns, t.ID, p.ID, state, card)
+	if err != nil {
+		return err
 	}
-	return true, nil
+	if state == partnership.Accepted {
+		return openPartnerConversation(ctx, tx, p, p.ProposedBy)
+	}
+	return nil
 }
 
-func receiveRefusal(ctx context.Context, tx pgx.Tx, r crosscell.Refusal) (bool, error) {
+func receiveRefusal(ctx context.Context, tx pgx.Tx, r crosscell.Refusal, out *Received) (bool, error) {
 	refusal, err := json.Marshal(r)
 	if err != nil {
 		return false, err
 	}
 	var tenantID string
+	var kind crosscell.Kind
 	var body []byte
 	err = tx.QueryRow(ctx, `UPDATE outbox_event SET refusal = $2 WHERE id = $1 AND refusal IS NULL
-		RETURNING tenant_id, body`, r.Event, refusal).Scan(&tenantID, &body)
+		RETURNING tenant_id, kind, body`, r.Event, refusal).Scan(&tenantID, &kind, &body)
 	if err == pgx.ErrNoRows {
 		return false, nil
 	}
 	if err != nil {
 		return false, fmt.Errorf("postgres: outbox: %w", err)
 	}
+	switch kind {
+	case crosscell.MessageSent:
+		return true, refuseMessage(ctx, tx, r, out)
+	case crosscell.MessageRead:
+		return true, nil
+	}
 	var s crosscell.Step // every partnership body names its partnership
 	if err := json.Unmarshal(body, &s); err != nil {
 		return false, fmt.Errorf("postgres: outbox body: %w", err)
-	}
-	if s.Partnership == "" {
-		return true, nil
 	}
 	if _, err := tx.Exec(ctx, `UPDATE partnership SET state = 'refused', refusal = $3, version = version + 1, updated_at = now()
 		WHERE tenant_id = $1 AND id = $2`, tenantID, s.Partnership, refusal); err != nil {

@@ -136,6 +136,13 @@ func recordMembership(ctx context.Context, tx pgx.Tx, userID, tenantID string, j
 		userID, tenantID, joined); err != nil {
 		return fmt.Errorf("postgres: membership feed: %w", err)
 	}
+	if joined {
+		// The team is in its business's partner conversations.
+		if _, err := tx.Exec(ctx, `INSERT INTO conversation_member (conversation_id, user_id)
+			SELECT id, $2 FROM conversation WHERE tenant_id = $1 AND kind = 'partner' ON CONFLICT DO NOTHING`, tenantID, userID); err != nil {
+			return fmt.Errorf("postgres: partner conversations: %w", err)
+		}
+	}
 	if !joined {
 		if _, err := tx.Exec(ctx, `UPDATE app_user u SET email = NULL, display_name = NULL
 			WHERE u.id = $1 AND NOT EXISTS (SELECT 1 FROM membership m WHERE m.user_id = u.id)`, userID); err != nil {

@@ -40,7 +40,8 @@ func (db *DB) CreateConversation(ctx context.Context, c messaging.Conversation) 
 // Conversations lists the user's conversations in a tenant, newest first.
 func (db *DB) Conversations(ctx context.Context, tenantID, userID string) ([]messaging.Conversation, error) {
 	rows, err := db.pool.Query(ctx, `SELECT c.id, c.tenant_id, c.kind, c.title, c.last_seq, c.created_by, c.created_at,
-			array(SELECT user_id::text FROM conversation_member WHERE conversation_id = c.id ORDER BY joined_at, user_id)
+			array(SELECT user_id::text FROM conversation_member WHERE conversation_id = c.id ORDER BY joined_at, user_id),
+			coalesce(c.partnership_id::text, ''), coalesce(c.partner_tenant_id::text, ''), c.partner_delivered_seq, c.partner_read_seq
 		FROM conversation c JOIN conversation_member m ON m.conversation_id = c.id AND m.user_id = $2
 		WHERE c.tenant_id = $1 ORDER BY c.created_at DESC, c.id LIMIT 500`, tenantID, userID)
 	if err != nil {
@@ -48,7 +49,8 @@ func (db *DB) Conversations(ctx context.Context, tenantID, userID string) ([]mes
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (messaging.Conversation, error) {
 		var c messaging.Conversation
-		err := r.Scan(&c.ID, &c.TenantID, &c.Kind, &c.Title, &c.LastSeq, &c.CreatedBy, &c.CreatedAt, &c.Members)
+		err := r.Scan(&c.ID, &c.TenantID, &c.Kind, &c.Title, &c.LastSeq, &c.CreatedBy, &c.CreatedAt, &c.Members,
+			&c.PartnershipID, &c.PartnerTenantID, &c.PartnerDeliveredSeq, &c.PartnerReadSeq)
 		return c, err
 	})
 	if err != nil {
@@ -155,11 +157,11 @@ func (db *DB) appendOne(ctx context.Context, m messaging.Message, committed func
 	return out, true, nil
 }
 
-const messageCols = `conversation_id, seq, id, sender_id, body, attachments, created_at`
+const messageCols = `conversation_id, seq, id, sender_id, body, attachments, created_at, coalesce(sender_tenant::text, '')`
 
 func scanMessage(row pgx.Row) (messaging.Message, error) {
 	var m messaging.Message
-	err := row.Scan(&m.ConversationID, &m.Seq, &m.ID, &m.SenderID, &m.Body, &m.Attachments, &m.CreatedAt)
+	err := row.Scan(&m.ConversationID, &m.Seq, &m.ID, &m.SenderID, &m.Body, &m.Attachments, &m.CreatedAt, &m.SenderTenant)
 	if len(m.Attachments) == 0 {
 		m.Attachments = nil
 	}
@@ -238,7 +240,7 @@ func (db *DB) SyncMessages(ctx context.Context, userID string, tenants []string,
 	}
 	rows, err := db.pool.Query(ctx, `
 		WITH k AS (SELECT * FROM unnest($2::uuid[], $3::bigint[]) AS k(conversation_id, seq))
-		SELECT m.conversation_id, m.seq, m.id, m.sender_id, m.body, m.attachments, m.created_at
+		SELECT m.conversation_id, m.seq, m.id, m.sender_id, m.body, m.attachments, m.created_at, coalesce(m.sender_tenant::text, '')
 		FROM conversation_member cm
 		JOIN conversation c ON c.id = cm.conversation_id AND c.tenant_id = ANY($5::uuid[])
 		JOIN message m ON m.conversation_id = cm.conversation_id

@@ -17,8 +17,9 @@ const OutboxChannel = "outbox_events"
 
 // outboxLock serialises outbox writers (pg_advisory_xact_lock): seq order
 // is then commit order, so the broker, reading after the last seq it
-// has, never passes an event that commits later.
-const outboxLock = 0x6f7574626f78 // "outbox"
+// has, never passes an event that commits later. The partner-message
+// trigger (migration 00008) takes it too, by this number.
+const outboxLock = 122550254464888 // "outbox"
 
 // Check decides whether an event may be written (crosscell.Decide against
 // the expected destination); a refusal is returned to the person at once.

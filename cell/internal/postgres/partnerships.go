@@ -103,6 +103,11 @@ func (db *DB) ActOnPartnership(ctx context.Context, t tenant.Tenant, actor, id s
 		if err != nil {
 			return err
 		}
+		if state == partnership.Accepted {
+			if err := openPartnerConversation(ctx, tx, out, actor); err != nil {
+				return err
+			}
+		}
 		ev, err := event(kind, t, p.PartnerID, actor, crosscell.Step{Partnership: id})
 		if err != nil {
 			return err

@@ -87,13 +87,21 @@ func (db *DB) ConversationMembers(ctx context.Context, conversationID string) ([
 }
 
 // MarkRead moves the user's read position in a conversation forward to
-// seq (never back, never past the newest message) and returns it.
+// seq (never back, never past the newest message) and returns it. In a
+// partner conversation, reading past the partner's messages tells the
+// partner's cell (an outbox event, in the same transaction).
 func (db *DB) MarkRead(ctx context.Context, conversationID, userID string, seq int64) (int64, error) {
 	var read int64
-	err := db.pool.QueryRow(ctx, `UPDATE conversation_member m SET last_read_seq = greatest(m.last_read_seq, least($3, c.last_seq))
-		FROM conversation c WHERE c.id = m.conversation_id AND m.conversation_id = $1 AND m.user_id = $2
-		RETURNING m.last_read_seq`, conversationID, userID, seq).Scan(&read)
-	return read, notFound(err, "no such conversation")
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `UPDATE conversation_member m SET last_read_seq = greatest(m.last_read_seq, least($3, c.last_seq))
+			FROM conversation c WHERE c.id = m.conversation_id AND m.conversation_id = $1 AND m.user_id = $2
+			RETURNING m.last_read_seq`, conversationID, userID, seq).Scan(&read)
+		if err != nil {
+			return notFound(err, "no such conversation")
+		}
+		return tellRead(ctx, tx, conversationID, userID, read)
+	})
+	return read, err
 }
 
 // Report is an abuse report on one message.

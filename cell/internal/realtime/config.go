@@ -1,6 +1,7 @@
 package realtime
 
 import (
+	"context"
 	"log/slog"
 	"runtime"
 	"time"
@@ -8,16 +9,20 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/metric"
 
+	"github.com/pushnchat/pushnchat/cell/internal/messaging"
 	"github.com/pushnchat/pushnchat/cell/internal/postgres"
 )
 
 // Config tunes a Hub; zero values take the defaults in parentheses.
 type Config struct {
-	DB     *postgres.DB
-	Redis  *redis.Client
-	Pusher Pusher
-	Logger *slog.Logger
-	Meter  metric.MeterProvider
+	DB *postgres.DB
+	// CheckMessage may refuse a message before it is stored
+	// (messaging.Sender.Check); nil refuses none.
+	CheckMessage func(context.Context, messaging.Message) error
+	Redis        *redis.Client
+	Pusher       Pusher
+	Logger       *slog.Logger
+	Meter        metric.MeterProvider
 	// OriginPatterns are the web app's hosts allowed to open a connection
 	// from a browser (requests without Origin, from apps, are allowed).
 	OriginPatterns []string

@@ -15,7 +15,7 @@ func presenceKey(id string) string { return "rt:p:" + id }
 // An envelope is what travels on the channels: "<kind> <conversation>
 // <seq> <frame>", the frame being the JSON clients get (for kind j, the
 // conversation joined: a headInfo). Kinds: m message, r receipt, y
-// typing, j joined. Receivers split it without scanning the frame.
+// typing, j joined, p partner receipt, x message refused. Receivers split it without scanning the frame.
 type envelope struct {
 	Kind  string
 	Conv  string

@@ -125,6 +125,10 @@ func (s *session) send(f inFrame) {
 			code, detail = ErrIDReused, e.Message
 		case errors.As(err, &e) && e.Kind == errs.Invalid:
 			code, detail = ErrInvalid, describe(err)
+		case errors.As(err, &e) && e.Code == ErrTransferRefused:
+			code, detail = ErrTransferRefused, e.Message
+		case errors.As(err, &e) && e.Kind == errs.Conflict:
+			code, detail = ErrPartnershipOver, e.Message
 		default:
 			s.hub.log.Warn("realtime: send", "err", err)
 		}

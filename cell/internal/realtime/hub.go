@@ -68,7 +68,7 @@ func NewHub(cfg Config) (*Hub, error) {
 		seen: map[string]int64{}, echoes: echoes{}, suspect: map[string]int64{}, onlineAt: map[string]presenceAnswer{},
 		kick: make(chan struct{}, 1), pushJobs: make(chan messaging.Message, 4096), presence: make(chan *session, 8192),
 	}
-	h.sender = messaging.Sender{Store: cfg.DB, Publisher: h}
+	h.sender = messaging.Sender{Store: cfg.DB, Publisher: h, Check: cfg.CheckMessage}
 	if err := h.instrument(cfg.Meter.Meter("pushnchat/cell/realtime")); err != nil {
 		return nil, err
 	}
@@ -178,7 +178,7 @@ func (h *Hub) dispatch(channel, payload string) {
 		switch env.Kind {
 		case "m":
 			e.kind = evMessage
-		case "r", "y":
+		case "r", "y", "p", "x":
 			e.kind = evEphemeral
 		default:
 			return

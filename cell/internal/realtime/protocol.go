@@ -59,6 +59,11 @@ const (
 	ErrIDReused     = "message_id_reused"
 	ErrUnavailable  = "unavailable" // the cell could not do it now; retry the same frame
 	ErrTooManyConvs = "too_many_conversations"
+	// Partner conversations: the residency policy would not let the
+	// message go to the partner (detail names the rules and what would
+	// make it lawful, such as a consent), or the partnership has ended.
+	ErrTransferRefused = "transfer_refused"
+	ErrPartnershipOver = "partnership_closed"
 )
 
 // inFrame is any frame a client sends.

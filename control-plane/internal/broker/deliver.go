@@ -73,11 +73,19 @@ func (b *Broker) deliverOnce(ctx context.Context, cell string) (int, error) {
 		b.noteFailure(ctx, batch, err)
 		return 0, err
 	}
-	return len(batch), pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
+	notify := map[string]bool{}
+	err = pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
 		for i, p := range batch {
 			r := receipt.Results[i]
 			if r.Status == http.StatusOK {
 				_, err = tx.Exec(ctx, `UPDATE broker_delivery SET delivered_at = now(), attempts = attempts + 1 WHERE id = $1`, p.id)
+				if err == nil {
+					var sender string
+					sender, err = tellDelivered(ctx, tx, cell, p.body)
+					if sender != "" {
+						notify[sender] = true
+					}
+				}
 			} else {
 				b.log.Error("broker: inbox refused a delivery for good", "cell", cell, "event", p.event, "status", r.Status, "problem", r.Problem)
 				_, err = tx.Exec(ctx, `UPDATE broker_delivery SET failed_at = now(), attempts = attempts + 1, last_error = $2 WHERE id = $1`,
@@ -89,6 +97,30 @@ func (b *Broker) deliverOnce(ctx context.Context, cell string) (int, error) {
 		}
 		return nil
 	})
+	for c := range notify {
+		if s := b.queued[c]; s != nil {
+			s.Fire()
+		}
+	}
+	return len(batch), err
+}
+
+// tellDelivered queues, for a partner-chat message now in cell, the news
+// for its sender's cell, which it returns ("" when there is none to tell).
+func tellDelivered(ctx context.Context, tx pgx.Tx, cell string, body []byte) (string, error) {
+	var d crosscell.Delivery
+	if err := json.Unmarshal(body, &d); err != nil {
+		return "", fmt.Errorf("queued delivery: %w", err)
+	}
+	if d.Event == nil || d.Event.Kind != crosscell.MessageSent {
+		return "", nil
+	}
+	news := crosscell.Delivery{From: cell, Delivered: d.Event.ID}
+	b, err := json.Marshal(news)
+	if err != nil {
+		return "", err
+	}
+	return d.From, queue(ctx, tx, d.From, d.Event.ID, news, b)
 }
 
 // call puts batch into cell's inbox with a signed call.

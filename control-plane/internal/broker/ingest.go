@@ -146,11 +146,16 @@ func (b *Broker) decide(ctx context.Context, tx pgx.Tx, cell string, ev crosscel
 	if err != nil {
 		return "", err
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO broker_delivery (cell, event_id, body) VALUES ($1, $2, $3)
-		ON CONFLICT (cell, event_id) DO NOTHING`, to, ev.ID, body); err != nil {
-		return "", fmt.Errorf("queue: %w", err)
+	return to, queue(ctx, tx, to, ev.ID, d, body)
+}
+
+// queue adds a delivery for cell to its queue, once.
+func queue(ctx context.Context, tx pgx.Tx, cell, event string, d crosscell.Delivery, body []byte) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO broker_delivery (cell, event_id, what, body) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (cell, event_id, what) DO NOTHING`, cell, event, d.What(), body); err != nil {
+		return fmt.Errorf("queue: %w", err)
 	}
-	return to, nil
+	return nil
 }
 
 // lookup finds an active business in the directory (nil when none).

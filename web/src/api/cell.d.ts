@@ -719,7 +719,13 @@ export interface paths {
         /** History, for conversation members: after_seq pages forward, before_seq backward */
         get: operations["getTConversationsMessages"];
         put?: never;
-        /** Send a message (member of the business and of the conversation); a retry with the same id returns the stored message */
+        /**
+         * Send a message (member of the business and of the conversation); a retry with the same id returns the stored message
+         * @description In a partner conversation the message also goes to the partner's cell through the broker. It is
+         *     refused at once (422 `transfer_refused`, naming the rules and what would make it lawful, such as
+         *     the sender's consent) when the residency policy would not let its content go there, and with 409
+         *     when the partnership is no longer accepted; files cannot be sent to a partner yet (400).
+         */
         post: operations["postTConversationsMessages"];
         delete?: never;
         options?: never;
@@ -1076,7 +1082,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** @enum {string} */
-            kind: "partnership.proposed" | "partnership.received" | "partnership.accepted" | "partnership.declined" | "partnership.withdrawn" | "partnership.ended";
+            kind: "partnership.proposed" | "partnership.received" | "partnership.accepted" | "partnership.declined" | "partnership.withdrawn" | "partnership.ended" | "message.sent" | "message.read";
             /**
              * Format: uuid
              * @description The sending business
@@ -1242,13 +1248,25 @@ export interface components {
         Conversation: {
             id?: string;
             tenant_id?: string;
-            kind?: string;
+            /**
+             * @description partner: with a partner business's team, opened by an accepted partnership whose sides both share message_content
+             * @enum {string}
+             */
+            kind?: "direct" | "group" | "partner";
             title?: string;
             last_seq?: number;
             members?: string[];
             created_by?: string;
             /** Format: date-time */
             created_at?: string;
+            /** Format: uuid */
+            partnership_id?: string;
+            /** Format: uuid */
+            partner_tenant_id?: string;
+            /** @description Partner conversations: the messages sent from here up to this seq are in the partner's cell */
+            partner_delivered_seq?: number;
+            /** @description Partner conversations: the partner has read the messages sent from here up to this seq */
+            partner_read_seq?: number;
         };
         Conversations: {
             items?: components["schemas"]["Conversation"][];
@@ -1291,7 +1309,13 @@ export interface components {
             /** @description Per-conversation, gap-free, in commit order */
             seq?: number;
             id?: string;
+            /** @description The sender's user id in their cell */
             sender_id?: string;
+            /**
+             * Format: uuid
+             * @description Set on a message from a partner business
+             */
+            sender_tenant?: string;
             body?: string;
             attachments?: components["schemas"]["Attachment"][];
             /** Format: date-time */
@@ -1620,6 +1644,8 @@ export interface operations {
                         from: string;
                         event?: components["schemas"]["CrossCellEvent"];
                         refusal?: components["schemas"]["TransferRefusal"];
+                        /** Format: uuid */
+                        delivered?: string;
                     }[];
                 };
             };
@@ -2755,6 +2781,7 @@ export interface operations {
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
             default: components["responses"]["Problem"];
         };

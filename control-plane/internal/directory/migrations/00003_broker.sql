@@ -43,13 +43,14 @@ CREATE TABLE broker_delivery (
     id           bigserial PRIMARY KEY,
     cell         text NOT NULL,
     event_id     uuid NOT NULL,
+    what         text NOT NULL CHECK (what IN ('event', 'refusal', 'delivered')),
     body         jsonb NOT NULL,
     queued_at    timestamptz NOT NULL DEFAULT now(),
     attempts     int NOT NULL DEFAULT 0,
     last_error   text,
     delivered_at timestamptz,
     failed_at    timestamptz,
-    UNIQUE (cell, event_id)
+    UNIQUE (cell, event_id, what)
 );
 CREATE INDEX broker_delivery_pending ON broker_delivery (cell, id) WHERE delivered_at IS NULL AND failed_at IS NULL;
 
