@@ -21,7 +21,7 @@ func main() { cmdmain.Main("control-plane", run) }
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	env := cmdmain.Env(getenv)
 	var cfg cpserver.Config
-	var cells string
+	var cells, brokerCells string
 	fs := flag.NewFlagSet("control-plane", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.Listen, "listen", env("LISTEN", "127.0.0.1:8090"), "listen address (LISTEN)")
@@ -36,20 +36,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.DurationVar(&cfg.HealthInterval, "health-interval", time.Second, "how often cell health is checked")
 	fs.StringVar(&cfg.ConsulAddr, "consul", env("CONSUL_HTTP_ADDR", ""), "Consul agent host:port; cells are registered there and their health read back (CONSUL_HTTP_ADDR); empty probes cells directly")
 	fs.StringVar(&cfg.BrokerKeyFile, "broker-key", env("BROKER_KEY", ""), "file of the broker's private signing keys, one \"<key id> <base64 seed>\" per line, the last signs; empty runs no broker (BROKER_KEY)")
+	fs.StringVar(&brokerCells, "broker-cells", env("BROKER_CELLS", ""), "where the broker reaches each cell, as name=url,…; empty uses -cells (BROKER_CELLS)")
 	fs.StringVar(&cfg.CrashAt, "crash-at", "", "fault injection for tests: exit at after-journal or after-cell")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg.Cells = map[string]string{}
-	for _, kv := range strings.Split(cells, ",") {
-		if kv = strings.TrimSpace(kv); kv == "" {
-			continue
-		}
-		name, url, ok := strings.Cut(kv, "=")
-		if !ok {
-			return fmt.Errorf("-cells: %q is not name=url", kv)
-		}
-		cfg.Cells[name] = strings.TrimRight(url, "/")
+	var err error
+	if cfg.Cells, err = parseCells("-cells", cells); err != nil {
+		return err
+	}
+	if cfg.BrokerCells, err = parseCells("-broker-cells", brokerCells); err != nil {
+		return err
 	}
 	var problems []error
 	if cfg.DatabaseURL == "" {
@@ -73,4 +70,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	return s.Shutdown(sctx)
+}
+
+// parseCells reads name=url,… into a map.
+func parseCells(flag, list string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, kv := range strings.Split(list, ",") {
+		if kv = strings.TrimSpace(kv); kv == "" {
+			continue
+		}
+		name, url, ok := strings.Cut(kv, "=")
+		if !ok {
+			return nil, fmt.Errorf("%s: %q is not name=url", flag, kv)
+		}
+		out[name] = strings.TrimRight(url, "/")
+	}
+	return out, nil
 }

@@ -123,8 +123,11 @@ func tellDelivered(ctx context.Context, tx pgx.Tx, cell string, body []byte) (st
 	return d.From, queue(ctx, tx, d.From, d.Event.ID, news, b)
 }
 
-// call puts batch into cell's inbox with a signed call.
+// call puts batch into cell's inbox with a signed call, giving up after
+// 20 s (a link that carries nothing fails the call, which is retried).
 func (b *Broker) call(ctx context.Context, cell string, batch []pending) (crosscell.Receipt, error) {
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
 	var buf bytes.Buffer
 	buf.WriteString(`{"deliveries":[`)
 	for i, p := range batch {

@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"sync"
@@ -44,6 +45,9 @@ type Config struct {
 	// ConsulAddr is the Consul agent's HTTP address; empty probes cells
 	// directly.
 	ConsulAddr string
+	// BrokerCells is where the broker reaches each cell (name → base
+	// URL); cells not in it are reached at their Cells URL.
+	BrokerCells map[string]string
 	// BrokerKeyFile holds the keys the cross-cell broker signs inbox calls
 	// with (package signedcall); empty runs no broker.
 	BrokerKeyFile string
@@ -111,7 +115,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.BrokerKeyFile != "" {
 		signer, err := signedcall.ReadSigner(cfg.BrokerKeyFile)
 		if err == nil {
-			s.broker, err = broker.Start(ctx, broker.Config{DatabaseURL: cfg.DatabaseURL, Cells: cfg.Cells,
+			via := maps.Clone(cfg.Cells)
+			maps.Copy(via, cfg.BrokerCells)
+			s.broker, err = broker.Start(ctx, broker.Config{DatabaseURL: cfg.DatabaseURL, Cells: via,
 				ServiceToken: cfg.ServiceToken, Signer: signer, Logger: cfg.Logger})
 		}
 		if err != nil {

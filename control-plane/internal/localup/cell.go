@@ -6,6 +6,7 @@ import (
 	"net"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/pushnchat/pushnchat/cell/config"
@@ -56,6 +57,20 @@ func (pl *Platform) StopProgram(name string) error {
 	err = pg.p.Stop()
 	pg.p = nil
 	return err
+}
+
+// KillProgram kills a program at once (SIGKILL to its process group): a
+// crash, with no chance to finish what it was doing.
+func (pl *Platform) KillProgram(name string) error {
+	pg, err := pl.program(name)
+	if err != nil || pg.p == nil {
+		return err
+	}
+	_ = syscall.Kill(-pg.p.Pid(), syscall.SIGKILL)
+	<-pg.p.Done()
+	_ = pg.p.Stop() // reaps; it reports the kill, which was the point
+	pg.p = nil
+	return nil
 }
 
 // StartProgram starts a stopped (or crashed) program again, on the same

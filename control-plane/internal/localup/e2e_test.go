@@ -184,12 +184,11 @@ func helloThrough(t *testing.T, router, token, query, cell string) string {
 	return string(b)
 }
 
-// The spine with real processes: five cells each on its own PostgreSQL
-// and Redis, the control plane, the router. Businesses land where the law
-// says and nowhere else; requests reach only their home cell; a dead cell
-// hurts only its own tenants; a dead control plane stops nobody known; a
-// crash in the middle of a sign-up is finished, not half-done.
-func TestSpineEndToEnd(t *testing.T) {
+// startPlatform builds the binaries and starts the local platform for t,
+// stopping it when t ends; link, when set, puts an emulated WAN link
+// between the broker and each cell (localup.Config.Link).
+func startPlatform(t *testing.T, link func(cell, addr string) (string, error)) *localup.Platform {
+	t.Helper()
 	bins := t.TempDir()
 	root, err := devstack.RepoRoot(".")
 	if err != nil {
@@ -206,9 +205,8 @@ func TestSpineEndToEnd(t *testing.T) {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	os.Chmod(dir, 0o755)
-	ctx := context.Background()
-	pl, err := localup.Start(ctx, localup.Config{Dir: filepath.Join(dir, "platform"), BasePort: 0, Tools: devstack.FindTools(os.Getenv, root),
-		Binaries: bins, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	pl, err := localup.Start(context.Background(), localup.Config{Dir: filepath.Join(dir, "platform"), BasePort: 0, Tools: devstack.FindTools(os.Getenv, root),
+		Binaries: bins, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Link: link})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,6 +224,17 @@ func TestSpineEndToEnd(t *testing.T) {
 			}
 		}
 	})
+	return pl
+}
+
+// The spine with real processes: five cells each on its own PostgreSQL
+// and Redis, the control plane, the router. Businesses land where the law
+// says and nowhere else; requests reach only their home cell; a dead cell
+// hurts only its own tenants; a dead control plane stops nobody known; a
+// crash in the middle of a sign-up is finished, not half-done.
+func TestSpineEndToEnd(t *testing.T) {
+	pl := startPlatform(t, nil)
+	ctx := context.Background()
 	router := "http://" + pl.RouterAddr
 	auth := authemu.New(pl.Auth.Host(), pl.Auth.Project())
 	signUp := func(t *testing.T, name string) authemu.Session {

@@ -60,6 +60,10 @@ type Config struct {
 	// WebAPI is where the web app's server reaches the API for public
 	// market data: the router when empty.
 	WebAPI string
+	// Link, when set, gives the address by which the control plane's
+	// broker reaches each cell (a WAN emulator in front of it, package
+	// wan); the cell's own address otherwise.
+	Link func(cell, addr string) (string, error)
 	Logger *slog.Logger
 }
 
@@ -274,7 +278,7 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 	// The web app's pages come from the router's origin, which the cells
 	// accept cookie-authenticated writes from.
 	origins := []string{"http://" + pl.RouterAddr, "http://localhost:" + strconv.Itoa(routerPort)}
-	var cellList []string
+	var cellList, brokerList []string
 	for i := range pl.Cells {
 		c := &pl.Cells[i]
 		port, err := portOr(pl.Ports.CellHTTP[i])
@@ -283,6 +287,13 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 		}
 		c.HTTPAddr = hostPort(port)
 		cellList = append(cellList, c.Name+"=http://"+c.HTTPAddr)
+		if cfg.Link != nil {
+			via, err := cfg.Link(c.Name, c.HTTPAddr)
+			if err != nil {
+				return nil, err
+			}
+			brokerList = append(brokerList, c.Name+"=http://"+via)
+		}
 		pl.programs = append(pl.programs, &program{name: c.Name, spec: cellSpec(cfg, dir, *c, pl, origins), ready: probe.Ready("http://"+c.HTTPAddr+"/readyz", `"cell":"`+c.Name+`"`)})
 	}
 	cpPort, err := portOr(pl.Ports.ControlPlane)
@@ -318,7 +329,7 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 			Path: filepath.Join(cfg.Binaries, "control-plane"),
 			Args: []string{"-listen", pl.ControlPlaneAddr, "-database-url", pl.DirectoryDB.URL(DirectoryDatabase),
 				"-cells", strings.Join(cellList, ","), "-service-token", pl.ServiceToken, "-edge-token", pl.EdgeToken, "-consul", pl.Consul.HTTPAddr(),
-				"-broker-key", brokerKey, "-firebase-project", pl.Auth.Project(), "-firebase-emulator", pl.Auth.Host()},
+				"-broker-key", brokerKey, "-broker-cells", strings.Join(brokerList, ","), "-firebase-project", pl.Auth.Project(), "-firebase-emulator", pl.Auth.Host()},
 		}})
 	// The web app starts before the router in front of it, and so stops
 	// after it, once nothing forwards to it any more.
