@@ -63,7 +63,7 @@ type Config struct {
 	// Link, when set, gives the address by which the control plane's
 	// broker reaches each cell (a WAN emulator in front of it, package
 	// wan); the cell's own address otherwise.
-	Link func(cell, addr string) (string, error)
+	Link   func(cell, addr string) (string, error)
 	Logger *slog.Logger
 }
 
