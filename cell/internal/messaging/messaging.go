@@ -57,6 +57,7 @@ type Conversation struct {
 	// (delivered) and read — as seqs of this side's copy.
 	PartnershipID       string `json:"partnership_id,omitempty"`
 	PartnerTenantID     string `json:"partner_tenant_id,omitempty"`
+	PartnerJurisdiction string `json:"partner_jurisdiction,omitempty"` // where the partner's data lives
 	PartnerDeliveredSeq int64  `json:"partner_delivered_seq,omitempty"`
 	PartnerReadSeq      int64  `json:"partner_read_seq,omitempty"`
 }

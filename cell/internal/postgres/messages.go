@@ -41,7 +41,8 @@ func (db *DB) CreateConversation(ctx context.Context, c messaging.Conversation) 
 func (db *DB) Conversations(ctx context.Context, tenantID, userID string) ([]messaging.Conversation, error) {
 	rows, err := db.pool.Query(ctx, `SELECT c.id, c.tenant_id, c.kind, c.title, c.last_seq, c.created_by, c.created_at,
 			array(SELECT user_id::text FROM conversation_member WHERE conversation_id = c.id ORDER BY joined_at, user_id),
-			coalesce(c.partnership_id::text, ''), coalesce(c.partner_tenant_id::text, ''), c.partner_delivered_seq, c.partner_read_seq
+			coalesce(c.partnership_id::text, ''), coalesce(c.partner_tenant_id::text, ''), coalesce(c.partner_jurisdiction, ''),
+			c.partner_delivered_seq, c.partner_read_seq
 		FROM conversation c JOIN conversation_member m ON m.conversation_id = c.id AND m.user_id = $2
 		WHERE c.tenant_id = $1 ORDER BY c.created_at DESC, c.id LIMIT 500`, tenantID, userID)
 	if err != nil {
@@ -50,7 +51,7 @@ func (db *DB) Conversations(ctx context.Context, tenantID, userID string) ([]mes
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (messaging.Conversation, error) {
 		var c messaging.Conversation
 		err := r.Scan(&c.ID, &c.TenantID, &c.Kind, &c.Title, &c.LastSeq, &c.CreatedBy, &c.CreatedAt, &c.Members,
-			&c.PartnershipID, &c.PartnerTenantID, &c.PartnerDeliveredSeq, &c.PartnerReadSeq)
+			&c.PartnershipID, &c.PartnerTenantID, &c.PartnerJurisdiction, &c.PartnerDeliveredSeq, &c.PartnerReadSeq)
 		return c, err
 	})
 	if err != nil {

@@ -1263,6 +1263,8 @@ export interface components {
             partnership_id?: string;
             /** Format: uuid */
             partner_tenant_id?: string;
+            /** @description Partner conversations: the jurisdiction the partner's cell is in (what a consent for message content names) */
+            partner_jurisdiction?: string;
             /** @description Partner conversations: the messages sent from here up to this seq are in the partner's cell */
             partner_delivered_seq?: number;
             /** @description Partner conversations: the partner has read the messages sent from here up to this seq */

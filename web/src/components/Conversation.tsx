@@ -3,10 +3,12 @@
 import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
 import { useLocale, useT } from "@/i18n/client";
+import { regionName } from "@/i18n/format";
 import { dateTimeFormat } from "@/i18n/intl";
 import { useChat } from "@/lib/chat";
 import { empty } from "@/lib/chat/timeline";
 import { nameOf, titleOf, useTeamChats } from "@/lib/chat/team";
+import { cell, csrfToken, describe } from "@/lib/session";
 import { clearDraft, loadDraft, saveDraft } from "@/lib/draft";
 import { inputClass } from "./Field";
 import { Alert } from "./Alert";
@@ -47,6 +49,36 @@ export function Conversation({ slug, id }: { slug: string; id: string }) {
   const seenUpTo = Math.max(0, ...[...(snap.receipts.get(id) ?? new Map<string, number>())].filter(([u]) => u !== snap.user).map(([, s]) => s));
   const lastMine = timeline.messages.filter((m) => m.sender_id === snap.user).at(-1)?.seq ?? 0;
   const typing = snap.typing.get(id);
+  // A partner conversation: the other side is another business, in its
+  // own cell; what it has of this side's messages comes back as receipts.
+  const partner = conv?.kind === "partner";
+  const delivered = Math.max(conv?.partner_delivered_seq ?? 0, snap.partner.get(id)?.delivered ?? 0);
+  const readByPartner = Math.max(conv?.partner_read_seq ?? 0, snap.partner.get(id)?.read ?? 0);
+  const undelivered = snap.undelivered.get(id);
+  const [allowError, setAllowError] = useState("");
+  const status = (seq: number): string => {
+    const why = undelivered?.get(seq);
+    if (why !== undefined) return t("chat.notDelivered", { why });
+    if (readByPartner >= seq) return t("chat.read");
+    return delivered >= seq ? t("chat.delivered") : "";
+  };
+
+  // allow records the person's consent for their messages to go to the
+  // partner's jurisdiction, then sends the refused message again.
+  async function allow(message: string) {
+    setAllowError("");
+    const { error: p, response } = await cell.POST("/v1/t/{tenant}/consents", {
+      params: { path: { tenant: slug }, header: { "Idempotency-Key": crypto.randomUUID() } },
+      headers: { "X-CSRF-Token": csrfToken() },
+      // The cell names the jurisdiction; it is one of the consent's.
+      body: { category: "message_content", jurisdiction: (conv?.partner_jurisdiction ?? "") as "NG" | "ZA" | "KE" | "US" | "EU" },
+    });
+    if (!response.ok) {
+      setAllowError(describe(p, response.status));
+      return;
+    }
+    c?.retry(message);
+  }
 
   return (
     <div className="flex min-h-[70dvh] flex-col">
@@ -67,12 +99,15 @@ export function Conversation({ slug, id }: { slug: string; id: string }) {
       <ol aria-label={t("chat.messages")} className="mb-3 flex grow flex-col gap-2">
         {timeline.messages.map((m) => {
           const mine = m.sender_id === snap.user;
+          const said = partner && mine ? status(m.seq ?? 0) : "";
           return (
             <li key={m.seq} className={`max-w-[85%] rounded-2xl px-3 py-2 ${mine ? "ms-auto bg-emerald-100" : "me-auto bg-white ring-1 ring-stone-200"}`}>
               <p dir="auto" className="whitespace-pre-wrap break-words">{m.body}</p>
               <p className="text-xs text-stone-700">
-                {mine ? t("chat.you") : nameOf(members, m.sender_id ?? "", t)} · <time dateTime={m.created_at}>{shortTime(m.created_at, locale)}</time>
-                {mine && m.seq === lastMine && seenUpTo >= lastMine ? ` · ${t("chat.seen")}` : ""}
+                {mine ? t("chat.you") : m.sender_tenant ? conv?.title || t("chat.someone") : nameOf(members, m.sender_id ?? "", t)} ·{" "}
+                <time dateTime={m.created_at}>{shortTime(m.created_at, locale)}</time>
+                {said ? ` · ${said}` : ""}
+                {!partner && mine && m.seq === lastMine && seenUpTo >= lastMine ? ` · ${t("chat.seen")}` : ""}
               </p>
             </li>
           );
@@ -82,6 +117,11 @@ export function Conversation({ slug, id }: { slug: string; id: string }) {
             <p dir="auto" className="whitespace-pre-wrap break-words">{q.body}</p>
             <p className="text-xs text-stone-700">
               {q.failed ? t("chat.notSent", { why: q.failed }) : t(snap.status === "live" ? "chat.sending" : "chat.waitingNetwork")}
+              {q.failed && q.failedCode === "transfer_refused" && conv?.partner_jurisdiction ? (
+                <button type="button" className="ms-2 underline" onClick={() => void allow(q.id)}>
+                  {t("chat.allow", { where: regionName(locale, conv.partner_jurisdiction) })}
+                </button>
+              ) : null}
               {q.failed ? (
                 <button type="button" className="ms-2 underline" onClick={() => c?.discard(q.id)}>
                   {t("chat.discard")}
@@ -92,6 +132,11 @@ export function Conversation({ slug, id }: { slug: string; id: string }) {
         ))}
         <li ref={end} aria-hidden="true" className="list-none" />
       </ol>
+      {allowError ? (
+        <p role="alert" className="text-sm text-red-800">
+          {allowError}
+        </p>
+      ) : null}
       <p aria-live="polite" className="min-h-5 text-sm text-stone-700">
         {typing ? t("chat.typing", { name: nameOf(members, typing.user, t) }) : ""}
       </p>

@@ -5,8 +5,9 @@ import { formatPrice } from "@/lib/format";
 type Listing = components["schemas"]["Listing"];
 
 // ListingCard is one listing in a market's list; it shows public fields
-// only, and renders the same on the server and in the browser.
-export function ListingCard({ listing, locale, category }: { listing: Listing; locale: string; category: string }) {
+// only, and renders the same on the server and in the browser. children
+// go under the card (an action about its business).
+export function ListingCard({ listing, locale, category, children }: { listing: Listing; locale: string; category: string; children?: React.ReactNode }) {
   const thumb = listing.photos?.[0]?.variants?.thumb;
   return (
     <li>
@@ -31,6 +32,7 @@ export function ListingCard({ listing, locale, category }: { listing: Listing; l
           </p>
         </div>
       </Link>
+      {children}
     </li>
   );
 }

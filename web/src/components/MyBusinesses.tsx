@@ -90,6 +90,9 @@ export function MyBusinesses({ config }: { config: AuthConfig }) {
               <Link prefetch={false} href={`/app/b/${m.tenant_slug}/chat`} className="text-emerald-800 underline">
                 {t("mine.chats")}
               </Link>
+              <Link prefetch={false} href={`/app/b/${m.tenant_slug}/partners`} className="text-emerald-800 underline">
+                {t("mine.partners")}
+              </Link>
               <Link prefetch={false} href={`/app/b/${m.tenant_slug}/team`} className="text-emerald-800 underline">
                 {t("mine.team")}
               </Link>

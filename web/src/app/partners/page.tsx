@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import type { components } from "@/api/cell";
 import { publicClient } from "@/api/public";
 import { Alert } from "@/components/Alert";
@@ -78,7 +79,15 @@ export default async function PartnersPage({ searchParams }: Props) {
               listing={l}
               locale={regional(locale, l.country ?? "US")}
               category={`${t(`category.${l.category}` as Key)} · ${name(l.country ?? "")}`}
-            />
+            >
+              <Link
+                prefetch={false}
+                href={`/app/propose?${new URLSearchParams({ to: l.tenant_id ?? "", country: l.country ?? "", name: l.tenant_slug ?? "" })}`}
+                className="mt-1 inline-block min-h-11 py-2 text-emerald-800 underline"
+              >
+                {t("partners.propose", { name: l.tenant_slug ?? "" })}
+              </Link>
+            </ListingCard>
           ))}
         </ul>
       ) : null}

@@ -15,6 +15,10 @@ export type Snapshot = {
   typing: ReadonlyMap<string, { user: string; until: number }>;
   receipts: ReadonlyMap<string, ReadonlyMap<string, number>>; // conversation → user → seq read
   read: ReadonlyMap<string, number>; // what this person has read, per conversation
+  // Partner conversations: how far the partner has this side's messages
+  // (in its cell, read), and messages the broker did not carry (seq → why).
+  partner: ReadonlyMap<string, { delivered: number; read: number }>;
+  undelivered: ReadonlyMap<string, ReadonlyMap<number, string>>;
 };
 
 type Frame = Record<string, unknown> & { type: string };
@@ -99,6 +103,14 @@ export class Connection {
     if (!user) throw new Error("not connected yet");
     const q: Queued = { id: uuidv7(), user, tenant, conversation, body, queuedAt: new Date().toISOString() };
     this.outbox.add(q);
+    this.update({ pending: this.outbox.all() });
+    this.flush();
+  }
+
+  // retry sends a refused message again, once what refused it has changed
+  // (a consent given): same id, so it is stored once.
+  retry(id: string): void {
+    this.outbox.retry(id);
     this.update({ pending: this.outbox.all() });
     this.flush();
   }
@@ -216,6 +228,19 @@ export class Connection {
       }
       case "typing":
         return this.typed(String(f.conversation), String(f.user));
+      case "partner_receipt": {
+        const c = String(f.conversation);
+        const cur = this.snap.partner.get(c) ?? { delivered: 0, read: 0 };
+        const seq = Number(f.seq);
+        const next = f.state === "read" ? { delivered: Math.max(cur.delivered, seq), read: Math.max(cur.read, seq) } : { ...cur, delivered: Math.max(cur.delivered, seq) };
+        this.update({ partner: withEntry(this.snap.partner, c, next) });
+        return;
+      }
+      case "refused": {
+        const c = String(f.conversation);
+        this.update({ undelivered: withEntry(this.snap.undelivered, c, withEntry(this.snap.undelivered.get(c) ?? new Map<number, string>(), Number(f.seq), String(f.detail))) });
+        return;
+      }
       case "error":
         return this.refused(f);
     }
@@ -276,7 +301,7 @@ export class Connection {
         this.retryTimer = setTimeout(() => this.flush(), 1000);
         return;
       default:
-        this.outbox.fail(id, String(f.detail ?? f.code));
+        this.outbox.fail(id, String(f.detail ?? f.code), String(f.code));
         this.update({ pending: this.outbox.all() });
     }
   }
@@ -402,6 +427,8 @@ export const initial: Snapshot = {
   typing: new Map(),
   receipts: new Map(),
   read: new Map(),
+  partner: new Map(),
+  undelivered: new Map(),
 };
 
 function withEntry<K, V>(m: ReadonlyMap<K, V>, k: K, v: V): Map<K, V> {

@@ -58,4 +58,14 @@ describe("the outbox", () => {
     s.data.set("pnc.outbox.v1", JSON.stringify([{ nope: 1 }, q("a")]));
     expect(new Outbox(s).all()).toEqual([q("a")]);
   });
+  it("keeps a refused entry with its reason, unsent until the person retries it", () => {
+    const o = new Outbox(memory());
+    o.add(q("a"));
+    o.fail("a", "needs consent", "transfer_refused");
+    expect(o.sendable("u1")).toEqual([]);
+    expect(o.all()[0]).toMatchObject({ failed: "needs consent", failedCode: "transfer_refused" });
+    o.retry("a");
+    expect(o.sendable("u1").map((x) => x.id)).toEqual(["a"]);
+    expect(o.all()[0]?.failed).toBeUndefined();
+  });
 });

@@ -11,7 +11,8 @@ export type Queued = {
   conversation: string;
   body: string;
   queuedAt: string;
-  failed?: string; // why the cell refused it for good (shown, never retried)
+  failed?: string; // why the cell refused it (shown; sent again only when the person retries)
+  failedCode?: string; // the refusal's error code (docs/realtime.md)
 };
 
 const key = "pnc.outbox.v1";
@@ -45,8 +46,13 @@ export class Outbox {
     if (!all.some((x) => x.id === q.id)) this.save([...all, q]);
   }
 
-  fail(id: string, why: string): void {
-    this.save(this.all().map((q) => (q.id === id ? { ...q, failed: why } : q)));
+  fail(id: string, why: string, code?: string): void {
+    this.save(this.all().map((q) => (q.id === id ? { ...q, failed: why, failedCode: code } : q)));
+  }
+
+  // retry makes a refused entry sendable again.
+  retry(id: string): void {
+    this.save(this.all().map((q) => (q.id === id ? { ...q, failed: undefined, failedCode: undefined } : q)));
   }
 
   // remove drops an entry once the cell holds it; true if it was here.
