@@ -30,7 +30,11 @@ test("an owner changes a member's role, and it holds", async () => {
   await members.getByText(staff).first().waitFor();
   const roleOf = page.getByLabel(`Role of ${staff}`);
   expect(await roleOf.inputValue()).toBe("member");
+  // The change is saved before the page is read again (a reload would
+  // abort a change still on its way).
+  const saved = page.waitForResponse((r) => r.request().method() === "PATCH" && r.url().includes("/members/"));
   await roleOf.selectOption("viewer");
+  expect((await saved).status()).toBe(200);
   await page.reload();
   await expect.poll(() => page.getByLabel(`Role of ${staff}`).inputValue()).toBe("viewer");
   if (shots) await page.screenshot({ path: path.join(shots, "team-360.png"), fullPage: true });

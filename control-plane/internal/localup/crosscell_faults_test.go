@@ -32,7 +32,8 @@ var wanShapes = map[string]wan.Shape{
 
 // Partner chat across an emulated WAN while everything that can fail
 // does: the broker is killed mid-delivery, the destination cell is killed,
-// the control plane is cut off from Lagos for a minute. Afterwards every
+// the control plane is cut off from Lagos for a minute, then everything on
+// the path is killed at once and restarted. Afterwards every
 // acknowledged message is in the partner's copy exactly once and in
 // order, messages whose consent was withdrawn before they left never
 // arrive, and the ledger holds one entry per transfer.
@@ -211,6 +212,18 @@ func TestCrossCellFaults(t *testing.T) {
 	time.Sleep(time.Minute) // the length of the cut, not a wait for anything
 	if err := links["lagos-1"].Restore(); err != nil {
 		t.Fatal(err)
+	}
+	reach(ngSent() + 40)
+	t.Log("killing everything on the path at once: the router, the control plane, both cells")
+	for _, name := range []string{"router", "control-plane", "lagos-1", "us-1"} {
+		if err := pl.KillProgram(name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{"lagos-1", "us-1", "control-plane", "router"} {
+		if err := pl.StartProgram(ctx, name); err != nil {
+			t.Fatal(err)
+		}
 	}
 	reach(ngSent() + 40)
 	close(stop)
