@@ -51,6 +51,14 @@ type Config struct {
 	Realtime RealtimeConfig
 	// DebugListen serves /debug/pprof when set; never expose it.
 	DebugListen string
+	// Consul is the agent (host:port) the replica registers itself with,
+	// as an instance of service "cell"; empty registers nowhere.
+	Consul string
+	// Advertise is how others reach this replica (http://host:port);
+	// empty is the address it listens on.
+	Advertise string
+	// Role is "primary" or "standby" (metadata in Consul).
+	Role string
 }
 
 // FirebaseConfig selects the Firebase project and, in development, the Auth
@@ -114,6 +122,9 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (Config,
 	fs.DurationVar(&c.Realtime.Sweep, "realtime-sweep", 2*time.Second, "how often delivered conversation heads are checked against PostgreSQL")
 	fs.Float64Var(&c.Realtime.CoalesceFrom, "realtime-coalesce-from", 0, "frames per second written by this replica above which each client's frames are gathered and written together (0: 7500 per core)")
 	fs.DurationVar(&c.Realtime.CoalesceWindow, "realtime-coalesce-window", 10*time.Millisecond, "how long a client's frames gather while writes are coalesced")
+	fs.StringVar(&c.Consul, "consul", env("CONSUL_HTTP_ADDR", ""), "Consul agent host:port to register this replica with, service \"cell\" with a /readyz check; empty registers nowhere (CONSUL_HTTP_ADDR)")
+	fs.StringVar(&c.Advertise, "advertise", env("ADVERTISE_URL", ""), "how others reach this replica, http://host:port; empty is the listen address (ADVERTISE_URL)")
+	fs.StringVar(&c.Role, "role", env("CELL_ROLE", "primary"), "primary or standby, as registered in Consul (CELL_ROLE)")
 	fs.StringVar(&c.DebugListen, "debug-listen", env("DEBUG_LISTEN", ""), "address for /debug/pprof (off when empty; never expose it) (DEBUG_LISTEN)")
 	fs.StringVar(&c.PushLog, "push-log", env("PUSH_LOG", ""), "file recording the push notifications the cell would send (PUSH_LOG); empty: the log")
 	if err := fs.Parse(args); err != nil {
@@ -184,6 +195,11 @@ func (c Config) Args() []string {
 	num("realtime-coalesce-from", c.Realtime.CoalesceFrom)
 	dur("realtime-coalesce-window", c.Realtime.CoalesceWindow)
 	add("debug-listen", c.DebugListen)
+	add("consul", c.Consul)
+	add("advertise", c.Advertise)
+	if c.Role != "" && c.Role != "primary" {
+		add("role", c.Role)
+	}
 	add("push-log", c.PushLog)
 	return a
 }
@@ -212,6 +228,9 @@ func (c Config) Validate() error {
 	}
 	if c.BlobURL == "" {
 		problems = append(problems, errors.New("blob URL is required (-blob-url or BLOB_URL)"))
+	}
+	if c.Role != "" && c.Role != "primary" && c.Role != "standby" {
+		problems = append(problems, fmt.Errorf("role %q is not primary or standby", c.Role))
 	}
 	for _, m := range c.Markets {
 		if !geo.IsCountry(m) {

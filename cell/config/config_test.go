@@ -18,6 +18,7 @@ func TestArgsParseBackToTheSameConfig(t *testing.T) {
 		OTLPEndpoint: "127.0.0.1:4318", LogLevel: slog.LevelError, AllowedOrigins: []string{"http://localhost:3000", "https://app.example"},
 		ServiceToken: "st", EdgeToken: "et", BrokerKeys: "keys", RateIP: RateConfig{PerSecond: 1000000, Burst: 8}, RateUser: RateConfig{PerSecond: 9, Burst: 10},
 		ShutdownGrace: 3 * time.Second, PushLog: "/tmp/push.jsonl", DebugListen: "127.0.0.1:6060",
+		Consul: "127.0.0.1:8500", Advertise: "http://10.0.0.7:8080", Role: "standby",
 		Realtime: RealtimeConfig{QueueLimit: 32, FrameRate: 1.5, FrameBurst: 1e6, Heartbeat: time.Second, Sweep: 300 * time.Millisecond,
 			CoalesceFrom: 1e6 + 0.5, CoalesceWindow: 5 * time.Millisecond},
 	}

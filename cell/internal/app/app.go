@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,11 +26,13 @@ import (
 	"github.com/pushnchat/pushnchat/cell/internal/partnership"
 	"github.com/pushnchat/pushnchat/cell/internal/postgres"
 	"github.com/pushnchat/pushnchat/cell/internal/realtime"
+	"github.com/pushnchat/pushnchat/internal/consulreg"
 	"github.com/pushnchat/pushnchat/internal/firebaseauth"
 	"github.com/pushnchat/pushnchat/internal/pgnotify"
 	"github.com/pushnchat/pushnchat/internal/ratelimit"
 	"github.com/pushnchat/pushnchat/internal/signedcall"
 	"github.com/pushnchat/pushnchat/internal/telemetry"
+	"github.com/pushnchat/pushnchat/residency"
 )
 
 // App is a running cell.
@@ -49,6 +52,8 @@ type App struct {
 	feed    pgnotify.Signal // the membership feed grew
 	outbox  pgnotify.Signal // the outbox grew
 	closing chan struct{}   // closed when the HTTP server shuts down
+	// deregister takes the replica out of Consul (nil when not registered).
+	deregister func(context.Context) error
 }
 
 // Start brings a cell up and serves until Shutdown.
@@ -177,8 +182,45 @@ func Start(ctx context.Context, cfg config.Config, logOut io.Writer) (_ *App, er
 		defer a.bg.Done()
 		pgnotify.Listen(bg, cfg.DatabaseURL, postgres.OutboxChannel, a.outbox.Fire)
 	}()
+	if cfg.Consul != "" {
+		if err = a.register(ctx); err != nil {
+			return nil, err
+		}
+	}
 	a.tel.Logger.Info("cell serving", "addr", a.ln.Addr().String(), "markets", cfg.Markets)
 	return a, nil
+}
+
+// register puts this replica in Consul (service "cell", its /readyz as the
+// check) once it is ready, with the metadata the control plane routes by.
+func (a *App) register(ctx context.Context) error {
+	if err := a.ready(ctx); err != nil {
+		return fmt.Errorf("cell: not ready to register with Consul: %w", err)
+	}
+	url := a.cfg.Advertise
+	if url == "" {
+		url = "http://" + a.ln.Addr().String()
+	}
+	j := a.cfg.Jurisdiction
+	if jj, ok := residency.CellJurisdiction(a.cfg.Cell); ok && j == "" {
+		j = jj
+	}
+	role := a.cfg.Role
+	if role == "" {
+		role = "primary"
+	}
+	id := "cell-" + a.cfg.Cell + "-" + strings.NewReplacer("http://", "", "https://", "", ":", "-", "/", "").Replace(url)
+	dereg, err := consulreg.Register(ctx, a.cfg.Consul, consulreg.Instance{
+		Service: "cell", ID: id, URL: url, Check: "/readyz", Interval: time.Second,
+		Tags: []string{a.cfg.Cell, "jurisdiction-" + j, role},
+		Meta: map[string]string{"cell": a.cfg.Cell, "jurisdiction": j, "role": role, "version": consulreg.Version()},
+	})
+	if err != nil {
+		return err
+	}
+	a.deregister = dereg
+	a.tel.Logger.Info("registered with Consul", "id", id, "consul", a.cfg.Consul)
+	return nil
 }
 
 // Addr is where the cell listens.
@@ -219,6 +261,12 @@ func (a *App) Shutdown(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, a.cfg.ShutdownGrace)
 	defer cancel()
 	var errs []error
+	if a.deregister != nil {
+		// Out of the catalog first, so no new traffic is sent here.
+		if err := a.deregister(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if a.hub != nil {
 		// Live sessions first: net/http does not track hijacked connections.
 		if err := a.hub.Drain(ctx); err != nil {

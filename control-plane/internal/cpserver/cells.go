@@ -24,8 +24,8 @@ import (
 type CellInfo = cpclient.Cell
 
 // registry knows the cells and their health: from Consul when an agent is
-// configured (each cell registered with a /readyz check), else from probing
-// each cell's /readyz itself every interval.
+// configured (each cell replica registers itself with a /readyz check),
+// else from probing each cell's /readyz itself every interval.
 type registry struct {
 	mu     sync.RWMutex
 	cells  map[string]*CellInfo
@@ -53,20 +53,18 @@ func newRegistry(urls map[string]string, consulAddr string, log *slog.Logger) (*
 	return r, nil
 }
 
-// watch refreshes every cell's health each interval until ctx ends.
+// watch keeps every cell's health current until ctx ends: from Consul,
+// as it changes, when an agent is configured; else by probing each
+// cell's /readyz every interval.
 func (r *registry) watch(ctx context.Context, interval time.Duration) {
+	if r.consul != nil {
+		r.consul.follow(ctx, r.log, r.fromConsul)
+		return
+	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
-	registered := false
 	for {
-		if r.consul == nil {
-			r.probeAll(ctx)
-		} else {
-			if !registered {
-				registered = r.registerAll(ctx, interval)
-			}
-			r.fromConsul(ctx)
-		}
+		r.probeAll(ctx)
 		select {
 		case <-ctx.Done():
 			return
@@ -75,30 +73,14 @@ func (r *registry) watch(ctx context.Context, interval time.Duration) {
 	}
 }
 
-func (r *registry) registerAll(ctx context.Context, interval time.Duration) bool {
-	for _, c := range r.list() {
-		if err := r.consul.register(ctx, c, interval); err != nil {
-			r.log.Warn("register cell with Consul", "cell", c.Name, "err", err)
-			return false
-		}
-	}
-	return true
-}
-
-// fromConsul reads health from Consul. A cell Consul does not know yet, or
-// a Consul that cannot be asked, leaves the last known health in place.
-func (r *registry) fromConsul(ctx context.Context) {
-	h, err := r.consul.healthy(ctx)
-	if err != nil {
-		r.log.Warn("cell health from Consul unavailable; keeping the last known", "err", err)
-		return
-	}
+// fromConsul applies Consul's answer: a cell none of whose replicas is in
+// the catalog is down.
+func (r *registry) fromConsul(h map[string]bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for name, ok := range h {
-		if c := r.cells[name]; c != nil {
-			c.Healthy, c.CheckedAt = ok, time.Now()
-		}
+	now := time.Now()
+	for name, c := range r.cells {
+		c.Healthy, c.CheckedAt = h[name], now
 	}
 }
 

@@ -2,19 +2,17 @@ package cpserver
 
 import (
 	"context"
-	"net"
-	"net/url"
-	"strconv"
+	"log/slog"
 	"time"
 
 	"github.com/hashicorp/consul/api"
 )
 
-// consulHealth registers every cell with a Consul agent as service "cell"
-// (one instance per cell, an HTTP check on its /readyz every interval) and
-// reads the cells' health back from Consul's catalog, through consul/api.
-// Consul is the platform's source of health: the xDS endpoints are built
-// from it.
+// consulHealth reads the cells' health from Consul's catalog, through
+// consul/api: every cell replica registers itself there (service "cell",
+// metadata cell, jurisdiction, role, version; an HTTP check on its
+// /readyz; package consulreg) and deregisters when it stops. Consul is the
+// platform's source of health: the xDS endpoints are built from it.
 type consulHealth struct {
 	client *api.Client
 }
@@ -29,50 +27,43 @@ func newConsulHealth(addr string) (*consulHealth, error) {
 	return &consulHealth{client: c}, nil
 }
 
-// consulTimeout bounds each call to the agent.
-const consulTimeout = 5 * time.Second
-
-// register puts a cell in Consul with its readiness check.
-func (c *consulHealth) register(ctx context.Context, cell CellInfo, interval time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, consulTimeout)
-	defer cancel()
-	u, err := url.Parse(cell.URL)
-	if err != nil {
-		return err
+// follow calls apply with every cell's health each time Consul's answer
+// changes — blocking queries, each waiting on the index of the last
+// answer — until ctx ends. A cell is healthy when one of its replicas
+// passes its check; a cell with no replica in the catalog is not. A
+// Consul that cannot be asked is asked again after a pause growing to
+// 10 s, the last health staying in place meanwhile.
+func (c *consulHealth) follow(ctx context.Context, log *slog.Logger, apply func(map[string]bool)) {
+	var index uint64
+	var pause time.Duration
+	for ctx.Err() == nil {
+		q := (&api.QueryOptions{WaitIndex: index, WaitTime: 5 * time.Minute}).WithContext(ctx)
+		entries, meta, err := c.client.Health().Service("cell", "", false, q)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			log.Warn("cell health from Consul unavailable; keeping the last known", "err", err)
+			pause = min(max(2*pause, 200*time.Millisecond), 10*time.Second)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(pause):
+			}
+			continue
+		}
+		pause = 0
+		// An index that goes backwards (a Consul restart) starts over.
+		if meta.LastIndex < index {
+			index = 0
+		} else {
+			index = meta.LastIndex
+		}
+		out := map[string]bool{}
+		for _, e := range entries {
+			name := e.Service.Meta["cell"]
+			out[name] = out[name] || e.Checks.AggregatedStatus() == api.HealthPassing
+		}
+		apply(out)
 	}
-	host, portStr, err := net.SplitHostPort(u.Host)
-	if err != nil {
-		return err
-	}
-	port, _ := strconv.Atoi(portStr)
-	// The check starts where our own first probe left the cell, rather
-	// than "critical" until Consul's first run.
-	initial := api.HealthCritical
-	if cell.Healthy {
-		initial = api.HealthPassing
-	}
-	return c.client.Agent().ServiceRegisterOpts(&api.AgentServiceRegistration{
-		ID: "cell-" + cell.Name, Name: "cell", Address: host, Port: port,
-		Tags: []string{cell.Name, "jurisdiction-" + cell.Jurisdiction},
-		Meta: map[string]string{"cell": cell.Name, "jurisdiction": cell.Jurisdiction},
-		Check: &api.AgentServiceCheck{
-			CheckID: "cell-" + cell.Name + "-ready", Name: "readyz",
-			HTTP: cell.URL + "/readyz", Interval: interval.String(), Timeout: "1s", Status: initial,
-		},
-	}, api.ServiceRegisterOpts{}.WithContext(ctx))
-}
-
-// healthy returns each registered cell's health: passing checks only.
-func (c *consulHealth) healthy(ctx context.Context) (map[string]bool, error) {
-	ctx, cancel := context.WithTimeout(ctx, consulTimeout)
-	defer cancel()
-	entries, _, err := c.client.Health().Service("cell", "", false, (&api.QueryOptions{}).WithContext(ctx))
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]bool{}
-	for _, e := range entries {
-		out[e.Service.Meta["cell"]] = e.Checks.AggregatedStatus() == api.HealthPassing
-	}
-	return out, nil
 }

@@ -11,14 +11,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pushnchat/pushnchat/internal/consulreg"
 	"github.com/pushnchat/pushnchat/internal/testenv"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 
-// With Consul configured, the registry registers each cell with a /readyz
-// check and follows the health Consul reports: a cell that stops being
-// ready turns unhealthy, and back.
+// With Consul configured, the registry follows the health the cells'
+// replicas register there (package consulreg, as a cell does): a cell
+// that stops being ready turns unhealthy and back, and one whose last
+// replica leaves the catalog is down.
 func TestCellHealthFromConsul(t *testing.T) {
 	consul := testenv.Consul(t)
 	var ready atomic.Bool
@@ -54,13 +56,19 @@ func TestCellHealthFromConsul(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
-	waitHealth(true)
-	h, err := reg.consul.healthy(ctx)
-	if err != nil || len(h) != 1 {
-		t.Fatalf("Consul knows %v, %v; want lagos-1", h, err)
+	waitHealth(false) // not registered yet
+	deregister, err := consulreg.Register(ctx, consul.HTTPAddr(), consulreg.Instance{Service: "cell", ID: "cell-lagos-1-a", URL: cell.URL,
+		Check: "/readyz", Interval: 200 * time.Millisecond, Meta: map[string]string{"cell": "lagos-1", "jurisdiction": "NG", "role": "primary"}})
+	if err != nil {
+		t.Fatal(err)
 	}
+	waitHealth(true)
 	ready.Store(false)
 	waitHealth(false)
 	ready.Store(true)
 	waitHealth(true)
+	if err := deregister(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitHealth(false)
 }

@@ -122,6 +122,7 @@ func cellSpec(cfg Config, dir string, c RunningCell, pl *Platform, origins []str
 			ServiceToken:   pl.ServiceToken,
 			EdgeToken:      pl.EdgeToken,
 			BrokerKeys:     pl.BrokerKeys,
+			Consul:         pl.Consul.HTTPAddr(),
 		}.Args(),
 	}
 }
