@@ -9,10 +9,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/pushnchat/pushnchat/control-plane/internal/cpserver"
+	"github.com/pushnchat/pushnchat/control-plane/internal/xds"
 	"github.com/pushnchat/pushnchat/internal/cmdmain"
 )
 
@@ -37,6 +40,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.StringVar(&cfg.ConsulAddr, "consul", env("CONSUL_HTTP_ADDR", ""), "Consul agent host:port; cells are registered there and their health read back (CONSUL_HTTP_ADDR); empty probes cells directly")
 	fs.StringVar(&cfg.BrokerKeyFile, "broker-key", env("BROKER_KEY", ""), "file of the broker's private signing keys, one \"<key id> <base64 seed>\" per line, the last signs; empty runs no broker (BROKER_KEY)")
 	fs.StringVar(&brokerCells, "broker-cells", env("BROKER_CELLS", ""), "where the broker reaches each cell, as name=url,…; empty uses -cells (BROKER_CELLS)")
+	var lookup string
+	fs.StringVar(&cfg.XDSListen, "xds-listen", env("XDS_LISTEN", ""), "serve the fleet's configuration over xDS (ADS, gRPC) on host:port; empty serves none (XDS_LISTEN)")
+	fs.StringVar(&lookup, "xds-lookup", env("XDS_LOOKUP", "127.0.0.1:9001"), "the router's lookup service (ext_authz, gRPC) Envoy asks, host:port (XDS_LOOKUP)")
+	xdsPort := fs.Uint("xds-envoy-port", 8080, "the port Envoy's listener takes traffic on")
 	fs.StringVar(&cfg.CrashAt, "crash-at", "", "fault injection for tests: exit at after-journal or after-cell")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -47,6 +54,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if cfg.BrokerCells, err = parseCells("-broker-cells", brokerCells); err != nil {
 		return err
+	}
+	cfg.XDS = xds.Config{ListenPort: uint32(*xdsPort), ConnectTimeout: time.Second, MaxConnectionsPerCell: 10000, RequestTimeout: time.Minute}
+	if host, port, err := net.SplitHostPort(lookup); err == nil {
+		p, _ := strconv.ParseUint(port, 10, 32)
+		cfg.XDS.LookupHost, cfg.XDS.LookupPort = host, uint32(p)
+	} else {
+		return fmt.Errorf("-xds-lookup: %w", err)
 	}
 	var problems []error
 	if cfg.DatabaseURL == "" {

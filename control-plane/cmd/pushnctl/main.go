@@ -124,6 +124,7 @@ func printPlatform(w io.Writer, pl *localup.Platform, took time.Duration) {
 	fmt.Fprintf(tw, "router metrics\thttp://%s/metrics\tcurl -s http://%s/metrics | grep ^router_\n", pl.RouterMetricsAddr, pl.RouterMetricsAddr)
 	fmt.Fprintf(tw, "control plane\thttp://%s\tpushnctl cells\n", pl.ControlPlaneAddr)
 	fmt.Fprintf(tw, "control plane postgres\t%s\t\n", pl.DirectoryDB.URL(localup.DirectoryDatabase))
+	fmt.Fprintf(tw, "control plane xDS (ADS)\tgrpc://%s\tEnvoy's ADS; docs/control-plane.md\n", pl.XDSAddr)
 	for _, c := range pl.Cells {
 		fmt.Fprintf(tw, "%s cell API\thttp://%s\tcurl -s http://%s/v1/markets/%s/listings\n", c.Name, c.HTTPAddr, c.HTTPAddr, c.Country)
 		url := c.Postgres.URL(localup.CellDatabase)

@@ -8,10 +8,13 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
+	"github.com/pushnchat/pushnchat/control-plane/internal/xds"
 	"github.com/pushnchat/pushnchat/internal/cellapi"
 	"github.com/pushnchat/pushnchat/internal/cpclient"
 	"github.com/pushnchat/pushnchat/internal/probe"
@@ -27,11 +30,14 @@ type CellInfo = cpclient.Cell
 // configured (each cell replica registers itself with a /readyz check),
 // else from probing each cell's /readyz itself every interval.
 type registry struct {
-	mu     sync.RWMutex
-	cells  map[string]*CellInfo
-	client *http.Client
-	consul *consulHealth // nil: probe directly
-	log    *slog.Logger
+	mu       sync.RWMutex
+	cells    map[string]*CellInfo
+	replicas map[string][]replica // by cell: from Consul, or the cell's URL when probing
+	client   *http.Client
+	consul   *consulHealth // nil: probe directly
+	log      *slog.Logger
+	// changed is called after every health update (the xDS snapshot).
+	changed func()
 }
 
 func newRegistry(urls map[string]string, consulAddr string, log *slog.Logger) (*registry, error) {
@@ -73,15 +79,53 @@ func (r *registry) watch(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// fromConsul applies Consul's answer: a cell none of whose replicas is in
-// the catalog is down.
-func (r *registry) fromConsul(h map[string]bool) {
+// fromConsul applies Consul's answer: a cell is up when one of its
+// replicas passes, down when none does or none is in the catalog.
+func (r *registry) fromConsul(rs []replica) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	now := time.Now()
-	for name, c := range r.cells {
-		c.Healthy, c.CheckedAt = h[name], now
+	r.replicas = map[string][]replica{}
+	for _, x := range rs {
+		r.replicas[x.cell] = append(r.replicas[x.cell], x)
 	}
+	for name, c := range r.cells {
+		c.Healthy, c.CheckedAt = false, now
+		for _, x := range r.replicas[name] {
+			c.Healthy = c.Healthy || x.healthy
+		}
+	}
+	r.mu.Unlock()
+	r.notify()
+}
+
+func (r *registry) notify() {
+	if r.changed != nil {
+		r.changed()
+	}
+}
+
+// xdsCells is the registry as the xDS snapshot wants it: every cell with
+// its replicas and their health (when probing, the cell's own address).
+func (r *registry) xdsCells() []xds.Cell {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]xds.Cell, 0, len(r.cells))
+	for name, c := range r.cells {
+		cell := xds.Cell{Name: name}
+		rs := r.replicas[name]
+		if r.consul == nil {
+			if u, err := url.Parse(c.URL); err == nil {
+				if p, err := strconv.Atoi(u.Port()); err == nil {
+					rs = []replica{{cell: name, host: u.Hostname(), port: p, healthy: c.Healthy}}
+				}
+			}
+		}
+		for _, x := range rs {
+			cell.Endpoints = append(cell.Endpoints, xds.Endpoint{Host: x.host, Port: uint32(x.port), Standby: x.standby, Healthy: x.healthy})
+		}
+		out = append(out, cell)
+	}
+	return out
 }
 
 func (r *registry) probeAll(ctx context.Context) {
@@ -103,6 +147,7 @@ func (r *registry) probeAll(ctx context.Context) {
 		}()
 	}
 	wg.Wait()
+	r.notify()
 }
 
 func (r *registry) probe(ctx context.Context, url string) bool {

@@ -17,6 +17,14 @@ type consulHealth struct {
 	client *api.Client
 }
 
+// replica is one registered replica of a cell and its health.
+type replica struct {
+	cell, host string
+	port       int
+	standby    bool
+	healthy    bool
+}
+
 func newConsulHealth(addr string) (*consulHealth, error) {
 	cfg := api.DefaultConfig()
 	cfg.Address = addr
@@ -33,7 +41,7 @@ func newConsulHealth(addr string) (*consulHealth, error) {
 // passes its check; a cell with no replica in the catalog is not. A
 // Consul that cannot be asked is asked again after a pause growing to
 // 10 s, the last health staying in place meanwhile.
-func (c *consulHealth) follow(ctx context.Context, log *slog.Logger, apply func(map[string]bool)) {
+func (c *consulHealth) follow(ctx context.Context, log *slog.Logger, apply func([]replica)) {
 	var index uint64
 	var pause time.Duration
 	for ctx.Err() == nil {
@@ -59,10 +67,10 @@ func (c *consulHealth) follow(ctx context.Context, log *slog.Logger, apply func(
 		} else {
 			index = meta.LastIndex
 		}
-		out := map[string]bool{}
+		out := make([]replica, 0, len(entries))
 		for _, e := range entries {
-			name := e.Service.Meta["cell"]
-			out[name] = out[name] || e.Checks.AggregatedStatus() == api.HealthPassing
+			out = append(out, replica{cell: e.Service.Meta["cell"], host: e.Service.Address, port: e.Service.Port,
+				standby: e.Service.Meta["role"] == "standby", healthy: e.Checks.AggregatedStatus() == api.HealthPassing})
 		}
 		apply(out)
 	}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/pushnchat/pushnchat/control-plane/internal/broker"
 	"github.com/pushnchat/pushnchat/control-plane/internal/directory"
+	"github.com/pushnchat/pushnchat/control-plane/internal/xds"
 	"github.com/pushnchat/pushnchat/internal/firebaseauth"
 	"github.com/pushnchat/pushnchat/internal/inputtext"
 	"github.com/pushnchat/pushnchat/internal/pgnotify"
@@ -45,6 +46,10 @@ type Config struct {
 	// ConsulAddr is the Consul agent's HTTP address; empty probes cells
 	// directly.
 	ConsulAddr string
+	// XDSListen, when set, serves the fleet's configuration over ADS
+	// (gRPC) there; XDS describes the listener and the lookup service.
+	XDSListen string
+	XDS       xds.Config
 	// BrokerCells is where the broker reaches each cell (name → base
 	// URL); cells not in it are reached at their Cells URL.
 	BrokerCells map[string]string
@@ -70,6 +75,7 @@ type Server struct {
 	bg       sync.WaitGroup
 
 	broker *broker.Broker // nil when none runs
+	xds    *xds.Server    // nil when none runs
 
 	feed pgnotify.Signal // the directory's change feed grew
 	// closing ends long-polls when the server shuts down.
@@ -105,6 +111,15 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel
+	if cfg.XDSListen != "" {
+		if s.xds, err = xds.Serve(cfg.XDSListen, cfg.XDS, s.log); err != nil {
+			cancel()
+			s.ln.Close()
+			dir.Close()
+			return nil, err
+		}
+		s.cells.changed = func() { s.publishXDS(bg) }
+	}
 	s.cells.probeAll(ctx) // a first answer at once; Consul's checks take over
 	s.goBackground(func() { s.cells.watch(bg, cfg.HealthInterval) })
 	s.goBackground(func() { dir.Listen(bg, s.feed.Fire) })
@@ -123,6 +138,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		if err != nil {
 			cancel()
 			s.bg.Wait()
+			if s.xds != nil {
+				s.xds.Stop()
+			}
 			s.ln.Close()
 			dir.Close()
 			return nil, err
@@ -133,6 +151,26 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	go s.http.Serve(s.ln)
 	s.log.Info("control plane serving", "addr", s.ln.Addr().String(), "cells", len(cfg.Cells))
 	return s, nil
+}
+
+// publishXDS makes the registry's cells and health the fleet's xDS
+// configuration; a snapshot that cannot be built leaves the fleet on the
+// last good one.
+func (s *Server) publishXDS(ctx context.Context) {
+	v, err := s.xds.Update(ctx, s.cells.xdsCells())
+	if err != nil {
+		s.log.Error("xds: configuration not published; the fleet keeps the last good one", "err", err)
+		return
+	}
+	s.log.Debug("xds: configuration published", "version", v)
+}
+
+// XDSAddr is where the xDS server listens ("" when none runs).
+func (s *Server) XDSAddr() string {
+	if s.xds == nil {
+		return ""
+	}
+	return s.xds.Addr()
 }
 
 func (s *Server) goBackground(f func()) {
@@ -148,6 +186,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.http.Shutdown(ctx)
 	if s.broker != nil {
 		s.broker.Close()
+	}
+	if s.xds != nil {
+		s.xds.Stop()
 	}
 	s.cancel()
 	s.bg.Wait()

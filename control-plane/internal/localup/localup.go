@@ -85,6 +85,8 @@ type Platform struct {
 	// ControlPlaneAddr, RouterAddr and RouterMetricsAddr are host:port;
 	// WebAddr too, when the web app runs.
 	ControlPlaneAddr, RouterAddr, RouterMetricsAddr, WebAddr string
+	// XDSAddr is the control plane's xDS (ADS) server, host:port.
+	XDSAddr string
 
 	lock     *os.File
 	stops    []func() error
@@ -301,6 +303,11 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 		return nil, err
 	}
 	pl.ControlPlaneAddr = hostPort(cpPort)
+	xdsPort, err := portOr(pl.Ports.XDS)
+	if err != nil {
+		return nil, err
+	}
+	pl.XDSAddr = hostPort(xdsPort)
 	metricsPort, err := portOr(pl.Ports.RouterMetrics)
 	if err != nil {
 		return nil, err
@@ -329,7 +336,8 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 			Path: filepath.Join(cfg.Binaries, "control-plane"),
 			Args: []string{"-listen", pl.ControlPlaneAddr, "-database-url", pl.DirectoryDB.URL(DirectoryDatabase),
 				"-cells", strings.Join(cellList, ","), "-service-token", pl.ServiceToken, "-edge-token", pl.EdgeToken, "-consul", pl.Consul.HTTPAddr(),
-				"-broker-key", brokerKey, "-broker-cells", strings.Join(brokerList, ","), "-firebase-project", pl.Auth.Project(), "-firebase-emulator", pl.Auth.Host()},
+				"-broker-key", brokerKey, "-broker-cells", strings.Join(brokerList, ","),
+				"-xds-listen", hostPort(xdsPort), "-firebase-project", pl.Auth.Project(), "-firebase-emulator", pl.Auth.Host()},
 		}})
 	// The web app starts before the router in front of it, and so stops
 	// after it, once nothing forwards to it any more.

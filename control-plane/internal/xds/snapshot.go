@@ -70,8 +70,7 @@ type Config struct {
 // cluster's endpoints and the listener's route are in it) and with every
 // resource valid by its proto rules.
 func Build(version string, cfg Config, cells []Cell) (*cache.Snapshot, error) {
-	cells = append([]Cell(nil), cells...)
-	sort.Slice(cells, func(i, j int) bool { return cells[i].Name < cells[j].Name })
+	cells = normalize(cells)
 	var clusters, assignments []types.Resource
 	for _, c := range cells {
 		clusters = append(clusters, cellCluster(c.Name, cfg))
@@ -106,6 +105,21 @@ func Build(version string, cfg Config, cells []Cell) (*cache.Snapshot, error) {
 		}
 	}
 	return snap, nil
+}
+
+// normalize orders cells by name and each cell's endpoints by address, so
+// the same cells always make the same snapshot.
+func normalize(cells []Cell) []Cell {
+	out := make([]Cell, len(cells))
+	for i, c := range cells {
+		eps := append([]Endpoint(nil), c.Endpoints...)
+		sort.Slice(eps, func(i, j int) bool {
+			return fmt.Sprintf("%s:%d", eps[i].Host, eps[i].Port) < fmt.Sprintf("%s:%d", eps[j].Host, eps[j].Port)
+		})
+		out[i] = Cell{Name: c.Name, Endpoints: eps}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
 }
 
 // ads says a resource comes over the same ADS stream.
@@ -211,11 +225,7 @@ func lookupCluster(cfg Config) *clusterv3.Cluster {
 // primaries are healthy.
 func assignment(c Cell) *endpointv3.ClusterLoadAssignment {
 	var primary, standby []*endpointv3.LbEndpoint
-	eps := append([]Endpoint(nil), c.Endpoints...)
-	sort.Slice(eps, func(i, j int) bool {
-		return fmt.Sprintf("%s:%d", eps[i].Host, eps[i].Port) < fmt.Sprintf("%s:%d", eps[j].Host, eps[j].Port)
-	})
-	for _, e := range eps {
+	for _, e := range c.Endpoints {
 		if e.Standby {
 			standby = append(standby, lbEndpoint(e.Host, e.Port, e.Healthy))
 		} else {
