@@ -7,7 +7,7 @@
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { base, launch, phone, shots, signIn, signUp } from "./browser";
+import { base, launch, live, messages, phone, say, shots, signIn, signUp } from "./browser";
 
 const usSlug = "lincoln-tools";
 const usOwner = "owner@us-1.demo.pushnchat.test";
@@ -19,14 +19,6 @@ async function open(): Promise<Page> {
   const p = await (await phone(browser)).newPage();
   p.setDefaultTimeout(20_000);
   return p;
-}
-
-const messages = (p: Page) => p.getByRole("list", { name: "Messages" }).getByRole("listitem");
-const live = (p: Page) => p.getByRole("status").filter({ hasText: /^Live$/ }).waitFor();
-
-async function say(p: Page, text: string) {
-  await p.getByLabel("Message", { exact: true }).fill(text);
-  await p.getByRole("button", { name: "Send" }).click();
 }
 
 beforeAll(async () => {

@@ -71,3 +71,13 @@ export async function photoLoaded(img: Locator): Promise<void> {
     .poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth > 0), { timeout: 10_000, message: "the photo did not load within 10 s" })
     .toBe(true);
 }
+
+// The chat screen, as the chat tests use it: its messages, waiting until
+// the connection is live, and sending a message.
+export const messages = (p: Page) => p.getByRole("list", { name: "Messages" }).getByRole("listitem");
+export const live = (p: Page) => p.getByRole("status").filter({ hasText: /^Live$/ }).waitFor();
+
+export async function say(p: Page, text: string): Promise<void> {
+  await p.getByLabel("Message", { exact: true }).fill(text);
+  await p.getByRole("button", { name: "Send" }).click();
+}

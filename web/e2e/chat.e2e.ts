@@ -6,7 +6,7 @@
 import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { base, launch, phone, shots, signIn } from "./browser";
+import { base, launch, live, messages, phone, say, shots, signIn } from "./browser";
 
 const slug = "thandi-crafts";
 const owner = "owner@johannesburg-1.demo.pushnchat.test";
@@ -22,14 +22,6 @@ async function open(ctx: BrowserContext): Promise<Page> {
   const p = await ctx.newPage();
   p.setDefaultTimeout(20_000);
   return p;
-}
-
-const messages = (p: Page) => p.getByRole("list", { name: "Messages" }).getByRole("listitem");
-const live = (p: Page) => p.getByRole("status").filter({ hasText: /^Live$/ }).waitFor();
-
-async function say(p: Page, text: string) {
-  await p.getByLabel("Message", { exact: true }).fill(text);
-  await p.getByRole("button", { name: "Send" }).click();
 }
 
 beforeAll(async () => {

@@ -11,38 +11,15 @@ import (
 	"github.com/pushnchat/pushnchat/internal/crosscell"
 	"github.com/pushnchat/pushnchat/internal/errs"
 	"github.com/pushnchat/pushnchat/internal/ids"
-	"github.com/pushnchat/pushnchat/internal/pgnotify"
 	"github.com/pushnchat/pushnchat/internal/problem"
 	"github.com/pushnchat/pushnchat/internal/signedcall"
 )
 
-// handleOutbox serves the outbox to the broker (service token): the
-// events after ?after=, waiting up to ?wait= for the first one.
+// handleOutbox serves the outbox to the broker (package crosscell).
 func (s *server) handleOutbox() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		err := func() error {
-			if err := s.checkServiceToken(r); err != nil {
-				return err
-			}
-			after, wait, err := pgnotify.Query(r.URL.Query(), crosscell.MaxWait)
-			if err != nil {
-				return err
-			}
-			var page crosscell.Page
-			err = pgnotify.Wait(r.Context(), wait, s.Outbox, s.Closing, func() (bool, error) {
-				var err error
-				page, err = s.DB.Outbox(r.Context(), after, 500)
-				return len(page.Events) > 0, err
-			})
-			if err != nil {
-				return err
-			}
-			writeJSON(w, http.StatusOK, page)
-			return nil
-		}()
-		if err != nil && r.Context().Err() == nil {
-			s.fail(w, r, err)
-		}
+	return s.serveFeed(crosscell.MaxWait, s.Outbox, func(ctx context.Context, after int64) (any, bool, error) {
+		page, err := s.DB.Outbox(ctx, after, 500)
+		return page, len(page.Events) > 0, err
 	})
 }
 
