@@ -38,9 +38,6 @@ var wanShapes = map[string]wan.Shape{
 // order, messages whose consent was withdrawn before they left never
 // arrive, and the ledger holds one entry per transfer.
 func TestCrossCellFaults(t *testing.T) {
-	if testing.Short() {
-		t.Skip("a minute-long link cut")
-	}
 	net := wan.New()
 	t.Cleanup(net.Close)
 	links := map[string]*wan.Link{}
