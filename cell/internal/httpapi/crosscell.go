@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/pushnchat/pushnchat/cell/internal/postgres"
 	"github.com/pushnchat/pushnchat/internal/crosscell"
@@ -106,6 +107,9 @@ func checkDelivery(d crosscell.Delivery) error {
 		}
 		if d.Event.Actor != "" && !ids.Valid(d.Event.Actor) {
 			f.Add("event.actor", "must be an id")
+		}
+		if !slices.Contains(crosscell.Kinds, d.Event.Kind) {
+			f.Add("event.kind", "unknown kind %q", d.Event.Kind)
 		}
 	case d.Refusal != nil && d.Event == nil && d.Delivered == "":
 		if !ids.Valid(d.Refusal.Event) {

@@ -12,6 +12,9 @@ import (
 	"github.com/pushnchat/pushnchat/cell/internal/tenant"
 	"github.com/pushnchat/pushnchat/internal/crosscell"
 	"github.com/pushnchat/pushnchat/internal/errs"
+	"github.com/pushnchat/pushnchat/internal/geo"
+	"github.com/pushnchat/pushnchat/internal/ids"
+	"github.com/pushnchat/pushnchat/residency"
 )
 
 // Receive applies a delivery from the broker, once: an event from another
@@ -75,6 +78,15 @@ func receiveProposal(ctx context.Context, tx pgx.Tx, from string, t tenant.Tenan
 	if err := json.Unmarshal(ev.Body, &p); err != nil {
 		return errs.E(errs.Invalid, "partnership proposal: %v", err)
 	}
+	if !ids.Valid(p.Partnership) || !geo.IsCountry(p.From.Country) {
+		return errs.E(errs.Invalid, "partnership proposal: needs a partnership id and the proposer's country")
+	}
+	if p.Share.Proposer == nil {
+		p.Share.Proposer = []residency.Category{}
+	}
+	if p.Share.Partner == nil {
+		p.Share.Partner = []residency.Category{}
+	}
 	state, reply := partnership.Proposed, crosscell.PartnershipReceived
 	var open bool
 	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM partnership WHERE tenant_id = $1 AND partner_tenant_id = $2
@@ -109,8 +121,8 @@ func receiveProposal(ctx context.Context, tx pgx.Tx, from string, t tenant.Tenan
 // an acceptance opens the partner conversation.
 func receiveStep(ctx context.Context, tx pgx.Tx, t tenant.Tenant, ev crosscell.Event) error {
 	var s crosscell.Step
-	if err := json.Unmarshal(ev.Body, &s); err != nil {
-		return errs.E(errs.Invalid, "%s: %v", ev.Kind, err)
+	if err := json.Unmarshal(ev.Body, &s); err != nil || !ids.Valid(s.Partnership) {
+		return errs.E(errs.Invalid, "%s: needs a partnership id", ev.Kind)
 	}
 	p, err := queryPartnership(ctx, tx, `SELECT `+partnershipColumns+` FROM partnership WHERE tenant_id = $1 AND id = $2
 		AND partner_tenant_id = $3 FOR UPDATE`, t.ID, s.Partnership, ev.Tenant)

@@ -6,12 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pushnchat/pushnchat/cell/internal/messaging"
 	"github.com/pushnchat/pushnchat/cell/internal/partnership"
 	"github.com/pushnchat/pushnchat/internal/crosscell"
+	"github.com/pushnchat/pushnchat/internal/errs"
+	"github.com/pushnchat/pushnchat/internal/ids"
 	"github.com/pushnchat/pushnchat/residency"
 )
 
@@ -105,7 +108,11 @@ func partnerConversation(ctx context.Context, tx pgx.Tx, tenantID, partnershipID
 func receivePartnerMessage(ctx context.Context, tx pgx.Tx, ev crosscell.Event, out *Received) error {
 	var pm crosscell.PartnerMessage
 	if err := json.Unmarshal(ev.Body, &pm); err != nil {
-		return fmt.Errorf("postgres: partner message: %w", err)
+		return errs.E(errs.Invalid, "partner message: %v", err)
+	}
+	if !ids.Valid(pm.Partnership) || !ids.ValidV7(pm.Message.ID) || !ids.Valid(ev.Actor) ||
+		pm.Message.Body == "" || utf8.RuneCountInString(pm.Message.Body) > messaging.MaxBodyRunes {
+		return errs.E(errs.Invalid, "partner message: needs a partnership id, a UUIDv7 message id, its sender and a body of 1-%d characters", messaging.MaxBodyRunes)
 	}
 	conv, err := partnerConversation(ctx, tx, ev.Partner, pm.Partnership)
 	if err != nil {
@@ -172,8 +179,8 @@ func receiveDelivered(ctx context.Context, tx pgx.Tx, event string, out *Receive
 // up to one.
 func receiveRead(ctx context.Context, tx pgx.Tx, ev crosscell.Event, out *Received) error {
 	var r crosscell.ReadUpTo
-	if err := json.Unmarshal(ev.Body, &r); err != nil {
-		return fmt.Errorf("postgres: read: %w", err)
+	if err := json.Unmarshal(ev.Body, &r); err != nil || !ids.Valid(r.Partnership) || !ids.Valid(r.Message) {
+		return errs.E(errs.Invalid, "read receipt: needs a partnership id and a message id")
 	}
 	conv, err := partnerConversation(ctx, tx, ev.Partner, r.Partnership)
 	if err != nil || conv == "" {
