@@ -129,9 +129,8 @@ func must(b []byte, err error) []byte {
 	return b
 }
 
-// A person's consent is theirs to give and withdraw; an event written
-// while it is in force carries it as a basis, and withdrawing it takes the
-// basis away from every event the broker has not read yet.
+// A person's consent is theirs to give, see and withdraw; granting one in
+// force again changes nothing, and so does withdrawing twice.
 func TestConsentIsABasisUntilWithdrawn(t *testing.T) {
 	t.Parallel()
 	cell, owner, biz := bizCell(t, signedcall.NewKey())
@@ -158,26 +157,98 @@ func TestConsentIsABasisUntilWithdrawn(t *testing.T) {
 	}
 	staff.Do(t, "DELETE", base+"/"+c.ID, nil).Want(t, 404)
 
-	// An event of the owner's to Kenya carries the consent.
-	owner.Do(t, "POST", "/v1/t/"+biz.Slug+"/partnerships", map[string]any{"partner_tenant_id": ids.New(), "partner_country": "KE",
-		"share": map[string]any{"proposer": []string{}, "partner": []string{}}}).Want(t, 201)
-	hasConsent := func() bool {
-		for _, it := range readOutbox(t, cell, 0).Events[0].Carries {
-			if it.ConsentID == c.ID && len(it.Bases) > 0 && it.Bases[len(it.Bases)-1] == residency.Consent {
-				return true
-			}
-		}
-		return false
-	}
-	if hasConsent() {
-		t.Error("the proposal carries a consent for message_content, which it does not carry")
-	}
-	owner.Do(t, "POST", base, map[string]string{"category": "contact_person", "jurisdiction": "KE"}).Want(t, 201)
 	owner.Do(t, "DELETE", base+"/"+c.ID, nil).Want(t, 200).JSON(t, &c)
 	if c.WithdrawnAt == nil {
 		t.Error("a withdrawn consent has no withdrawn_at")
 	}
 	owner.Do(t, "DELETE", base+"/"+c.ID, nil).Want(t, 200) // withdrawing again changes nothing
+}
+
+// deliver puts deliveries into cell's inbox with a call the broker signed.
+func deliver(t *testing.T, cell *celltest.Cell, broker signedcall.Signer, ds ...crosscell.Delivery) crosscell.Receipt {
+	t.Helper()
+	body := must(json.Marshal(crosscell.Transaction{Deliveries: ds}))
+	req, _ := http.NewRequest("PUT", cell.URL+crosscell.InboxPath+ids.New(), bytes.NewReader(body))
+	if err := broker.Sign(req, "lagos-1", body); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var rc crosscell.Receipt
+	if resp.StatusCode != 200 || json.NewDecoder(resp.Body).Decode(&rc) != nil {
+		t.Fatalf("inbox: %d", resp.StatusCode)
+	}
+	return rc
+}
+
+// In a partner conversation with a Kenyan business, a Nigerian sender's
+// message needs a basis: refused at once without one, sent with the
+// sender's consent as its basis, and the basis gone from the outbox the
+// moment the consent is withdrawn (the broker then refuses it).
+func TestPartnerMessageRestsOnConsent(t *testing.T) {
+	t.Parallel()
+	broker := signedcall.NewKey()
+	cell, owner, biz := bizCell(t, broker)
+	kenyan, partnership := ids.New(), ids.New()
+	share := crosscell.Share{Proposer: []residency.Category{residency.MessageContent}, Partner: []residency.Category{residency.MessageContent}}
+	proposal := crosscell.Event{ID: ids.New(), Kind: crosscell.PartnershipProposed, Tenant: kenyan, Partner: biz.ID, Tier: "intra_africa",
+		Body: must(json.Marshal(crosscell.Proposal{Partnership: partnership, Share: share,
+			From: crosscell.Card{ID: kenyan, Slug: "nairobi-shea", Name: "Nairobi Shea", Country: "KE", Categories: []string{"beauty"}}}))}
+	if rc := deliver(t, cell, broker, crosscell.Delivery{From: "nairobi-1", Event: &proposal}); !rc.Results[0].Applied {
+		t.Fatalf("proposal: %+v", rc)
+	}
+	owner.Do(t, "POST", "/v1/t/"+biz.Slug+"/partnerships/"+partnership+"/accept", nil).Want(t, 200)
+	var convs struct {
+		Items []struct {
+			ID                  string `json:"id"`
+			Kind                string `json:"kind"`
+			PartnerJurisdiction string `json:"partner_jurisdiction"`
+		}
+	}
+	owner.Do(t, "GET", "/v1/t/"+biz.Slug+"/conversations", nil).Want(t, 200).JSON(t, &convs)
+	if len(convs.Items) != 1 || convs.Items[0].Kind != "partner" || convs.Items[0].PartnerJurisdiction != "KE" {
+		t.Fatalf("after accepting: %+v", convs)
+	}
+	send := func(body string) celltest.Response {
+		return owner.Do(t, "POST", "/v1/t/"+biz.Slug+"/conversations/"+convs.Items[0].ID+"/messages", map[string]any{"id": ids.New(), "body": body})
+	}
+	if p := send("Shea for indigo?").Want(t, 422).Problem(t); p.Type != problem.TypeBase+"transfer_refused" || !strings.Contains(p.Detail, "ng.transfer.s41-43") {
+		t.Errorf("without consent: %+v", p)
+	}
+	var c struct{ ID string }
+	owner.Do(t, "POST", "/v1/t/"+biz.Slug+"/consents", map[string]string{"category": "message_content", "jurisdiction": "KE"}).Want(t, 201).JSON(t, &c)
+	send("Shea for indigo?").Want(t, 201)
+	sent := func() crosscell.Item {
+		t.Helper()
+		for _, ev := range readOutbox(t, cell, 0).Events {
+			if ev.Kind == crosscell.MessageSent {
+				return ev.Carries[0]
+			}
+		}
+		t.Fatal("no message in the outbox")
+		return crosscell.Item{}
+	}
+	if it := sent(); it.Category != residency.MessageContent || it.ConsentID != c.ID || len(it.Bases) != 1 || it.Bases[0] != residency.Consent {
+		t.Errorf("the message carries %+v; want message_content on the sender's consent", it)
+	}
+	owner.Do(t, "DELETE", "/v1/t/"+biz.Slug+"/consents/"+c.ID, nil).Want(t, 200)
+	if it := sent(); it.ConsentID != "" || len(it.Bases) != 0 {
+		t.Errorf("after the consent was withdrawn the waiting message still carries %+v", it)
+	}
+	send("One more thing").Want(t, 422)
+
+	// What the inbox cannot apply is refused for good, by problem, and
+	// changes nothing: an unknown kind, a message without a valid id.
+	odd := crosscell.Event{ID: ids.New(), Kind: "partnership.merged", Tenant: kenyan, Partner: biz.ID, Body: []byte(`{}`)}
+	bad := crosscell.Event{ID: ids.New(), Kind: crosscell.MessageSent, Tenant: kenyan, Partner: biz.ID, Actor: ids.New(),
+		Body: must(json.Marshal(crosscell.PartnerMessage{Partnership: partnership, Message: crosscell.SentMessage{ID: "not-an-id", Body: "hi"}}))}
+	rc := deliver(t, cell, broker, crosscell.Delivery{From: "nairobi-1", Event: &odd}, crosscell.Delivery{From: "nairobi-1", Event: &bad})
+	if rc.Results[0].Status != 400 || rc.Results[1].Status != 400 {
+		t.Errorf("odd deliveries: %+v; want 400 each", rc)
+	}
 }
 
 // The inbox takes only calls the broker signed for this cell, each once;
